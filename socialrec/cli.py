@@ -1,0 +1,389 @@
+"""The ``socialrec`` command line.
+
+Connection options fall back to ``NEO4J_URI`` / ``NEO4J_USER`` /
+``NEO4J_PASSWORD`` / ``NEO4J_DATABASE``, then to the config file, then to the
+local server started by ``socialrec neo4j start``. Errors socialrec raises on
+purpose print as one ``error:`` line (set ``SOCIALREC_DEBUG=1`` for the
+traceback) and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from socialrec import queries
+from socialrec.config import ConnectionSettings, read_config_file, resolve_connection
+from socialrec.errors import SocialrecError
+from socialrec.graph.local_server import LocalNeo4j, ServerSettings
+from socialrec.graph.runner import Neo4jRunner
+from socialrec.graph.schema import check_mapping, overview
+from socialrec.load.files import (
+    FileFormat,
+    bundled_lastfm_dir,
+    load_friendships,
+    load_interactions,
+    load_item_attributes,
+    load_lastfm,
+)
+from socialrec.load.synthetic import SyntheticConfig, load_synthetic
+from socialrec.load.writer import DEFAULT_BATCH_SIZE, GraphWriter, LoadReport
+from socialrec.mapping import GraphMapping
+
+_SERVER_ENV = {
+    "bolt_port": "SOCIALREC_BOLT_PORT",
+    "http_port": "SOCIALREC_HTTP_PORT",
+    "heap": "SOCIALREC_HEAP",
+    "pagecache": "SOCIALREC_PAGECACHE",
+}
+
+
+@dataclass
+class App:
+    """What every command needs: options given at the top, resolved lazily."""
+
+    options: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)
+    _runner: Neo4jRunner | None = None
+
+    def server_settings(self, **overrides: Any) -> ServerSettings:
+        """Local server settings: config [local], then SOCIALREC_* env, then options."""
+        table = dict(self.config.get("local", {}))
+        for key, env in _SERVER_ENV.items():
+            if os.environ.get(env):
+                table[key] = int(os.environ[env]) if key.endswith("port") else os.environ[env]
+        if self.options.get("instance"):
+            table["name"] = self.options["instance"]
+        table.update({k: v for k, v in overrides.items() if v is not None})
+        return ServerSettings(**table)
+
+    def local_server(self) -> LocalNeo4j:
+        return LocalNeo4j(self.server_settings())
+
+    def connection(self) -> ConnectionSettings:
+        o = self.options
+        return resolve_connection(
+            uri=o.get("uri"),
+            user=o.get("user"),
+            password=o.get("password"),
+            database=o.get("database"),
+            config=self.config,
+            local_credentials=self.local_server().credentials(),
+        )
+
+    def mapping(self) -> GraphMapping:
+        path = self.options.get("mapping")
+        if path:
+            return GraphMapping.from_file(path)
+        if "mapping" in self.config:
+            return GraphMapping.from_dict(self.config["mapping"], source="config file [mapping]")
+        return GraphMapping()
+
+    def runner(self) -> Neo4jRunner:
+        if self._runner is None:
+            self._runner = Neo4jRunner(self.connection())
+            self._runner.verify()
+        return self._runner
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--uri", envvar="NEO4J_URI", help="Bolt URI [env NEO4J_URI].")
+@click.option("--user", envvar="NEO4J_USER", help="User name [env NEO4J_USER].")
+@click.option(
+    "--password", envvar="NEO4J_PASSWORD", help="Password [env NEO4J_PASSWORD]. Never printed."
+)
+@click.option("--database", envvar="NEO4J_DATABASE", help="Database [env NEO4J_DATABASE].")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="SOCIALREC_CONFIG",
+    help="Config file (TOML) [env SOCIALREC_CONFIG; default ./socialrec.toml if present].",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False),
+    envvar="SOCIALREC_MAPPING",
+    help="Mapping file (TOML/YAML) naming your labels, types and properties.",
+)
+@click.option(
+    "--instance",
+    envvar="SOCIALREC_INSTANCE",
+    help="Local server instance to use when no URI is set. [default: default]",
+)
+@click.version_option(package_name="socialrec")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, **options: Any) -> None:
+    """socialrec: social-aware GNN recommendations for graphs in Neo4j."""
+    app = App(options=options, config=read_config_file(config_path))
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+# ------------------------------------------------------------------ neo4j
+
+
+@cli.group()
+def neo4j() -> None:
+    """Run a local Neo4j 5.26 + GDS server (no Docker needed)."""
+
+
+@neo4j.command("start")
+@click.option("--bolt-port", type=int, help="[env SOCIALREC_BOLT_PORT; default: 7687]")
+@click.option("--http-port", type=int, help="[env SOCIALREC_HTTP_PORT; default: 7474]")
+@click.option("--heap", help="JVM heap, e.g. 3g. [env SOCIALREC_HEAP; default: 3g]")
+@click.option("--pagecache", help="Page cache, e.g. 2g. [env SOCIALREC_PAGECACHE; default: 2g]")
+@pass_app
+def neo4j_start(app: App, **overrides: Any) -> None:
+    """Download (first run), configure and start the server; wait until GDS answers."""
+    server = LocalNeo4j(app.server_settings(**overrides))
+    already = server.status().running
+    status = server.start()
+    word = "already running" if already else "started"
+    click.echo(f"Neo4j {word} at {status.uri} (pid {status.pid}, data in {status.instance_dir})")
+    click.echo(f"Credentials (user neo4j): {server.credentials_file}")
+
+
+@neo4j.command("stop")
+@pass_app
+def neo4j_stop(app: App) -> None:
+    """Stop the server this instance started (by its recorded pid), nothing else."""
+    server = app.local_server()
+    stopped = server.stop()
+    click.echo("Neo4j stopped" if stopped else "Neo4j was not running")
+
+
+@neo4j.command("status")
+@pass_app
+def neo4j_status(app: App) -> None:
+    """Say whether the local server runs; exit 3 when it does not."""
+    status = app.local_server().status()
+    if status.running:
+        click.echo(f"running at {status.uri} (pid {status.pid}, data in {status.instance_dir})")
+    else:
+        click.echo(f"not running (instance folder {status.instance_dir})")
+        sys.exit(3)
+
+
+# ------------------------------------------------------------------ inspect
+
+
+@cli.command()
+@pass_app
+def inspect(app: App) -> None:
+    """Show the database's labels, relationship types, counts, and the mapping check."""
+    runner = app.runner()
+    mapping = app.mapping()
+    db = overview(runner)
+    click.echo(f"Neo4j: {runner.settings.describe()}")
+    version = runner.read("RETURN gds.version() AS v")[0]["v"]
+    click.echo(f"GDS:   {version}")
+    click.echo("\nNode labels:")
+    for name, n in sorted(db.labels.items()):
+        click.echo(f"  {name:<30} {n:>12,}")
+    click.echo("Relationship types:")
+    for name, n in sorted(db.relationship_types.items()):
+        click.echo(f"  {name:<30} {n:>12,}")
+    click.echo("\nMapping:")
+    checks = check_mapping(mapping, db)
+    for c in checks:
+        mark = "ok" if c.count else ("MISSING" if c.required else "absent (optional)")
+        click.echo(f"  {c.role:<28} {c.name:<20} {c.count:>12,}  {mark}")
+    if not all(c.ok for c in checks):
+        raise SocialrecError("the mapping does not match the database (see MISSING above)")
+
+
+@cli.command()
+@pass_app
+def schema(app: App) -> None:
+    """Create socialrec's constraints and indexes (idempotent)."""
+    writer = GraphWriter(app.runner(), app.mapping())
+    writer.apply_schema()
+    click.echo(f"schema applied: {writer.report.counters or 'nothing new'}")
+
+
+# ------------------------------------------------------------------ load
+
+
+@cli.group()
+def load() -> None:
+    """Load data into Neo4j (batched, idempotent: re-running completes a load)."""
+
+
+batch_option = click.option(
+    "--batch-size",
+    type=int,
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="Rows per transaction.",
+)
+
+
+def _print_report(report: LoadReport) -> None:
+    for kind, n in report.rows.items():
+        click.echo(f"  {kind:<18} {n:>12,} rows")
+    for reason, n in report.skipped.items():
+        click.echo(f"  skipped: {reason}: {n:,}")
+    created = {k: v for k, v in report.counters.items() if k.endswith("created")}
+    click.echo(f"  created: {created or 'nothing new (already loaded)'}")
+
+
+@load.command("lastfm")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@batch_option
+@pass_app
+def load_lastfm_cmd(app: App, directory: str | None, batch_size: int) -> None:
+    """Load LastFM HetRec 2011 from DIRECTORY (default: the bundled copy)."""
+    writer = GraphWriter(app.runner(), app.mapping(), batch_size)
+    report = load_lastfm(writer, directory)
+    click.echo(f"LastFM loaded from {directory or bundled_lastfm_dir()}:")
+    _print_report(report)
+
+
+@load.command("tsv")
+@click.option("--interactions", type=click.Path(dir_okay=False), help="user item [weight] [time]")
+@click.option("--friendships", type=click.Path(dir_okay=False), help="user friend")
+@click.option("--attributes", type=click.Path(dir_okay=False), help="item attribute [weight]")
+@click.option("--delimiter", default="\t", help="Field separator [default: tab]; ',' for CSV.")
+@click.option("--header/--no-header", default=False, help="Skip a header line.")
+@click.option("--id-type", type=click.Choice(["str", "int"]), default="str", show_default=True)
+@click.option("--user-col", type=int, default=1, show_default=True, help="1-based column.")
+@click.option("--item-col", type=int, default=2, show_default=True)
+@click.option("--weight-col", type=int, help="Interaction weight column (optional).")
+@click.option("--time-col", type=int, help="Timestamp column: epoch seconds or ISO 8601.")
+@click.option("--attribute-kind", default="attribute", show_default=True)
+@batch_option
+@pass_app
+def load_tsv_cmd(
+    app: App,
+    interactions: str | None,
+    friendships: str | None,
+    attributes: str | None,
+    delimiter: str,
+    header: bool,
+    id_type: str,
+    user_col: int,
+    item_col: int,
+    weight_col: int | None,
+    time_col: int | None,
+    attribute_kind: str,
+    batch_size: int,
+) -> None:
+    """Load your own delimited exports. Columns are 1-based."""
+    if not (interactions or friendships or attributes):
+        raise click.UsageError("give at least one of --interactions, --friendships, --attributes")
+    delimiter = delimiter.encode().decode("unicode_escape")  # allow '\t' typed literally
+    fmt = FileFormat(delimiter=delimiter, header=header, id_type=id_type)  # type: ignore[arg-type]
+    writer = GraphWriter(app.runner(), app.mapping(), batch_size)
+    writer.apply_schema()
+
+    def zero_based(col: int, name: str) -> int:
+        if col < 1:
+            raise click.BadParameter("columns are numbered from 1", param_hint=name)
+        return col - 1
+
+    def optional(col: int | None, name: str) -> int | None:
+        return None if col is None else zero_based(col, name)
+
+    if interactions:
+        load_interactions(
+            writer,
+            interactions,
+            fmt,
+            user_col=zero_based(user_col, "--user-col"),
+            item_col=zero_based(item_col, "--item-col"),
+            weight_col=optional(weight_col, "--weight-col"),
+            time_col=optional(time_col, "--time-col"),
+        )
+    if friendships:
+        load_friendships(writer, friendships, fmt)
+    if attributes:
+        load_item_attributes(writer, attributes, fmt, kind=attribute_kind)
+    click.echo("Loaded:")
+    _print_report(writer.report)
+
+
+@load.command("synthetic")
+@click.option("--users", type=int, default=10_000, show_default=True)
+@click.option("--items", type=int, default=5_000, show_default=True)
+@click.option("--attributes", type=int, default=50, show_default=True)
+@click.option("--communities", type=int, default=20, show_default=True)
+@click.option("--interactions-per-user", type=float, default=10.0, show_default=True)
+@click.option("--friends-per-user", type=float, default=2.0, show_default=True)
+@click.option("--homophily", type=float, default=0.8, show_default=True)
+@click.option("--friend-influence", type=float, default=0.3, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@batch_option
+@pass_app
+def load_synthetic_cmd(app: App, batch_size: int, **params: Any) -> None:
+    """Generate and load a seeded graph with communities and social homophily."""
+    try:
+        config = SyntheticConfig(**params)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
+    writer = GraphWriter(app.runner(), app.mapping(), batch_size)
+    report = load_synthetic(writer, config)
+    click.echo(f"Synthetic graph loaded ({config.users:,} users, seed {config.seed}):")
+    _print_report(report)
+
+
+# ------------------------------------------------------------------ quickstart
+
+
+@cli.command()
+@pass_app
+def quickstart(app: App) -> None:
+    """Local Neo4j (unless NEO4J_URI is set) -> load LastFM -> show it with Cypher."""
+    if not (app.options.get("uri") or app.config.get("neo4j", {}).get("uri")):
+        server = app.local_server()
+        click.echo("Starting the local Neo4j + GDS server...")
+        status = server.start()
+        click.echo(f"  Neo4j at {status.uri} (data in {status.instance_dir})")
+    runner = app.runner()
+    mapping = app.mapping()
+    click.echo(f"Loading LastFM HetRec 2011 into {runner.settings.describe()}...")
+    report = load_lastfm(GraphWriter(runner, mapping))
+    _print_report(report)
+    db = overview(runner)
+    click.echo(f"\nIn the database: {db.describe_labels()}")
+    click.echo(f"                 {db.describe_types()}")
+    query = queries.load("top_items", mapping)
+    click.echo("\nMost listened artists, via cypher/top_items.cypher:")
+    rows = runner.read(query, {"k": 5})
+    click.echo(f"  {'artist id':>10} {'listeners':>10} {'friends pairs':>14} {'top tags'}")
+    for row in rows:
+        tags = ", ".join(str(t) for t in row["top_attributes"])
+        click.echo(f"  {row['item']!s:>10} {row['users']:>10,} {row['friend_pairs']:>14,} {tags}")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except SocialrecError as e:
+        if os.environ.get("SOCIALREC_DEBUG"):
+            raise
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Database access: the query-runner seam, schema and inspection, the local server."""

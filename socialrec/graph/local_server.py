@@ -1,0 +1,508 @@
+"""A real Neo4j 5.26 LTS Community server with OpenGDS, provisioned without Docker.
+
+No Neo4j tarball is published on Maven Central, but every jar of the server and
+of OpenGDS is. So :func:`provision` resolves them with the machine's Maven into a
+cache folder outside the repository (first run downloads, later runs reuse it),
+and :class:`LocalNeo4j` lays out a Neo4j home (``conf/``, ``data/``,
+``logs/``, ``plugins/``) and launches ``org.neo4j.server.CommunityEntryPoint``
+as a detached JVM bound to 127.0.0.1.
+
+Two details that the official launcher script normally handles:
+
+* launching the main class directly ignores ``server.jvm.additional``, so the
+  JVM flags (heap, the ``--add-opens`` Neo4j's default config lists) go on the
+  command line (:func:`jvm_command`);
+* the GDS *extension* registers through ServiceLoader (so its jars must be on
+  the classpath) but GDS *procedures* are discovered by scanning the jars in
+  ``plugins/``; the official layout has ``plugins/*`` on the classpath too, so
+  the GDS jars are linked into ``plugins/`` and also stay on the classpath.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from socialrec.errors import ServerError
+
+NEO4J_VERSION = "5.26.24"
+GDS_VERSION = "2.13.9"
+
+# Flags from the `server.jvm.additional` list of Neo4j 5.26's default neo4j.conf.
+_JVM_FLAGS = (
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Djdk.tls.ephemeralDHKeySize=2048",
+    "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED",
+    "-Dlog4j2.disable.jmx=true",
+)
+_MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
+_ADMIN_CLASS = "org.neo4j.cli.AdminTool"
+_SUPPORTED_JAVA = (17, 21)
+
+
+def socialrec_home() -> Path:
+    """Where socialrec keeps downloaded jars and server instances."""
+    return Path(os.environ.get("SOCIALREC_HOME", Path.home() / ".socialrec"))
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How to run the local server.
+
+    Args:
+        name (str): instance name; each instance has its own data and port.
+            (default: ``"default"``)
+        bolt_port (int): Bolt port on 127.0.0.1. (default: ``7687``)
+        http_port (int): HTTP port (Neo4j Browser) on 127.0.0.1. (default: ``7474``)
+        heap (str): JVM heap, e.g. ``"3g"``. (default: ``"3g"``)
+        pagecache (str): page cache size. (default: ``"2g"``)
+        password (str | None): initial password of user ``neo4j``; random and
+            stored in the instance folder (mode 0600) when not given.
+        home (Path | None): root folder. (default: ``$SOCIALREC_HOME`` or
+            ``~/.socialrec``)
+
+    The defaults leave most of a 2-core, 24 GB machine to PyTorch.
+    """
+
+    name: str = "default"
+    bolt_port: int = 7687
+    http_port: int = 7474
+    heap: str = "3g"
+    pagecache: str = "2g"
+    password: str | None = field(default=None, repr=False)
+    home: Path | None = None
+    neo4j_version: str = NEO4J_VERSION
+    gds_version: str = GDS_VERSION
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.name):
+            raise ServerError(f"instance name {self.name!r}: use letters, digits, '.', '_', '-'")
+        for size, what in ((self.heap, "heap"), (self.pagecache, "pagecache")):
+            if not re.fullmatch(r"\d+[kmgKMG]", size):
+                raise ServerError(f"{what} {size!r}: give a size such as 512m or 3g")
+
+    @property
+    def root(self) -> Path:
+        return self.home or socialrec_home()
+
+    @property
+    def jar_dir(self) -> Path:
+        return self.root / "jars" / f"neo4j-{self.neo4j_version}-gds-{self.gds_version}"
+
+    @property
+    def instance_dir(self) -> Path:
+        return self.root / "instances" / self.name
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+# --------------------------------------------------------------------------- jars
+
+
+def _pom(neo4j_version: str, gds_version: str) -> str:
+    deps = [
+        ("org.neo4j", "neo4j", neo4j_version),
+        ("org.neo4j.app", "neo4j-server", neo4j_version),
+        ("org.neo4j.gds", "proc", gds_version),
+        ("org.neo4j.gds", "opengds-extension", gds_version),
+        ("org.neo4j.gds", "open-model-catalog", gds_version),
+        ("org.neo4j.gds", "open-write-services", gds_version),
+    ]
+    xml = "".join(
+        f"<dependency><groupId>{g}</groupId><artifactId>{a}</artifactId>"
+        f"<version>{v}</version></dependency>"
+        for g, a, v in deps
+    )
+    return (
+        '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+        "<groupId>socialrec</groupId><artifactId>neo4j-runtime</artifactId><version>1</version>"
+        f"<packaging>pom</packaging><dependencies>{xml}</dependencies></project>"
+    )
+
+
+def provision(settings: ServerSettings, log: bool = True) -> Path:
+    """Resolve the server and GDS jars into ``settings.jar_dir``; return it.
+
+    Idempotent: a finished folder carries a ``.complete`` marker and is reused.
+    Jar file names are prefixed with their group id, so the GDS jars
+    (``org.neo4j.gds.*``) can be told apart.
+    """
+    target = settings.jar_dir
+    if (target / ".complete").exists():
+        return target
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise ServerError(
+            "Maven (mvn) is needed to download Neo4j and GDS from Maven Central; install it "
+            "(e.g. `apt-get install maven`) or point NEO4J_URI at an existing server"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".download-", dir=target.parent))
+    try:
+        (work / "pom.xml").write_text(_pom(settings.neo4j_version, settings.gds_version))
+        if log:
+            print(
+                f"Downloading Neo4j {settings.neo4j_version} + GDS {settings.gds_version} "
+                "from Maven Central (first run only)...",
+                flush=True,
+            )
+        result = subprocess.run(
+            [
+                mvn,
+                "-B",
+                "-q",
+                "-f",
+                str(work / "pom.xml"),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={work / 'lib'}",
+                "-Dmdep.prependGroupId=true",
+                "-DincludeScope=runtime",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
+            raise ServerError(f"Maven could not resolve the Neo4j/GDS jars:\n{tail}")
+        (work / "lib" / ".complete").write_text("ok\n")
+        if target.exists():
+            shutil.rmtree(target)
+        (work / "lib").rename(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def gds_jars(jar_dir: Path) -> list[Path]:
+    return sorted(jar_dir.glob("org.neo4j.gds.*.jar"))
+
+
+# --------------------------------------------------------------------------- java
+
+
+def find_java() -> tuple[str, int]:
+    """The ``java`` to run Neo4j with, and its major version.
+
+    ``$JAVA_HOME`` wins, then ``java`` on the PATH. Neo4j 5.26 runs on Java 17 or 21.
+    """
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not java or not Path(java).exists():
+        raise ServerError("no Java found: Neo4j 5.26 needs Java 17 or 21 (set JAVA_HOME)")
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        raise ServerError(f"cannot tell the version of {java}: {out.stderr.strip()[:200]}")
+    major = int(match.group(1))
+    if major == 1 and match.group(2):  # "1.8" style
+        major = int(match.group(2))
+    if major not in _SUPPORTED_JAVA:
+        raise ServerError(
+            f"{java} is Java {major}; Neo4j 5.26 runs on Java 17 or 21 (set JAVA_HOME to one)"
+        )
+    return java, major
+
+
+def jvm_command(java: str, settings: ServerSettings, classpath: str, main: str) -> list[str]:
+    return [
+        java,
+        f"-Xms{settings.heap}",
+        f"-Xmx{settings.heap}",
+        *_JVM_FLAGS,
+        "-cp",
+        classpath,
+        main,
+    ]
+
+
+# --------------------------------------------------------------------------- server
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    running: bool
+    pid: int | None
+    uri: str
+    instance_dir: Path
+    detail: str = ""
+
+
+class LocalNeo4j:
+    """One local Neo4j instance: its home folder, process and credentials.
+
+    Args:
+        settings (ServerSettings): ports, memory, where it lives.
+    """
+
+    def __init__(self, settings: ServerSettings | None = None) -> None:
+        self.settings = settings or ServerSettings()
+        self.home = self.settings.instance_dir
+
+    # -- files ---------------------------------------------------------------
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "run" / "socialrec-neo4j.pid"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.home / "credentials.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "logs" / "console.log"
+
+    def credentials(self) -> dict[str, str] | None:
+        """``{uri, user, password}`` of this instance, if it was ever started."""
+        if not self.credentials_file.exists():
+            return None
+        data: dict[str, str] = json.loads(self.credentials_file.read_text())
+        return data
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines of the server's console and debug logs (for failures)."""
+        parts = []
+        for path in (self.log_file, self.home / "logs" / "debug.log"):
+            if path.exists():
+                text = path.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {path}\n" + "\n".join(text))
+        return "\n".join(parts)
+
+    # -- process -------------------------------------------------------------
+
+    def _recorded_pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if self._is_our_process(pid) else None
+
+    def _is_our_process(self, pid: int) -> bool:
+        """True only for a live JVM running this instance's home: a recycled pid is not ours."""
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                return False
+            return True  # no /proc (macOS): trust the pid file
+        args = [a.decode(errors="replace") for a in cmdline]
+        return _MAIN_CLASS in args and f"--home-dir={self.home}" in args
+
+    def status(self) -> ServerStatus:
+        pid = self._recorded_pid()
+        if pid is None:
+            return ServerStatus(False, None, self.settings.uri, self.home, "not running")
+        creds = self.credentials() or {}
+        return ServerStatus(True, pid, creds.get("uri", self.settings.uri), self.home, "running")
+
+    def start(self, timeout: float = 180.0, log: bool = True) -> ServerStatus:
+        """Start the server unless it already runs; wait until GDS answers.
+
+        Idempotent: a second call finds the recorded process and returns.
+        """
+        current = self.status()
+        if current.running:
+            self._wait_ready(current.pid, timeout)
+            return current
+        self._check_port_free(self.settings.bolt_port, "Bolt")
+        self._check_port_free(self.settings.http_port, "HTTP")
+        java, _ = find_java()
+        jar_dir = provision(self.settings, log=log)
+        self._lay_out_home(jar_dir)
+        classpath = f"{jar_dir}/*"
+        if not self.credentials_file.exists():
+            if (self.home / "data" / "databases").exists():
+                raise ServerError(
+                    f"{self.home} holds a database but no credentials.json; restore the file "
+                    "or delete the instance folder to start afresh"
+                )
+            self._set_initial_password(java, classpath)
+        cmd = [
+            *jvm_command(java, self.settings, classpath, _MAIN_CLASS),
+            f"--home-dir={self.home}",
+            f"--config-dir={self.home / 'conf'}",
+            "--console-mode",
+        ]
+        env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
+        with self.log_file.open("ab") as out:
+            # A new session: the server outlives this process and ignores its Ctrl-C.
+            proc = subprocess.Popen(
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=self.home,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(f"{proc.pid}\n")
+        self._save_credentials({**(self.credentials() or {}), "uri": self.settings.uri})
+        self._wait_ready(proc.pid, timeout, proc)
+        return self.status()
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Stop the process this instance started (by recorded pid) and nothing else.
+
+        Returns whether a process was stopped.
+        """
+        pid = self._recorded_pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self._is_our_process(pid):
+            _reap(pid)
+            time.sleep(0.2)
+        if self._is_our_process(pid):
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.5)
+            _reap(pid)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    # -- helpers -------------------------------------------------------------
+
+    def _lay_out_home(self, jar_dir: Path) -> None:
+        for sub in ("conf", "data", "logs", "plugins", "run", "import"):
+            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        plugins = self.home / "plugins"
+        for old in plugins.glob("*.jar"):
+            old.unlink()
+        for jar in gds_jars(jar_dir):
+            (plugins / jar.name).symlink_to(jar)
+        (self.home / "conf" / "neo4j.conf").write_text(self._config_text())
+
+    def _config_text(self) -> str:
+        s = self.settings
+        home = self.home
+        return "\n".join(
+            [
+                "# Written by socialrec at every start; edit ServerSettings instead.",
+                "server.default_listen_address=127.0.0.1",
+                "server.default_advertised_address=127.0.0.1",
+                f"server.bolt.listen_address=127.0.0.1:{s.bolt_port}",
+                f"server.bolt.advertised_address=127.0.0.1:{s.bolt_port}",
+                "server.http.enabled=true",
+                f"server.http.listen_address=127.0.0.1:{s.http_port}",
+                f"server.http.advertised_address=127.0.0.1:{s.http_port}",
+                "server.https.enabled=false",
+                f"server.memory.heap.initial_size={s.heap}",
+                f"server.memory.heap.max_size={s.heap}",
+                f"server.memory.pagecache.size={s.pagecache}",
+                # Large UNWIND batches and exports need room per transaction.
+                "dbms.memory.transaction.total.max=0",
+                "dbms.security.procedures.unrestricted=gds.*",
+                "dbms.security.procedures.allowlist=gds.*",
+                "dbms.usage_report.enabled=false",
+                f"server.directories.data={home / 'data'}",
+                f"server.directories.logs={home / 'logs'}",
+                f"server.directories.plugins={home / 'plugins'}",
+                f"server.directories.run={home / 'run'}",
+                f"server.directories.import={home / 'import'}",
+                "",
+            ]
+        )
+
+    def _set_initial_password(self, java: str, classpath: str) -> None:
+        password = self.settings.password or secrets.token_urlsafe(18)
+        if len(password) < 8:
+            raise ServerError("the Neo4j password must have at least 8 characters")
+        env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
+        # The password is an argument of a short-lived local process and is
+        # masked in any error text; it is never printed.
+        result = subprocess.run(
+            [
+                *jvm_command(java, self.settings, classpath, _ADMIN_CLASS),
+                "dbms",
+                "set-initial-password",
+                password,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ServerError(
+                "neo4j-admin set-initial-password failed: "
+                + (result.stderr or result.stdout).replace(password, "***")[-1000:]
+            )
+        self._save_credentials({"uri": self.settings.uri, "user": "neo4j", "password": password})
+
+    def _save_credentials(self, creds: dict[str, str]) -> None:
+        fd = os.open(self.credentials_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(creds, f)
+
+    def _check_port_free(self, port: int, what: str) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                raise ServerError(
+                    f"{what} port {port} is already in use by another process; pick another "
+                    "port (--bolt-port/--http-port) or point NEO4J_URI at that server"
+                )
+
+    def _wait_ready(
+        self, pid: int | None, timeout: float, proc: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        """Poll until ``RETURN gds.version()`` answers, or fail with the log tail."""
+        import neo4j  # the driver is only needed once a server runs
+
+        creds = self.credentials() or {}
+        auth = (creds.get("user", "neo4j"), creds.get("password", ""))
+        uri = creds.get("uri", self.settings.uri)  # a running server keeps its port
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        with neo4j.GraphDatabase.driver(uri, auth=auth) as driver:
+            while time.monotonic() < deadline:
+                if proc is not None and proc.poll() is not None:
+                    raise ServerError(
+                        f"Neo4j exited with code {proc.returncode} while starting\n"
+                        + self.log_tail()
+                    )
+                try:
+                    # A plain session run: no managed-transaction retries while polling.
+                    with driver.session() as session:
+                        session.run("RETURN gds.version() AS v").consume()
+                    return
+                except Exception as e:  # not up yet: connection refused, starting...
+                    last_error = e
+                    time.sleep(1.0)
+        raise ServerError(
+            f"Neo4j did not answer `RETURN gds.version()` within {timeout:.0f}s "
+            f"(last error: {last_error})\n{self.log_tail()}"
+        )
+
+
+def _reap(pid: int) -> None:
+    """Collect a child we started ourselves so it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

@@ -1,0 +1,165 @@
+"""Loading interactions, friendships and item attributes from delimited files.
+
+The generic path (``socialrec load tsv``) and the LastFM loader both come here;
+LastFM is just a fixed choice of files and columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from socialrec.errors import SocialrecError
+from socialrec.load.delimited import (
+    Column,
+    IdType,
+    id_parser,
+    parse_timestamp,
+    parse_weight,
+    read_columns,
+)
+from socialrec.load.writer import GraphWriter, LoadReport
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How to read a delimited file.
+
+    Args:
+        delimiter (str): field separator. (default: tab)
+        header (bool): skip the first line. (default: ``False``)
+        id_type (str): ``"int"`` or ``"str"`` node ids. (default: ``"str"``)
+    """
+
+    delimiter: str = "\t"
+    header: bool = False
+    id_type: IdType = "str"
+
+
+def _read(writer: GraphWriter, path: Path, columns: list[Column], fmt: FileFormat, progress: bool):
+    # Read batches a few times larger than a transaction: parsing is cheap
+    # and the writer splits them again.
+    return read_columns(
+        path,
+        columns,
+        delimiter=fmt.delimiter,
+        header=fmt.header,
+        batch_size=writer.batch_size * 5,
+        progress=progress,
+    )
+
+
+def load_interactions(
+    writer: GraphWriter,
+    path: str | Path,
+    fmt: FileFormat = FileFormat(),
+    user_col: int = 0,
+    item_col: int = 1,
+    weight_col: int | None = None,
+    time_col: int | None = None,
+    progress: bool = True,
+) -> None:
+    """Load ``user item [weight] [time]`` rows (column positions 0-based)."""
+    ids = id_parser(fmt.id_type)
+    columns = [Column("user", user_col, ids), Column("item", item_col, ids)]
+    if weight_col is not None:
+        columns.append(Column("weight", weight_col, parse_weight))
+    if time_col is not None:
+        columns.append(Column("timestamp", time_col, parse_timestamp))
+    for batch in _read(writer, Path(path), columns, fmt, progress):
+        rest = iter(batch[2:])
+        weights = next(rest) if weight_col is not None else None
+        times = next(rest) if time_col is not None else None
+        writer.interactions(batch[0], batch[1], weights, times)
+
+
+def load_friendships(
+    writer: GraphWriter,
+    path: str | Path,
+    fmt: FileFormat = FileFormat(),
+    a_col: int = 0,
+    b_col: int = 1,
+    progress: bool = True,
+) -> None:
+    """Load ``user friend`` rows; (a, b) and (b, a) make one friendship."""
+    ids = id_parser(fmt.id_type)
+    columns = [Column("user", a_col, ids), Column("friend", b_col, ids)]
+    for a, b in _read(writer, Path(path), columns, fmt, progress):
+        # Order each pair so that both directions in one batch collapse to one row.
+        pairs = {(x, y) if x <= y else (y, x) for x, y in zip(a, b, strict=True)}
+        writer.report.skip("duplicate friendship rows", len(a) - len(pairs))
+        ordered = sorted(pairs)
+        writer.friendships([p[0] for p in ordered], [p[1] for p in ordered])
+
+
+def load_item_attributes(
+    writer: GraphWriter,
+    path: str | Path,
+    fmt: FileFormat = FileFormat(),
+    item_col: int = 0,
+    attribute_col: int = 1,
+    weight_col: int | None = None,
+    kind: str = "attribute",
+    attribute_id_type: IdType | None = None,
+    progress: bool = True,
+) -> None:
+    """Load ``item attribute [weight]`` rows.
+
+    Without a weight column, a pair's weight is how often it occurs in the file
+    (LastFM lists a tag once per user who applied it). The file is aggregated in
+    memory for that: attribute files are small next to interaction files.
+    """
+    item_ids = id_parser(fmt.id_type)
+    attr_ids = id_parser(attribute_id_type or fmt.id_type)
+    columns = [Column("item", item_col, item_ids), Column("attribute", attribute_col, attr_ids)]
+    if weight_col is not None:
+        columns.append(Column("weight", weight_col, parse_weight))
+        for batch in _read(writer, Path(path), columns, fmt, progress):
+            writer.item_attributes(batch[0], batch[1], batch[2], kind=kind)
+        return
+    counts: dict[tuple[object, object], int] = {}
+    for items, attrs in _read(writer, Path(path), columns, fmt, progress):
+        for pair in zip(items, attrs, strict=True):
+            counts[pair] = counts.get(pair, 0) + 1
+    pairs = list(counts)
+    writer.report.skip(
+        "repeated item-attribute rows (counted as weight)", sum(counts.values()) - len(pairs)
+    )
+    writer.item_attributes(
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        np.fromiter(counts.values(), dtype=np.float64, count=len(pairs)),
+        kind=kind,
+    )
+
+
+LASTFM_FILES = ("user_artist.dat", "user_user.dat", "artist_tag.dat")
+
+
+def bundled_lastfm_dir() -> Path:
+    """The copy of LastFM HetRec 2011 shipped in the repository's ``data/``."""
+    return Path(__file__).resolve().parents[2] / "data" / "lastfm-hetrec"
+
+
+def load_lastfm(
+    writer: GraphWriter, directory: str | Path | None = None, progress: bool = True
+) -> LoadReport:
+    """Load LastFM HetRec 2011: listens (weight = play count), friendships, artist tags.
+
+    Users and artists become ``User`` and ``Item`` nodes with integer ids, tags
+    ``Attribute`` nodes of kind ``"tag"``.
+    """
+    directory = Path(directory) if directory else bundled_lastfm_dir()
+    missing = [name for name in LASTFM_FILES if not (directory / name).is_file()]
+    if missing:
+        raise SocialrecError(
+            f"{directory}: not a LastFM HetRec 2011 folder, missing {', '.join(missing)}"
+        )
+    fmt = FileFormat(id_type="int")
+    writer.apply_schema()
+    load_interactions(writer, directory / "user_artist.dat", fmt, weight_col=2, progress=progress)
+    load_friendships(writer, directory / "user_user.dat", fmt, progress=progress)
+    load_item_attributes(writer, directory / "artist_tag.dat", fmt, kind="tag", progress=progress)
+    return writer.report

@@ -1,0 +1,216 @@
+"""How socialrec's graph model maps onto the labels and properties of a database.
+
+socialrec speaks of users, items and attributes. An existing database may call
+them ``Person``, ``Movie`` and ``Genre``, linked by ``RATED``, ``KNOWS`` and
+``IN_GENRE``; a :class:`GraphMapping` records those names. Every name is checked
+against :data:`IDENTIFIER` before it can reach Cypher, and enters queries only
+backtick-quoted; values always travel as query parameters.
+
+A mapping file (TOML or YAML) names only what differs from the defaults::
+
+    [labels]
+    user = "Person"
+    item = "Movie"
+    attribute = "Genre"
+
+    [relationships]
+    interacted = "RATED"
+    friends = "KNOWS"
+    has_attribute = "IN_GENRE"
+
+    [properties]
+    user_id = "personId"
+    weight = "rating"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from socialrec.errors import MappingError
+
+#: What a mapped label, relationship type or property name may look like. Narrower
+#: than what Neo4j accepts inside backticks on purpose: a name from a config file
+#: has no business containing quotes, spaces or comment markers.
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def validate_identifier(name: object, field: str) -> str:
+    """Return ``name`` if it is a safe identifier, else raise :class:`MappingError`."""
+    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
+        raise MappingError(
+            f"{field}: {name!r} is not a valid identifier "
+            "(letters, digits and '_', not starting with a digit)"
+        )
+    return name
+
+
+def quote_identifier(name: str) -> str:
+    """Backtick-quote any name, doubling embedded backticks (Cypher's escape).
+
+    Used for validated mapping names and for names read back from the database
+    (``db.labels()``), which may hold any character.
+    """
+    return "`" + name.replace("`", "``") + "`"
+
+
+@dataclass(frozen=True)
+class GraphMapping:
+    """Names of the labels, relationship types and properties socialrec uses.
+
+    Args:
+        user (str): label of user nodes. (default: ``"User"``)
+        item (str): label of item nodes. (default: ``"Item"``)
+        attribute (str): label of item-attribute nodes. (default: ``"Attribute"``)
+        interacted (str): user -> item relationship type. (default: ``"INTERACTED"``)
+        friends (str): user - user relationship type, one per pair.
+            (default: ``"FRIENDS_WITH"``)
+        has_attribute (str): item -> attribute relationship type.
+            (default: ``"HAS_ATTRIBUTE"``)
+        user_id, item_id, attribute_id (str): the unique id property of each
+            node label. (default: ``"id"``)
+        attribute_kind (str): attribute property that says what kind of
+            attribute it is (tag, genre...). (default: ``"kind"``)
+        weight (str): interaction strength property. (default: ``"weight"``)
+        timestamp (str): interaction time property, epoch seconds.
+            (default: ``"ts"``)
+    """
+
+    user: str = "User"
+    item: str = "Item"
+    attribute: str = "Attribute"
+    interacted: str = "INTERACTED"
+    friends: str = "FRIENDS_WITH"
+    has_attribute: str = "HAS_ATTRIBUTE"
+    user_id: str = "id"
+    item_id: str = "id"
+    attribute_id: str = "id"
+    attribute_kind: str = "kind"
+    weight: str = "weight"
+    timestamp: str = "ts"
+
+    def __post_init__(self) -> None:
+        for f in _fields():
+            validate_identifier(getattr(self, f), f"{_section_of(f)}.{f}")
+
+    @property
+    def node_labels(self) -> dict[str, str]:
+        return {"user": self.user, "item": self.item, "attribute": self.attribute}
+
+    @property
+    def relationship_types(self) -> dict[str, str]:
+        return {
+            "interacted": self.interacted,
+            "friends": self.friends,
+            "has_attribute": self.has_attribute,
+        }
+
+    def placeholders(self) -> dict[str, str]:
+        """The ``${...}`` names used in ``cypher/*.cypher``, each quoted.
+
+        Label and type placeholders are written as socialrec's default names so
+        the query files read like plain Cypher over the default model.
+        """
+        return {
+            "User": quote_identifier(self.user),
+            "Item": quote_identifier(self.item),
+            "Attribute": quote_identifier(self.attribute),
+            "INTERACTED": quote_identifier(self.interacted),
+            "FRIENDS_WITH": quote_identifier(self.friends),
+            "HAS_ATTRIBUTE": quote_identifier(self.has_attribute),
+            "user_id": quote_identifier(self.user_id),
+            "item_id": quote_identifier(self.item_id),
+            "attribute_id": quote_identifier(self.attribute_id),
+            "attribute_kind": quote_identifier(self.attribute_kind),
+            "weight": quote_identifier(self.weight),
+            "timestamp": quote_identifier(self.timestamp),
+        }
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        """The mapping in file layout (sections of name -> value)."""
+        out: dict[str, dict[str, str]] = {s: {} for s in _SECTION_FIELDS}
+        for section, names in _SECTION_FIELDS.items():
+            for name in names:
+                out[section][name] = getattr(self, name)
+        return out
+
+    def fingerprint(self) -> str:
+        """A short stable hash, stored with exported snapshots."""
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "mapping") -> GraphMapping:
+        """Build a mapping from file layout; unknown keys are errors, not ignored."""
+        if not isinstance(data, Mapping):
+            raise MappingError(f"{source}: expected a table of sections, got {type(data).__name__}")
+        values: dict[str, Any] = {}
+        for section, content in data.items():
+            if section not in _SECTION_FIELDS:
+                raise MappingError(
+                    f"{source}: unknown section [{section}]; "
+                    f"expected one of {', '.join(_SECTION_FIELDS)}"
+                )
+            if not isinstance(content, Mapping):
+                raise MappingError(f"{source}: [{section}] must be a table")
+            for key, value in content.items():
+                if key not in _SECTION_FIELDS[section]:
+                    raise MappingError(
+                        f"{source}: unknown key {section}.{key}; "
+                        f"expected one of {', '.join(_SECTION_FIELDS[section])}"
+                    )
+                values[key] = validate_identifier(value, f"{source}: {section}.{key}")
+        return cls(**values)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> GraphMapping:
+        """Read a ``.toml``, ``.yaml`` or ``.yml`` mapping file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise MappingError(f"{path}: cannot read mapping file: {e.strerror}") from e
+        try:
+            if path.suffix == ".toml":
+                data: Any = tomllib.loads(text)
+            elif path.suffix in (".yaml", ".yml"):
+                data = yaml.safe_load(text) or {}
+            else:
+                raise MappingError(f"{path}: mapping files end in .toml, .yaml or .yml")
+        except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
+            raise MappingError(f"{path}: not valid {path.suffix[1:].upper()}: {e}") from e
+        # A config file may keep the mapping under a [mapping] table.
+        if isinstance(data, Mapping) and "mapping" in data and len(data) == 1:
+            data = data["mapping"]
+        return cls.from_dict(data, source=str(path))
+
+
+_SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "labels": ("user", "item", "attribute"),
+    "relationships": ("interacted", "friends", "has_attribute"),
+    "properties": (
+        "user_id",
+        "item_id",
+        "attribute_id",
+        "attribute_kind",
+        "weight",
+        "timestamp",
+    ),
+}
+
+
+def _fields() -> tuple[str, ...]:
+    return tuple(name for names in _SECTION_FIELDS.values() for name in names)
+
+
+def _section_of(field: str) -> str:
+    return next(s for s, names in _SECTION_FIELDS.items() if field in names)
