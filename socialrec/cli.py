@@ -49,6 +49,7 @@ class App:
     options: dict[str, Any]
     config: dict[str, Any] = field(default_factory=dict)
     _runner: Neo4jRunner | None = None
+    _mapping: GraphMapping | None = None
 
     def server_settings(self, **overrides: Any) -> ServerSettings:
         """Local server settings: config [local], then SOCIALREC_* env, then options."""
@@ -76,12 +77,17 @@ class App:
         )
 
     def mapping(self) -> GraphMapping:
-        path = self.options.get("mapping")
-        if path:
-            return GraphMapping.from_file(path)
-        if "mapping" in self.config:
-            return GraphMapping.from_dict(self.config["mapping"], source="config file [mapping]")
-        return GraphMapping()
+        if self._mapping is None:
+            path = self.options.get("mapping")
+            if path:
+                self._mapping = GraphMapping.from_file(path)
+            elif "mapping" in self.config:
+                self._mapping = GraphMapping.from_dict(
+                    self.config["mapping"], source="config file [mapping]"
+                )
+            else:
+                self._mapping = GraphMapping()
+        return self._mapping
 
     def runner(self) -> Neo4jRunner:
         if self._runner is None:
@@ -129,6 +135,7 @@ def cli(ctx: click.Context, config_path: str | None, **options: Any) -> None:
     app = App(options=options, config=read_config_file(config_path))
     ctx.obj = app
     ctx.call_on_close(app.close)
+    app.mapping()  # a bad mapping fails here, before any connection is made
 
 
 # ------------------------------------------------------------------ neo4j

@@ -58,7 +58,7 @@ def _quiet(progress: bool) -> bool | None:
     return None if progress else True
 
 
-_EXPECTED = {
+_EXPECTED: dict[Callable[[str], Any], str] = {
     parse_int_id: "an integer id",
     parse_str_id: "a non-empty id",
     parse_weight: "a finite number",

@@ -1,0 +1,78 @@
+"""Helpers shared by the benchmark scripts: a scratch server and RESULTS.md sections.
+
+Benchmarks wipe the database they use, so by default they run on their own
+local instance (``bench``, Bolt port 27687), never on the user's data. Point
+``NEO4J_URI`` at a server only together with ``--wipe-my-database``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+from socialrec.config import ConnectionSettings
+from socialrec.graph.local_server import LocalNeo4j, ServerSettings
+from socialrec.graph.runner import Neo4jRunner
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def bench_runner(wipe_allowed: bool = False) -> Neo4jRunner:
+    if os.environ.get("NEO4J_URI"):
+        if not wipe_allowed:
+            sys.exit("NEO4J_URI is set: benchmarks wipe the database; add --wipe-my-database")
+        settings = ConnectionSettings(
+            os.environ["NEO4J_URI"],
+            os.environ.get("NEO4J_USER", "neo4j"),
+            os.environ.get("NEO4J_PASSWORD", ""),
+            os.environ.get("NEO4J_DATABASE", "neo4j"),
+        )
+    else:
+        server = LocalNeo4j(
+            ServerSettings(
+                name="bench", bolt_port=27687, http_port=27474, heap="4g", pagecache="2g"
+            )
+        )
+        server.start()
+        creds = server.credentials() or {}
+        settings = ConnectionSettings(creds["uri"], creds["user"], creds["password"])
+    runner = Neo4jRunner(settings)
+    runner.verify()
+    return runner
+
+
+def wipe(runner: Neo4jRunner) -> None:
+    runner.write_autocommit("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 50000 ROWS")
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def command_line() -> str:
+    return "python -m benchmarks." + Path(sys.argv[0]).stem + "".join(f" {a}" for a in sys.argv[1:])
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace (or add) the section ``name`` of RESULTS.md, keeping the others."""
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    block = (
+        f"<!-- {name}:start -->\n## {name}\n\n"
+        f"Command: `{command_line()}`  \n"
+        f"Machine: {machine()}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
+        f"{body.strip()}\n<!-- {name}:end -->"
+    )
+    pattern = re.compile(
+        rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S
+    )
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + block
+    )
+    RESULTS.write_text(text.rstrip() + "\n")
+    print(block)

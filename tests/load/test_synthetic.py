@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph, _ranks_within
+
+
+def collect(config: SyntheticConfig):
+    chunks = list(SyntheticGraph(config).user_chunks())
+    cat = lambda name: np.concatenate([getattr(c, name) for c in chunks])  # noqa: E731
+    return cat("users"), cat("items"), cat("friend_a"), cat("friend_b")
+
+
+def test_same_seed_same_graph_other_seed_other_graph() -> None:
+    c = SyntheticConfig(users=2000, items=500, seed=7, chunk_users=700)
+    a, b = collect(c), collect(c)
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x, y)
+    other = collect(SyntheticConfig(users=2000, items=500, seed=8, chunk_users=700))
+    assert not np.array_equal(a[1], other[1])
+
+
+def test_sizes_ids_and_no_duplicates() -> None:
+    c = SyntheticConfig(
+        users=3000,
+        items=800,
+        attributes=20,
+        interactions_per_user=8,
+        friends_per_user=2,
+        chunk_users=1000,
+    )
+    users, items, fa, fb = collect(c)
+    assert users.min() >= 0 and users.max() < c.users
+    assert items.min() >= 0 and items.max() < c.items
+    assert len(np.unique(users * c.items + items)) == len(users)
+    assert np.all(fa < fb)  # ordered pairs, no self loops
+    assert 6 * c.users < len(users) < 9 * c.users
+    assert 1.5 * c.users < len(fa) < 2.5 * c.users
+    assert len(np.unique(users)) == c.users  # every user interacts
+
+
+def test_homophily_friends_share_communities_and_tastes() -> None:
+    c = SyntheticConfig(users=4000, items=1000, communities=10, homophily=0.8)
+    users, items, fa, fb = collect(c)
+    same = np.mean(c.community_of(fa) == c.community_of(fb))
+    assert same > 0.75  # 0.8 + 0.2 * (1/10) expected
+    sets: dict[int, set[int]] = {}
+    for u, i in zip(users.tolist(), items.tolist(), strict=True):
+        sets.setdefault(u, set()).add(i)
+
+    def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+        return float(
+            np.mean(
+                [
+                    len(sets[x] & sets[y]) / len(sets[x] | sets[y])
+                    for x, y in zip(a.tolist(), b.tolist(), strict=True)
+                ]
+            )
+        )
+
+    rng = np.random.default_rng(0)
+    ra, rb = rng.integers(0, c.users, len(fa)), rng.integers(0, c.users, len(fa))
+    assert jaccard(fa, fb) > 3 * jaccard(ra, rb)
+
+
+def test_popularity_is_skewed() -> None:
+    _, items, _, _ = collect(SyntheticConfig(users=3000, items=1000))
+    counts = np.sort(np.bincount(items, minlength=1000))[::-1]
+    assert counts[:100].sum() > 0.4 * counts.sum()  # top 10% of items, well over 10% of use
+
+
+def test_item_attributes_primary_and_extra() -> None:
+    c = SyntheticConfig(users=10, items=300, attributes=7, communities=2, attributes_per_item=3)
+    pairs = list(SyntheticGraph(c).item_attributes(chunk_items=100))
+    items = np.concatenate([p[0] for p in pairs])
+    attrs = np.concatenate([p[1] for p in pairs])
+    assert set(items.tolist()) == set(range(300))
+    primary = {(i, i % 7) for i in range(300)}
+    assert primary <= set(zip(items.tolist(), attrs.tolist(), strict=True))
+    assert attrs.max() < 7
+
+
+def test_invalid_configs() -> None:
+    with pytest.raises(ValueError):
+        SyntheticConfig(homophily=1.5)
+    with pytest.raises(ValueError):
+        SyntheticConfig(users=10, communities=11)
+
+
+def test_ranks_within() -> None:
+    assert _ranks_within(np.array([2, 0, 3])).tolist() == [0, 1, 0, 1, 2]

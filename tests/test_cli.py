@@ -1,0 +1,154 @@
+"""The command line, end to end against the real server."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from socialrec.cli import main
+from socialrec.config import ConnectionSettings
+from socialrec.graph.runner import Neo4jRunner
+from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
+
+
+def run_cli(
+    args: list[str],
+    settings: ConnectionSettings | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[int, str, str]:
+    if settings is not None:
+        monkeypatch.setenv("NEO4J_URI", settings.uri)
+        monkeypatch.setenv("NEO4J_USER", settings.user)
+        monkeypatch.setenv("NEO4J_PASSWORD", settings.password)
+    monkeypatch.setattr("sys.argv", ["socialrec", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_hostile_mapping_is_refused_before_any_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[labels]\nuser = "a`) DETACH DELETE n //"\n')
+    settings = ConnectionSettings("bolt://127.0.0.1:1", "neo4j", "x")  # never reached
+    code, _, err = run_cli(["--mapping", str(mapping), "schema"], settings, monkeypatch, capsys)
+    assert code == 1
+    assert err.startswith("error: ") and "labels.user" in err and "not a valid identifier" in err
+
+
+def test_no_server_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    monkeypatch.setenv("SOCIALREC_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["inspect"], None, monkeypatch, capsys)
+    assert code == 1 and "NEO4J_URI" in err and "socialrec neo4j start" in err
+    code, out, _ = run_cli(["neo4j", "status"], None, monkeypatch, capsys)
+    assert code == 3 and "not running" in out
+
+
+@pytest.mark.integration
+def test_load_tsv_inspect_and_mapping_mismatch(
+    db: Neo4jRunner,
+    neo4j_settings: ConnectionSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    inter = tmp_path / "i.tsv"
+    inter.write_text("u1\ti1\t2\nu2\ti1\t1\n")
+    friends = tmp_path / "f.tsv"
+    friends.write_text("u1\tu2\n")
+    code, out, err = run_cli(
+        [
+            "load",
+            "tsv",
+            "--interactions",
+            str(inter),
+            "--weight-col",
+            "3",
+            "--friendships",
+            str(friends),
+        ],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert "interactions" in out and "2 rows" in out
+
+    code, out, _ = run_cli(["inspect"], neo4j_settings, monkeypatch, capsys)
+    assert code == 0
+    assert "GDS:   2.13" in out
+    assert "labels.user" in out and "ok" in out
+
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[labels]\nuser = "Person"\n')
+    code, out, err = run_cli(
+        ["--mapping", str(mapping), "inspect"], neo4j_settings, monkeypatch, capsys
+    )
+    assert code == 1 and "MISSING" in out and "does not match" in err
+
+
+@pytest.mark.integration
+def test_malformed_file_exit_code_and_message(
+    db: Neo4jRunner,
+    neo4j_settings: ConnectionSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("1\t2\n3\n")
+    code, _, err = run_cli(
+        ["load", "tsv", "--interactions", str(bad), "--id-type", "int"],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 1
+    assert f"error: {bad}:2: expected at least 2" in err
+
+
+@pytest.mark.integration
+def test_load_synthetic_matches_the_generator(
+    db: Neo4jRunner,
+    neo4j_settings: ConnectionSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = [
+        "load",
+        "synthetic",
+        "--users",
+        "400",
+        "--items",
+        "150",
+        "--attributes",
+        "10",
+        "--communities",
+        "5",
+        "--seed",
+        "3",
+    ]
+    code, _, err = run_cli(args, neo4j_settings, monkeypatch, capsys)
+    assert code == 0, err
+    config = SyntheticConfig(users=400, items=150, attributes=10, communities=5, seed=3)
+    chunks = list(SyntheticGraph(config).user_chunks())
+    fa = np.concatenate([c.friend_a for c in chunks])
+    fb = np.concatenate([c.friend_b for c in chunks])
+    n_pairs = len(np.unique(np.stack([fa, fb]), axis=1).T)
+    n_inter = sum(len(c.users) for c in chunks)
+    got = db.read("MATCH ()-[r:INTERACTED]->() RETURN count(r) AS n")[0]["n"]
+    assert got == n_inter
+    got = db.read("MATCH ()-[r:FRIENDS_WITH]->() RETURN count(r) AS n")[0]["n"]
+    assert got == n_pairs
+    kinds = db.read("MATCH (a:Attribute) RETURN DISTINCT a.kind AS k")
+    assert kinds == [{"k": "genre"}]

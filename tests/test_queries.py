@@ -1,0 +1,47 @@
+from importlib import resources
+
+import pytest
+
+from socialrec import queries
+from socialrec.errors import SocialrecError
+from socialrec.mapping import GraphMapping
+
+
+def test_placeholders_become_quoted_mapping_names() -> None:
+    m = GraphMapping(user="Person", item="Movie", interacted="RATED", user_id="personId")
+    q = queries.load("merge_interactions", m)
+    assert "MERGE (u:`Person` {`personId`: $users[k]})" in q
+    assert "MERGE (i:`Movie` {`id`: $items[k]})" in q
+    assert "[r:`RATED`]" in q
+    assert "${" not in q
+    assert q.name == "merge_interactions.cypher"
+
+
+def test_every_query_file_renders_with_no_placeholder_left() -> None:
+    m = GraphMapping()
+    files = [
+        p.name.removesuffix(".cypher")
+        for p in resources.files("socialrec.cypher").iterdir()
+        if p.name.endswith(".cypher")
+    ]
+    assert "schema" in files and "merge_interactions" in files
+    for name in files:
+        for statement in queries.load_all(name, m):
+            assert "${" not in statement, name
+            assert statement.strip(), name
+
+
+def test_schema_has_one_constraint_per_node_label() -> None:
+    statements = queries.load_all("schema", GraphMapping())
+    constraints = [s for s in statements if "CONSTRAINT" in s]
+    assert len(constraints) == 3
+    assert all("IF NOT EXISTS" in s for s in statements)
+
+
+def test_unknown_placeholder_and_missing_file_are_errors() -> None:
+    with pytest.raises(SocialrecError, match="unknown placeholder"):
+        queries.render("MATCH (n:${Nope}) RETURN n", GraphMapping())
+    with pytest.raises(SocialrecError, match="no query file"):
+        queries.load("does_not_exist", GraphMapping())
+    with pytest.raises(SocialrecError, match="not 1"):
+        queries.load("schema", GraphMapping())
