@@ -60,7 +60,6 @@ def main() -> None:
     rows.append(
         (f"synthetic {args.users:,} users", sum(report.rows.values()), rels(report.counters), dt)
     )
-    wipe(runner)
     runner.close()
 
     lines = [
