@@ -285,12 +285,19 @@ class LocalNeo4j:
         return data
 
     def log_tail(self, lines: int = 40) -> str:
-        """The last lines of the server's console and debug logs (for failures)."""
+        """The end of the console log and the last WARN/ERROR lines of debug.log."""
         parts = []
-        for path in (self.log_file, self.home / "logs" / "debug.log"):
-            if path.exists():
-                text = path.read_text(errors="replace").splitlines()[-lines:]
-                parts.append(f"--- {path}\n" + "\n".join(text))
+        if self.log_file.exists():
+            text = self.log_file.read_text(errors="replace").splitlines()[-lines:]
+            parts.append(f"--- {self.log_file}\n" + "\n".join(text))
+        debug = self.home / "logs" / "debug.log"
+        if debug.exists():
+            problems = [
+                line
+                for line in debug.read_text(errors="replace").splitlines()
+                if " WARN " in line or " ERROR " in line
+            ][-lines:]
+            parts.append(f"--- {debug} (WARN/ERROR)\n" + "\n".join(problems))
         return "\n".join(parts)
 
     # -- process -------------------------------------------------------------

@@ -104,8 +104,11 @@ class Neo4jRunner:
             settings.uri,
             auth=(settings.user, settings.password),
             max_transaction_retry_time=max_retry_time,
-            # Let the driver's pooled connection keep large batches efficient.
             max_connection_pool_size=8,
+            # socialrec writes its own queries; Cypher 5's deprecation notices
+            # (the exporter's id(), see cypher/export_users.cypher) are not the
+            # user's to act on, so they are not logged at every batch.
+            notifications_disabled_classifications=["DEPRECATION"],
         )
 
     @property

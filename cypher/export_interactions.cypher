@@ -1,0 +1,13 @@
+// export_interactions.cypher: the interactions of a batch of users.
+//
+// Parameters: $nids (internal ids of users, from export_users.cypher).
+// Returns one record of parallel lists (source user, target item internal ids,
+// weight, time). A missing weight comes back as NaN and a missing time as -1,
+// because collect() would silently drop nulls and misalign the lists.
+UNWIND $nids AS nid
+MATCH (u) WHERE id(u) = nid
+MATCH (u)-[r:${INTERACTED}]->(i:${Item})
+RETURN collect(nid) AS src,
+       collect(id(i)) AS dst,
+       collect(coalesce(r.${weight}, 0.0 / 0.0)) AS weight,
+       collect(coalesce(r.${timestamp}, -1)) AS time

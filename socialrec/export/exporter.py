@@ -1,0 +1,793 @@
+"""Neo4j -> :class:`~socialrec.export.snapshot.GraphSnapshot`, fast and in bounded memory.
+
+How an export reads the database:
+
+1. **Node tables.** Users, items and attributes are read page by page in
+   internal-id order (keyset pagination: ``WHERE id(n) > $after ... LIMIT``),
+   each page one record of parallel lists: internal ids, mapped ids, degrees.
+2. **Edges.** Users (for interactions and friendships) and items (for
+   attributes) are split into batches of about ``edge_batch`` relationships
+   using those degrees, and each batch is one query that seeks its nodes by
+   internal id and returns the edges as parallel lists of internal ids.
+3. **Decoding.** Lists become numpy arrays at once; internal ids become
+   contiguous indices with one ``searchsorted`` against the sorted node table.
+   No Python object per record or per edge survives a batch.
+
+Internal ids are used only inside one export, to join edges to nodes cheaply;
+what the snapshot keeps are the mapped id property values, so it stays valid
+when Neo4j reuses internal ids.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch_geometric.data import HeteroData
+from tqdm import tqdm
+
+from socialrec import queries
+from socialrec.errors import MappingError, SocialrecError
+from socialrec.export.features import FeatureSpec, fastrp_embeddings, property_features
+from socialrec.export.snapshot import (
+    FRIENDS,
+    HAS,
+    INTERACTS,
+    REV_HAS,
+    REV_INTERACTS,
+    ExportReport,
+    GraphSnapshot,
+    SnapshotMismatchError,
+)
+from socialrec.graph.runner import Neo4jRunner, QueryRunner
+from socialrec.graph.schema import DatabaseOverview, require_mapping
+from socialrec.mapping import GraphMapping
+
+
+class ExportError(SocialrecError):
+    """The graph cannot be exported as it is (missing or duplicate ids, no data...)."""
+
+
+@dataclass
+class NodeTable:
+    """One label's nodes: sorted internal ids, mapped ids and degrees, index-aligned."""
+
+    role: str
+    nids: np.ndarray
+    ids: np.ndarray
+    degrees: dict[str, np.ndarray] = field(default_factory=dict)
+    _order: np.ndarray | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.nids)
+
+    def index(self, nids: np.ndarray) -> np.ndarray:
+        """Positions of internal ids in this table; ``-1`` where absent.
+
+        Tables read from Neo4j are sorted by internal id; an incremental export
+        builds tables in snapshot order, hence the general ``sorter``.
+        """
+        if len(self.nids) == 0:
+            return np.full(len(nids), -1, dtype=np.int64)
+        if self._order is None:  # computed once: index() runs for every edge batch
+            sorted_already = bool(np.all(self.nids[1:] > self.nids[:-1]))
+            self._order = np.arange(len(self.nids)) if sorted_already else np.argsort(self.nids)
+        order = self._order
+        pos = np.minimum(np.searchsorted(self.nids, nids, sorter=order), len(self.nids) - 1)
+        found = order[pos]
+        return np.where(self.nids[found] == nids, found, -1)
+
+    def subset(self, mask: np.ndarray) -> NodeTable:
+        return NodeTable(
+            self.role,
+            self.nids[mask],
+            self.ids[mask],
+            {k: v[mask] for k, v in self.degrees.items()},
+        )
+
+
+@dataclass(frozen=True)
+class EdgeList:
+    """Edges as index arrays (into the source and target node tables)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray | None = None
+    time: np.ndarray | None = None
+
+    def select(self, mask: np.ndarray) -> EdgeList:
+        return EdgeList(
+            self.src[mask],
+            self.dst[mask],
+            None if self.weight is None else self.weight[mask],
+            None if self.time is None else self.time[mask],
+        )
+
+    @staticmethod
+    def concat(parts: Sequence[EdgeList]) -> EdgeList:
+        def cat(name: str) -> np.ndarray | None:
+            arrays = [getattr(p, name) for p in parts]
+            if any(a is None for a in arrays):
+                return None
+            return np.concatenate(arrays) if arrays else np.empty(0)
+
+        src, dst = cat("src"), cat("dst")
+        assert src is not None and dst is not None
+        return EdgeList(src.astype(np.int64), dst.astype(np.int64), cat("weight"), cat("time"))
+
+
+_NODE_QUERIES = {"user": "export_users", "item": "export_items", "attribute": "export_attributes"}
+# Directed edge queries whose degree column counts every relationship of the
+# type, so that "degree minus rows read" is the number of dangling ones.
+_DANGLING = {
+    "export_interactions": lambda m: (m.interacted, m.item),
+    "export_item_attributes": lambda m: (m.has_attribute, m.attribute),
+}
+_DEGREES = {"user": ("interacted", "friends"), "item": ("has_attribute",), "attribute": ()}
+
+
+class Exporter:
+    """Reads the mapped subgraph of a Neo4j database into a :class:`GraphSnapshot`.
+
+    Args:
+        runner (QueryRunner): the database connection.
+        mapping (GraphMapping): label, type and property names.
+            (default: :class:`GraphMapping()`)
+        page_size (int): nodes per page of the node tables. (default: ``200000``)
+        edge_batch (int): relationships per edge query, about. (default: ``500000``)
+        progress (bool): show progress bars on a terminal. (default: ``True``)
+        features (FeatureSpec, optional): node features to add (numeric
+            properties, FastRP). (default: none)
+        gds (GraphDataScience, optional): client for FastRP; made from the
+            runner's driver when needed.
+    """
+
+    def __init__(
+        self,
+        runner: QueryRunner,
+        mapping: GraphMapping | None = None,
+        page_size: int = 200_000,
+        edge_batch: int = 500_000,
+        progress: bool = True,
+        features: FeatureSpec | None = None,
+        gds: Any = None,
+    ) -> None:
+        self.runner = runner
+        self.mapping = mapping or GraphMapping()
+        self.page_size = page_size
+        self.edge_batch = edge_batch
+        self.progress = progress
+        self.features = features or FeatureSpec()
+        self._gds = gds
+
+    # ------------------------------------------------------------------ public
+
+    def full(self) -> GraphSnapshot:
+        """Export every user, item, attribute and the relationships among them."""
+        started = time.perf_counter()
+        db = require_mapping(self.runner, self.mapping)
+        report = ExportReport()
+        users, items, attrs = (self.node_table(r, report) for r in ("user", "item", "attribute"))
+        if len(users) == 0 or len(items) == 0:
+            raise ExportError(
+                f"nothing to export: {len(users)} :{self.mapping.user} and "
+                f"{len(items)} :{self.mapping.item} nodes"
+            )
+        snapshot = self._assemble(users, items, attrs, report)
+        if snapshot.report.edges.get("interacts", 0) == 0:
+            raise ExportError(f"no :{self.mapping.interacted} relationships to export")
+        self._add_features(snapshot, db, users, items, attrs)
+        snapshot.report.seconds = time.perf_counter() - started
+        return snapshot
+
+    def subgraph(
+        self,
+        users: Sequence[Any] | None = None,
+        hops: int = 1,
+        user_where: str | None = None,
+        item_where: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> GraphSnapshot:
+        """Export part of the graph.
+
+        Either the ``hops``-hop neighbourhood of the given user ids (hops over
+        interactions and friendships: one hop from a user reaches its items and
+        friends, the next the other users of those items...), or the users
+        matching ``user_where`` and the items matching ``item_where``: Cypher
+        predicates over the node variable ``n``, e.g. ``"n.country = $c"`` with
+        ``params={"c": "DE"}``. They run as Cypher with your database
+        privileges; values belong in ``params``. Without ``item_where``, the
+        items are those the selected users interacted with.
+
+        The result is the induced subgraph: the selected users and items, the
+        edges among them, and the attributes of the selected items.
+        """
+        started = time.perf_counter()
+        db = require_mapping(self.runner, self.mapping)
+        report = ExportReport()
+        all_users = self.node_table("user", report)
+        all_items = self.node_table("item", report)
+        if users is not None:
+            if hops < 0:
+                raise ValueError("hops must be >= 0")
+            user_mask, item_mask = self._neighbourhood(all_users, all_items, users, hops)
+        elif user_where or item_where:
+            user_mask = self._where(all_users, user_where, params)
+            if item_where:
+                item_mask = self._where(all_items, item_where, params)
+            else:
+                picked = all_users.subset(user_mask)
+                edges = self._edges("export_interactions", picked, "interacted", all_items)
+                item_mask = np.zeros(len(all_items), dtype=bool)
+                item_mask[edges.dst] = True
+        else:
+            raise ValueError("give users (with hops), or user_where / item_where")
+        users_t, items_t = all_users.subset(user_mask), all_items.subset(item_mask)
+        if len(users_t) == 0:
+            raise ExportError("the subgraph selection matched no users")
+        attrs = self.node_table("attribute", report)
+        snapshot = self._assemble(users_t, items_t, attrs, report, subgraph=True)
+        kept_attrs = attrs.subset(np.isin(attrs.ids, snapshot.ids["attribute"]))
+        self._add_features(snapshot, db, users_t, items_t, kept_attrs)
+        snapshot.report.seconds = time.perf_counter() - started
+        return snapshot
+
+    def incremental(self, previous: GraphSnapshot) -> tuple[GraphSnapshot, Changes]:
+        """Bring ``previous`` up to date with the database, re-reading only what changed.
+
+        Node ids are read afresh (cheap: ids and degrees only). Users that are
+        new, whose interaction or friendship degree differs from the snapshot's,
+        or who have an interaction newer than the snapshot's watermark get their
+        edges re-read; likewise items whose attribute degree changed. Existing
+        nodes keep their indices; new nodes are appended; nodes deleted in
+        Neo4j keep their index, lose their edges and are flagged in
+        ``snapshot.removed``.
+        """
+        started = time.perf_counter()
+        if previous.mapping != self.mapping:
+            raise SnapshotMismatchError(
+                "the snapshot was exported with another mapping; export it in full"
+            )
+        db = require_mapping(self.runner, self.mapping)
+        report = ExportReport()
+        fresh = {r: self.node_table(r) for r in ("user", "item", "attribute")}
+        aligned = {r: _align(previous.ids[r], previous.removed.get(r), fresh[r]) for r in fresh}
+        users, items, attrs = (aligned[r][0] for r in ("user", "item", "attribute"))
+        added = {r: aligned[r][1] for r in aligned}
+        gone = {r: aligned[r][2] for r in aligned}
+
+        def changed_by_degree(table: NodeTable, key: str, degree: str) -> np.ndarray:
+            old = previous.degrees.get(key, np.empty(0, dtype=np.int64))
+            old = np.concatenate([old, np.full(len(table) - len(old), -1, dtype=np.int64)])
+            return (table.degrees[degree] != old) & (table.nids >= 0)
+
+        user_changed = (
+            changed_by_degree(users, "user.interacted", "interacted")
+            | changed_by_degree(users, "user.friends", "friends")
+            | added["user"]
+        )
+        if previous.watermark >= 0:
+            query = queries.load("export_changed_users", self.mapping)
+            row = self.runner.read(query, {"since": int(previous.watermark)})[0]
+            pos = users.index(np.asarray(row["nids"], dtype=np.int64))
+            user_changed[pos[pos >= 0]] = True
+        item_changed = (
+            changed_by_degree(items, "item.has_attribute", "has_attribute") | added["item"]
+        )
+
+        old = previous.data
+        drop_u = user_changed | gone["user"]
+        drop_i = gone["item"]
+        inter_old = _edge_list(old, INTERACTS, weight=True, time=True)
+        keep = ~drop_u[inter_old.src] & ~drop_i[inter_old.dst]
+        inter_new = self._edges(
+            "export_interactions",
+            users.subset(user_changed),
+            "interacted",
+            items,
+            report,
+            with_weight=True,
+            with_time=True,
+        )
+        inter_new = _reindex_src(inter_new, user_changed)
+        inter = EdgeList.concat([inter_old.select(keep), inter_new])
+
+        friends_old = _edge_list(old, FRIENDS)
+        keep = ~drop_u[friends_old.src] & ~drop_u[friends_old.dst]
+        friends_new = _reindex_src(
+            self._edges("export_friendships", users.subset(user_changed), "friends", users, report),
+            user_changed,
+        )
+        friends = _symmetric(
+            EdgeList.concat([friends_old.select(keep), friends_new]), len(users), report
+        )
+
+        has_old = _edge_list(old, HAS, weight=True)
+        keep = ~(item_changed | gone["item"])[has_old.src] & ~gone["attribute"][has_old.dst]
+        has_new = _reindex_src(
+            self._edges(
+                "export_item_attributes",
+                items.subset(item_changed),
+                "has_attribute",
+                attrs,
+                report,
+                with_weight=True,
+            ),
+            item_changed,
+        )
+        has = EdgeList.concat([has_old.select(keep), has_new])
+
+        assert inter.time is not None
+        watermark = max(previous.watermark, int(inter.time.max()) if len(inter.time) else -1)
+        report.nodes.update({"user": len(users), "item": len(items), "attribute": len(attrs)})
+        report.edges.update(
+            {"interacts": len(inter.src), "friends": len(friends.src), "has": len(has.src)}
+        )
+        snapshot = GraphSnapshot(
+            data=build_hetero_data(users, items, attrs, inter, friends, has),
+            ids={"user": users.ids, "item": items.ids, "attribute": attrs.ids},
+            mapping=self.mapping,
+            watermark=watermark,
+            exported_at=time.time(),
+            removed={r: gone[r] for r in gone},
+            report=report,
+            degrees=_degrees(users, items),
+        )
+        self._add_features(snapshot, db, users, items, attrs)
+        changes = Changes(
+            users=np.flatnonzero(user_changed | gone["user"]),
+            items=np.flatnonzero(item_changed | gone["item"]),
+            new={r: int(added[r].sum()) for r in added},
+            removed={r: int(gone[r].sum()) for r in gone},
+        )
+        report.seconds = time.perf_counter() - started
+        return snapshot, changes
+
+    def _add_features(
+        self,
+        snapshot: GraphSnapshot,
+        db: DatabaseOverview,
+        users: NodeTable,
+        items: NodeTable,
+        attrs: NodeTable,
+    ) -> None:
+        spec = self.features
+        if spec.empty:
+            return
+        tables = {"user": users, "item": items, "attribute": attrs}
+        for role, props in spec.properties.items():
+            if props:
+                label = self.mapping.node_labels[role]
+                snapshot.data[role].x = torch.from_numpy(
+                    property_features(self.runner, label, tables[role].nids, props, snapshot.report)
+                )
+        if spec.fastrp_dim:
+            labels = [name for name in self.mapping.node_labels.values() if db.labels.get(name)]
+            types = [
+                name
+                for name in self.mapping.relationship_types.values()
+                if db.relationship_types.get(name)
+            ]
+            embeddings = fastrp_embeddings(
+                self._gds_client(),
+                self.mapping,
+                labels,
+                types,
+                {role: (t.nids, t.index) for role, t in tables.items()},
+                spec.fastrp_dim,
+                spec.fastrp_seed,
+            )
+            for role, emb in embeddings.items():
+                snapshot.data[role].fastrp = torch.from_numpy(emb)
+
+    def _gds_client(self) -> Any:
+        if self._gds is None:
+            if not isinstance(self.runner, Neo4jRunner):
+                raise SocialrecError("FastRP needs a Neo4jRunner or an explicit gds client")
+            from graphdatascience import GraphDataScience
+
+            self._gds = GraphDataScience(self.runner.driver, database=self.runner.settings.database)
+        return self._gds
+
+    # ------------------------------------------------------------------ nodes
+
+    def node_table(self, role: str, report: ExportReport | None = None) -> NodeTable:
+        """Every node of a role, read page by page (keyset pagination on internal id)."""
+        query = queries.load(_NODE_QUERIES[role], self.mapping)
+        degree_names = _DEGREES[role]
+        nid_parts: list[np.ndarray] = []
+        id_parts: list[list[Any]] = []
+        degree_parts: dict[str, list[np.ndarray]] = {d: [] for d in degree_names}
+        after = -1
+        while True:
+            row = self.runner.read(query, {"after": after, "limit": self.page_size})[0]
+            if not row["nids"]:
+                break
+            nid_parts.append(np.asarray(row["nids"], dtype=np.int64))
+            id_parts.append(row["ids"])
+            for d in degree_names:
+                degree_parts[d].append(np.asarray(row[d], dtype=np.int64))
+            after = int(nid_parts[-1][-1])
+            if len(row["nids"]) < self.page_size:
+                break
+        nids = np.concatenate(nid_parts) if nid_parts else np.empty(0, dtype=np.int64)
+        ids = self._check_ids(role, nids, [v for part in id_parts for (v,) in part])
+        degrees = {
+            d: np.concatenate(p) if p else np.empty(0, dtype=np.int64)
+            for d, p in degree_parts.items()
+        }
+        if report is not None:
+            report.nodes[role] = len(nids)
+        return NodeTable(role, nids, ids, degrees)
+
+    def _check_ids(self, role: str, nids: np.ndarray, values: list[Any]) -> np.ndarray:
+        label = self.mapping.node_labels[role]
+        prop = {"user": self.mapping.user_id, "item": self.mapping.item_id}.get(
+            role, self.mapping.attribute_id
+        )
+        missing = [int(n) for n, v in zip(nids, values, strict=True) if v is None]
+        if missing:
+            raise ExportError(
+                f"{len(missing)} :{label} nodes have no {prop!r} property "
+                f"(internal ids {missing[:5]}{'...' if len(missing) > 5 else ''}); "
+                "give them ids or remove them"
+            )
+        kinds = {type(v) for v in values}
+        if kinds <= {int}:
+            ids = np.asarray(values, dtype=np.int64)
+        elif kinds <= {str}:
+            ids = np.asarray(values, dtype=object)
+        else:
+            names = sorted(k.__name__ for k in kinds)
+            raise ExportError(
+                f":{label}.{prop} mixes value types {names}; ids must be all "
+                "integers or all strings"
+            )
+        if len(ids):
+            unique, counts = np.unique(ids, return_counts=True)
+            if (counts > 1).any():
+                dup = unique[counts > 1]
+                raise ExportError(
+                    f"{len(dup)} {prop!r} values are shared by several :{label} nodes, e.g. "
+                    f"{dup[:5].tolist()}; create the constraint in cypher/schema.cypher "
+                    "(socialrec schema) after fixing them"
+                )
+        return ids
+
+    def _where(
+        self, table: NodeTable, predicate: str | None, params: Mapping[str, Any] | None
+    ) -> np.ndarray:
+        if not predicate:
+            return np.ones(len(table), dtype=bool)
+        label = queries.render(
+            "${" + ("User" if table.role == "user" else "Item") + "}", self.mapping
+        )
+        # The predicate is the caller's own Cypher; names from the mapping are quoted.
+        query = f"MATCH (n:{label}) WHERE {predicate} RETURN collect(id(n)) AS nids"
+        row = self.runner.read(query, dict(params or {}))[0]
+        mask = np.zeros(len(table), dtype=bool)
+        pos = table.index(np.asarray(row["nids"], dtype=np.int64))
+        mask[pos[pos >= 0]] = True
+        return mask
+
+    def _neighbourhood(
+        self, users: NodeTable, items: NodeTable, seeds: Sequence[Any], hops: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        seed_values = np.asarray(list(seeds), dtype=users.ids.dtype)
+        order = np.argsort(users.ids, kind="stable")
+        pos = np.minimum(np.searchsorted(users.ids, seed_values, sorter=order), len(users) - 1)
+        found = order[pos]
+        unknown = seed_values[users.ids[found] != seed_values]
+        if len(unknown):
+            raise ExportError(f"unknown :{self.mapping.user} ids: {unknown[:10].tolist()}")
+        user_mask = np.zeros(len(users), dtype=bool)
+        item_mask = np.zeros(len(items), dtype=bool)
+        user_mask[found] = True
+        frontier_users, frontier_items = user_mask.copy(), item_mask.copy()
+        for _ in range(hops):
+            next_users = np.zeros_like(user_mask)
+            next_items = np.zeros_like(item_mask)
+            if frontier_users.any():
+                picked = users.subset(frontier_users)
+                inter = self._edges("export_interactions", picked, "interacted", items)
+                next_items[inter.dst] = True
+                friends = self._edges("export_friendships", picked, "friends", users)
+                next_users[friends.dst] = True
+            if frontier_items.any():
+                # Items have no INTERACTED in-degree column: batch by count instead.
+                picked = items.subset(frontier_items)
+                back = self._edges("export_item_users", picked, None, users)
+                next_users[back.dst] = True
+            frontier_users = next_users & ~user_mask
+            frontier_items = next_items & ~item_mask
+            user_mask |= next_users
+            item_mask |= next_items
+        return user_mask, item_mask
+
+    # ------------------------------------------------------------------ edges
+
+    def _batches(self, table: NodeTable, degree: str | None) -> Iterator[np.ndarray]:
+        """Internal ids of ``table`` split so that each batch has about ``edge_batch`` edges."""
+        # Without a degree column (items -> users), assume 10 edges a node.
+        deg = table.degrees[degree] if degree else np.full(len(table), 10, dtype=np.int64)
+        has = deg > 0
+        nids, deg = table.nids[has], deg[has]
+        if len(nids) == 0:
+            return
+        cuts = np.searchsorted(
+            np.cumsum(deg), np.arange(self.edge_batch, deg.sum(), self.edge_batch)
+        )
+        yield from np.split(nids, np.unique(cuts + 1))
+
+    def _edges(
+        self,
+        query_name: str,
+        sources: NodeTable,
+        degree: str | None,
+        targets: NodeTable,
+        report: ExportReport | None = None,
+        with_weight: bool = False,
+        with_time: bool = False,
+    ) -> EdgeList:
+        """Edges from ``sources`` (batched by degree) to nodes of ``targets``.
+
+        Edges whose target is not in ``targets`` are dropped: in a subgraph
+        that is the point. With a ``report``, relationships that the degree
+        column counted but the query did not return (their far end lacks the
+        mapped label) are counted as a warning: they are dangling for socialrec.
+        """
+        query = queries.load(query_name, self.mapping)
+        parts: list[EdgeList] = []
+        total = int(sources.degrees[degree].sum()) if degree else None
+        read = 0
+        with tqdm(
+            total=total,
+            unit="rel",
+            desc=query_name.removeprefix("export_"),
+            disable=None if self.progress else True,
+        ) as bar:
+            for batch in self._batches(sources, degree):
+                row = self.runner.read(query, {"nids": batch.tolist()})[0]
+                src = sources.index(np.asarray(row["src"], dtype=np.int64))
+                dst = targets.index(np.asarray(row["dst"], dtype=np.int64))
+                weight = _float_array(row, "weight", self.mapping.weight) if with_weight else None
+                when = _int_array(row, "time", self.mapping.timestamp) if with_time else None
+                keep = (src >= 0) & (dst >= 0)
+                parts.append(EdgeList(src, dst, weight, when).select(keep))
+                read += len(src)
+                bar.update(len(src))
+        if report is not None and total is not None and query_name in _DANGLING:
+            rel, label = _DANGLING[query_name](self.mapping)
+            report.warn(f"{rel} relationships not ending at a :{label} (skipped)", total - read)
+        if not parts:
+            empty = np.empty(0, dtype=np.int64)
+            return EdgeList(
+                empty,
+                empty,
+                np.empty(0, dtype=np.float32) if with_weight else None,
+                empty if with_time else None,
+            )
+        return EdgeList.concat(parts)
+
+    # ------------------------------------------------------------------ assembly
+
+    def _assemble(
+        self,
+        users: NodeTable,
+        items: NodeTable,
+        attrs: NodeTable,
+        report: ExportReport,
+        subgraph: bool = False,
+    ) -> GraphSnapshot:
+        """Read the edges among the given nodes and build the snapshot.
+
+        In a full export an edge to a node outside the tables is a counted
+        warning (e.g. an INTERACTED to a node without the item label); in a
+        subgraph, leaving such edges out is the point.
+        """
+        m = self.mapping
+        outside = None if subgraph else report
+        inter = self._edges(
+            "export_interactions",
+            users,
+            "interacted",
+            items,
+            outside,
+            with_weight=True,
+            with_time=True,
+        )
+        inter = _dedupe(inter, len(items), report, "duplicate interactions (kept the first)")
+        friends = self._edges("export_friendships", users, "friends", users, outside)
+        friends = _symmetric(friends, len(users), report)
+        has = self._edges(
+            "export_item_attributes", items, "has_attribute", attrs, outside, with_weight=True
+        )
+        has = _dedupe(has, len(attrs), report, "duplicate item-attribute links (kept the first)")
+        if subgraph:  # keep only the attributes of the selected items
+            used = np.zeros(len(attrs), dtype=bool)
+            used[has.dst] = True
+            remap = np.cumsum(used) - 1
+            attrs = attrs.subset(used)
+            has = EdgeList(has.src, remap[has.dst], has.weight, has.time)
+        report.nodes.update({"user": len(users), "item": len(items), "attribute": len(attrs)})
+        report.edges.update(
+            {"interacts": len(inter.src), "friends": len(friends.src), "has": len(has.src)}
+        )
+        watermark = int(inter.time.max()) if inter.time is not None and len(inter.time) else -1
+        if watermark < 0 and m.timestamp:
+            report.warn(
+                "interactions without a timestamp (incremental export by degree only)",
+                0 if inter.time is None else int((inter.time < 0).sum()),
+            )
+        data = build_hetero_data(users, items, attrs, inter, friends, has)
+        return GraphSnapshot(
+            data=data,
+            ids={"user": users.ids, "item": items.ids, "attribute": attrs.ids},
+            mapping=m,
+            watermark=watermark,
+            exported_at=time.time(),
+            report=report,
+            degrees=_degrees(users, items),
+        )
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an incremental export found changed (indices into the new snapshot).
+
+    ``users`` are the users whose neighbourhood changed (new, removed, or with
+    added/removed interactions or friendships): the ones to re-score.
+    """
+
+    users: np.ndarray
+    items: np.ndarray
+    new: dict[str, int]
+    removed: dict[str, int]
+
+
+def _degrees(users: NodeTable, items: NodeTable) -> dict[str, np.ndarray]:
+    return {
+        "user.interacted": users.degrees["interacted"],
+        "user.friends": users.degrees["friends"],
+        "item.has_attribute": items.degrees["has_attribute"],
+    }
+
+
+def _align(
+    old_ids: np.ndarray, old_removed: np.ndarray | None, fresh: NodeTable
+) -> tuple[NodeTable, np.ndarray, np.ndarray]:
+    """Lay ``fresh`` out in the snapshot's index order, new nodes appended.
+
+    Returns the aligned table (internal id ``-1`` and degree 0 for nodes no
+    longer in Neo4j), the mask of appended nodes and the mask of removed ones.
+    """
+    n_old = len(old_ids)
+    if len(fresh.ids) and n_old and fresh.ids.dtype != old_ids.dtype:
+        raise ExportError(
+            f"{fresh.role} ids changed type since the snapshot ({old_ids.dtype} -> "
+            f"{fresh.ids.dtype}); export in full"
+        )
+    order = np.argsort(fresh.ids, kind="stable") if len(fresh) else np.empty(0, dtype=np.int64)
+    if len(fresh):
+        pos = np.minimum(np.searchsorted(fresh.ids, old_ids, sorter=order), len(fresh) - 1)
+        match = order[pos]
+        present = fresh.ids[match] == old_ids
+    else:
+        match = np.zeros(n_old, dtype=np.int64)
+        present = np.zeros(n_old, dtype=bool)
+    taken = np.zeros(len(fresh), dtype=bool)
+    taken[match[present]] = True
+    newcomers = np.flatnonzero(~taken)
+    rows = np.concatenate([np.where(present, match, -1), newcomers]).astype(np.int64)
+
+    def pick(values: np.ndarray, missing: Any) -> np.ndarray:
+        out = np.empty(len(rows), dtype=values.dtype)
+        out[rows >= 0] = values[rows[rows >= 0]]
+        out[rows < 0] = missing
+        return out
+
+    ids = np.concatenate([old_ids, fresh.ids[newcomers]]).astype(
+        old_ids.dtype if n_old else fresh.ids.dtype
+    )
+    table = NodeTable(
+        fresh.role,
+        pick(fresh.nids, -1),
+        ids,
+        {k: pick(v, 0) for k, v in fresh.degrees.items()},
+    )
+    added = np.zeros(len(rows), dtype=bool)
+    added[n_old:] = True
+    removed = rows < 0
+    if old_removed is not None:
+        removed[: len(old_removed)] |= old_removed
+    return table, added, removed
+
+
+def _edge_list(
+    data: HeteroData, edge_type: tuple[str, str, str], weight: bool = False, time: bool = False
+) -> EdgeList:
+    store = data[edge_type]
+    ei = store.edge_index.numpy()
+    return EdgeList(
+        ei[0].astype(np.int64),
+        ei[1].astype(np.int64),
+        store.edge_weight.numpy().astype(np.float64) if weight else None,
+        store.edge_time.numpy().astype(np.int64) if time else None,
+    )
+
+
+def _reindex_src(edges: EdgeList, subset_mask: np.ndarray) -> EdgeList:
+    """Edges read for ``table.subset(mask)`` carry sources indexed into the subset;
+    map them back to the full table."""
+    full = np.flatnonzero(subset_mask)
+    return EdgeList(full[edges.src], edges.dst, edges.weight, edges.time)
+
+
+def build_hetero_data(
+    users: NodeTable,
+    items: NodeTable,
+    attrs: NodeTable,
+    inter: EdgeList,
+    friends: EdgeList,
+    has: EdgeList,
+) -> HeteroData:
+    """Assemble the ``HeteroData`` (with reverse edge types for message passing)."""
+    data = HeteroData()
+    data["user"].num_nodes = len(users)
+    data["item"].num_nodes = len(items)
+    data["attribute"].num_nodes = len(attrs)
+    ui = torch.from_numpy(np.stack([inter.src, inter.dst]).astype(np.int64))
+    data[INTERACTS].edge_index = ui
+    assert inter.weight is not None and inter.time is not None
+    data[INTERACTS].edge_weight = torch.from_numpy(inter.weight.astype(np.float32))
+    data[INTERACTS].edge_time = torch.from_numpy(inter.time.astype(np.int64))
+    data[REV_INTERACTS].edge_index = ui.flip(0)
+    data[FRIENDS].edge_index = torch.from_numpy(
+        np.stack([friends.src, friends.dst]).astype(np.int64)
+    )
+    ia = torch.from_numpy(np.stack([has.src, has.dst]).astype(np.int64))
+    data[HAS].edge_index = ia
+    assert has.weight is not None
+    data[HAS].edge_weight = torch.from_numpy(has.weight.astype(np.float32))
+    data[REV_HAS].edge_index = ia.flip(0)
+    return data
+
+
+def _dedupe(edges: EdgeList, n_dst: int, report: ExportReport, what: str) -> EdgeList:
+    key = edges.src * max(n_dst, 1) + edges.dst
+    _, first = np.unique(key, return_index=True)
+    report.warn(what, len(key) - len(first))
+    first.sort()  # keep the export order (by source), stable for tests
+    return edges.select(first) if len(first) != len(key) else edges
+
+
+def _symmetric(edges: EdgeList, n: int, report: ExportReport) -> EdgeList:
+    """Both directions of every friendship, once each, without self-loops."""
+    loops = edges.src == edges.dst
+    report.warn("self-friendship rows (dropped)", int(loops.sum()))
+    src, dst = edges.src[~loops], edges.dst[~loops]
+    both = np.unique(np.concatenate([src * n + dst, dst * n + src]))
+    return EdgeList(both // n, both % n)
+
+
+def _float_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:
+    try:
+        return np.asarray(row[key], dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ExportError(f"relationship property {prop!r} holds non-numeric values") from e
+
+
+def _int_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:
+    try:
+        return np.asarray(row[key], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ExportError(
+            f"relationship property {prop!r} must hold epoch seconds (integers)"
+        ) from e
+
+
+__all__ = ["EdgeList", "ExportError", "Exporter", "MappingError", "NodeTable"]
