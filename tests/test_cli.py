@@ -152,3 +152,86 @@ def test_load_synthetic_matches_the_generator(
     assert got == n_pairs
     kinds = db.read("MATCH (a:Attribute) RETURN DISTINCT a.kind AS k")
     assert kinds == [{"k": "genre"}]
+
+
+@pytest.mark.integration
+def test_export_full_subgraph_incremental_and_mismatch(
+    db: Neo4jRunner,
+    neo4j_settings: ConnectionSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from socialrec.export import GraphSnapshot
+
+    inter = tmp_path / "i.tsv"
+    inter.write_text("u1\ti1\t2\t100\nu2\ti1\t1\t100\nu3\ti2\t1\t100\n")
+    friends = tmp_path / "f.tsv"
+    friends.write_text("u1\tu2\n")
+    code, _, err = run_cli(
+        [
+            "load",
+            "tsv",
+            "--interactions",
+            str(inter),
+            "--weight-col",
+            "3",
+            "--time-col",
+            "4",
+            "--friendships",
+            str(friends),
+        ],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    full = tmp_path / "full.pt"
+    code, out, err = run_cli(["export", "--out", str(full)], neo4j_settings, monkeypatch, capsys)
+    assert code == 0, err
+    assert "nodes: user 3, item 2" in out
+    snap = GraphSnapshot.load(full)
+    assert snap.data["user", "friends", "user"].edge_index.shape[1] == 2
+
+    sub = tmp_path / "sub.pt"
+    code, out, err = run_cli(
+        ["export", "--out", str(sub), "--user", "u3", "--hops", "1"],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert sorted(GraphSnapshot.load(sub).ids["item"].tolist()) == ["i2"]
+
+    db.write(
+        "MATCH (u:User {id: 'u3'}), (i:Item {id: 'i1'}) "
+        "CREATE (u)-[:INTERACTED {weight: 1.0, ts: 200}]->(i)"
+    )
+    inc = tmp_path / "inc.pt"
+    code, out, err = run_cli(
+        ["export", "--out", str(inc), "--incremental-from", str(full)],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert "changed: 1 users" in out
+    assert GraphSnapshot.load(inc).report.edges["interacts"] == 4
+
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[properties]\nweight = "rating"\n')
+    code, _, err = run_cli(
+        [
+            "--mapping",
+            str(mapping),
+            "export",
+            "--out",
+            str(tmp_path / "x.pt"),
+            "--incremental-from",
+            str(full),
+        ],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 1 and "current mapping" in err
