@@ -5,5 +5,5 @@
 // what message passing needs.
 UNWIND $nids AS nid
 MATCH (u) WHERE id(u) = nid
-MATCH (u)-[:${FRIENDS_WITH}]-(v:${User})
+MATCH (u)-[:${FRIENDS_WITH}]-(v)
 RETURN collect(nid) AS src, collect(id(v)) AS dst

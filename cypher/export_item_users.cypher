@@ -4,5 +4,5 @@
 // Parameters: $nids (internal ids of items).
 UNWIND $nids AS nid
 MATCH (i) WHERE id(i) = nid
-MATCH (i)<-[:${INTERACTED}]-(u:${User})
+MATCH (i)<-[:${INTERACTED}]-(u)
 RETURN collect(nid) AS src, collect(id(u)) AS dst

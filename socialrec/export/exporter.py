@@ -21,7 +21,9 @@ when Neo4j reuses internal ids.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,11 +123,12 @@ class EdgeList:
 
 
 _NODE_QUERIES = {"user": "export_users", "item": "export_items", "attribute": "export_attributes"}
-# Directed edge queries whose degree column counts every relationship of the
-# type, so that "degree minus rows read" is the number of dangling ones.
-_DANGLING = {
+# For the warning about dangling relationships: (relationship type, far-end label).
+_FAR_END = {
     "export_interactions": lambda m: (m.interacted, m.item),
+    "export_friendships": lambda m: (m.friends, m.user),
     "export_item_attributes": lambda m: (m.has_attribute, m.attribute),
+    "export_item_users": lambda m: (m.interacted, m.user),
 }
 _DEGREES = {"user": ("interacted", "friends"), "item": ("has_attribute",), "attribute": ()}
 
@@ -140,6 +143,7 @@ class Exporter:
         page_size (int): nodes per page of the node tables. (default: ``200000``)
         edge_batch (int): relationships per edge query, about. (default: ``500000``)
         progress (bool): show progress bars on a terminal. (default: ``True``)
+        workers (int): edge queries in flight at once. (default: ``2``)
         features (FeatureSpec, optional): node features to add (numeric
             properties, FastRP). (default: none)
         gds (GraphDataScience, optional): client for FastRP; made from the
@@ -153,6 +157,7 @@ class Exporter:
         page_size: int = 200_000,
         edge_batch: int = 500_000,
         progress: bool = True,
+        workers: int = 2,
         features: FeatureSpec | None = None,
         gds: Any = None,
     ) -> None:
@@ -161,6 +166,7 @@ class Exporter:
         self.page_size = page_size
         self.edge_batch = edge_batch
         self.progress = progress
+        self.workers = workers
         self.features = features or FeatureSpec()
         self._gds = gds
 
@@ -523,6 +529,26 @@ class Exporter:
         )
         yield from np.split(nids, np.unique(cuts + 1))
 
+    def _fetch(self, query: str, batches: Iterator[np.ndarray]) -> Iterator[dict[str, Any]]:
+        """Run ``query`` for each batch, ``workers`` at a time, yielding rows in order.
+
+        Neo4j Community runs each query on one core; two queries in flight keep
+        the server busy while this process decodes the previous answer. At most
+        ``workers + 1`` answers are held at once, so memory stays bounded.
+        """
+        if self.workers <= 1:
+            for batch in batches:
+                yield self.runner.read(query, {"nids": batch.tolist()})[0]
+            return
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            pending: deque[Future[list[dict[str, Any]]]] = deque()
+            for batch in batches:
+                pending.append(pool.submit(self.runner.read, query, {"nids": batch.tolist()}))
+                if len(pending) > self.workers:
+                    yield pending.popleft().result()[0]
+            while pending:
+                yield pending.popleft().result()[0]
+
     def _edges(
         self,
         query_name: str,
@@ -536,33 +562,32 @@ class Exporter:
         """Edges from ``sources`` (batched by degree) to nodes of ``targets``.
 
         Edges whose target is not in ``targets`` are dropped: in a subgraph
-        that is the point. With a ``report``, relationships that the degree
-        column counted but the query did not return (their far end lacks the
-        mapped label) are counted as a warning: they are dangling for socialrec.
+        that is the point. The queries do not check the far end's label (that
+        would cost a random access per edge), so in a full export a dropped
+        edge is a dangling one, counted in ``report`` when one is given.
         """
         query = queries.load(query_name, self.mapping)
         parts: list[EdgeList] = []
         total = int(sources.degrees[degree].sum()) if degree else None
-        read = 0
+        dangling = 0
         with tqdm(
             total=total,
             unit="rel",
             desc=query_name.removeprefix("export_"),
             disable=None if self.progress else True,
         ) as bar:
-            for batch in self._batches(sources, degree):
-                row = self.runner.read(query, {"nids": batch.tolist()})[0]
+            for row in self._fetch(query, self._batches(sources, degree)):
                 src = sources.index(np.asarray(row["src"], dtype=np.int64))
                 dst = targets.index(np.asarray(row["dst"], dtype=np.int64))
                 weight = _float_array(row, "weight", self.mapping.weight) if with_weight else None
                 when = _int_array(row, "time", self.mapping.timestamp) if with_time else None
                 keep = (src >= 0) & (dst >= 0)
                 parts.append(EdgeList(src, dst, weight, when).select(keep))
-                read += len(src)
+                dangling += int((~keep).sum())
                 bar.update(len(src))
-        if report is not None and total is not None and query_name in _DANGLING:
-            rel, label = _DANGLING[query_name](self.mapping)
-            report.warn(f"{rel} relationships not ending at a :{label} (skipped)", total - read)
+        if report is not None:
+            rel, label = _FAR_END[query_name](self.mapping)
+            report.warn(f"{rel} relationships not ending at a :{label} (skipped)", dangling)
         if not parts:
             empty = np.empty(0, dtype=np.int64)
             return EdgeList(

@@ -128,7 +128,9 @@ class Neo4jRunner:
                 database_=self.settings.database,
                 routing_=neo4j.RoutingControl.READ,
             )
-        return [r.data() for r in records]
+        # dict(record) keeps values as decoded; record.data() would walk every
+        # element of every list again (seconds for an export batch).
+        return [dict(r.items()) for r in records]
 
     def write(self, query: str, params: Params | None = None) -> dict[str, int]:
         with translate_errors(self.settings, query):
