@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from socialrec.models.base import GraphRecommender
+from socialrec.models.graph import TrainGraph
+
+
+class LightGCN(GraphRecommender):
+    r"""The LightGCN model from the `"LightGCN: Simplifying and Powering Graph
+    Convolution Network for Recommendation" <https://arxiv.org/abs/2002.02126>`_
+    paper.
+
+    Parameter-free propagation over the user-item graph, then the mean of the
+    layers:
+
+    .. math::
+        \mathbf{e}_u^{(k+1)} = \sum_{i \in \mathcal{N}(u)}
+        \frac{1}{\sqrt{|\mathcal{N}(u)||\mathcal{N}(i)|}} \mathbf{e}_i^{(k)},
+        \qquad
+        \mathbf{e}_u = \frac{1}{K+1} \sum_{k=0}^{K} \mathbf{e}_u^{(k)}
+
+    (and symmetrically for items). The normalised adjacency is built once per
+    training graph (:class:`~socialrec.models.graph.TrainGraph`) and applied as
+    two CSR products per layer; nothing is re-normalised per batch.
+
+    Args:
+        num_users (int): number of users.
+        num_items (int): number of items.
+        embedding_dim (int): embedding size. (default: ``64``)
+        num_layers (int): propagation layers :math:`K`. (default: ``3``)
+    """
+
+    def __init__(
+        self, num_users: int, num_items: int, embedding_dim: int = 64, num_layers: int = 3
+    ) -> None:
+        super().__init__()
+        self.num_layers = num_layers
+        self.user = torch.nn.Embedding(num_users, embedding_dim)
+        self.item = torch.nn.Embedding(num_items, embedding_dim)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        torch.nn.init.normal_(self.user.weight, std=0.1)
+        torch.nn.init.normal_(self.item.weight, std=0.1)
+
+    def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
+        u, i = self.user.weight, self.item.weight
+        u_sum, i_sum = u, i
+        for _ in range(self.num_layers):
+            u, i = graph.item_to_user @ i, graph.user_to_item @ u
+            u_sum, i_sum = u_sum + u, i_sum + i
+        scale = 1.0 / (self.num_layers + 1)
+        return u_sum * scale, i_sum * scale
+
+    def initial_embeddings(self, users: Tensor, items: Tensor) -> list[Tensor]:
+        return [self.user(users), self.item(items)]

@@ -1,0 +1,1 @@
+"""Training and evaluation: splits, BPR training, full-ranking metrics, reports."""

@@ -1,0 +1,156 @@
+"""Full-ranking evaluation: every item is a candidate for every user.
+
+Scores are inner products of user and item embeddings, computed for a chunk of
+users at a time (never the whole users x items matrix); items the user
+already has in the excluded parts (training, and validation when testing) are
+masked. Metrics follow the usual definitions, averaged over users with at
+least one held-out item:
+
+* Precision@K = hits / K; Recall@K = hits / |held-out|; HitRate@K = [hits > 0];
+* NDCG@K = DCG / IDCG with binary gains and IDCG over min(|held-out|, K) items;
+* Coverage@K = distinct recommended items / all items;
+* TailShare@K = share of recommendations outside the 20 % most popular items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+@dataclass
+class RankingMetrics:
+    """Aggregated metrics plus the Recall@K curve (K = 1..max_k)."""
+
+    values: dict[str, float] = field(default_factory=dict)
+    recall_curve: list[float] = field(default_factory=list)
+    users: int = 0
+    slices: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> float:
+        return self.values[key]
+
+
+def _csr(edges: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(edges[0], kind="stable")
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(edges[0], minlength=n_rows), out=indptr[1:])
+    return indptr, edges[1][order]
+
+
+def tail_items(popularity: np.ndarray, head_share: float = 0.2) -> np.ndarray:
+    """Boolean mask of long-tail items: all but the ``head_share`` most popular."""
+    n_head = int(np.ceil(len(popularity) * head_share))
+    head = np.argsort(-popularity, kind="stable")[:n_head]
+    mask = np.ones(len(popularity), dtype=bool)
+    mask[head] = False
+    return mask
+
+
+def rank_items(
+    user_emb: Tensor,
+    item_emb: Tensor,
+    users: np.ndarray,
+    exclude: np.ndarray,
+    k: int,
+    popularity_penalty: float = 0.0,
+    popularity: np.ndarray | None = None,
+    chunk: int = 1024,
+) -> np.ndarray:
+    """Top-``k`` item indices for ``users``, excluding their ``exclude`` edges.
+
+    ``popularity_penalty`` > 0 re-ranks towards the long tail: each score is
+    lowered by ``penalty * std(user's scores) * log1p(pop) / max log1p(pop)``.
+    """
+    indptr, cols = _csr(exclude, user_emb.shape[0])
+    pop_term = None
+    if popularity_penalty and popularity is not None:
+        lp = np.log1p(popularity.astype(np.float64))
+        pop_term = torch.as_tensor(
+            lp / max(lp.max(), 1e-12), dtype=item_emb.dtype, device=item_emb.device
+        )
+    out = np.empty((len(users), k), dtype=np.int64)
+    with torch.no_grad():
+        for s in range(0, len(users), chunk):
+            batch = users[s : s + chunk]
+            scores = user_emb[torch.as_tensor(batch, device=user_emb.device)] @ item_emb.T
+            if pop_term is not None:
+                spread = scores.std(dim=1, keepdim=True)
+                scores = scores - popularity_penalty * spread * pop_term
+            lengths = indptr[batch + 1] - indptr[batch]
+            rows = np.repeat(np.arange(len(batch)), lengths)
+            ex = (
+                np.concatenate([cols[indptr[u] : indptr[u + 1]] for u in batch])
+                if len(rows)
+                else np.empty(0, dtype=np.int64)
+            )
+            scores[torch.as_tensor(rows), torch.as_tensor(ex)] = -torch.inf
+            out[s : s + len(batch)] = torch.topk(scores, k, dim=1).indices.cpu().numpy()
+    return out
+
+
+def evaluate(
+    user_emb: Tensor,
+    item_emb: Tensor,
+    truth: np.ndarray,
+    exclude: np.ndarray,
+    ks: Sequence[int] = (10, 20),
+    max_k: int = 50,
+    popularity: np.ndarray | None = None,
+    slices: dict[str, np.ndarray] | None = None,
+    popularity_penalty: float = 0.0,
+) -> RankingMetrics:
+    """Rank every item for each user with held-out ``truth`` edges and score the ranking.
+
+    Args:
+        truth (np.ndarray): ``[2, E]`` held-out (user, item) pairs.
+        exclude (np.ndarray): ``[2, E]`` pairs never to recommend (training...).
+        ks: cut-offs reported. (default: ``(10, 20)``)
+        max_k (int): length of the Recall@K curve. (default: ``50``)
+        popularity (np.ndarray, optional): training interactions per item, for
+            TailShare and re-ranking.
+        slices (dict, optional): name -> boolean mask over users; metrics are
+            also reported for the evaluated users inside each mask.
+    """
+    n_users, n_items = user_emb.shape[0], item_emb.shape[0]
+    max_k = min(max(max_k, *ks), n_items)
+    counts = np.bincount(truth[0], minlength=n_users)
+    users = np.flatnonzero(counts)
+    top = rank_items(user_emb, item_emb, users, exclude, max_k, popularity_penalty, popularity)
+    # hits[r, j]: is the j-th recommendation of user r a held-out item? One
+    # sorted array of user * n_items + item keys answers it for all at once.
+    truth_keys = np.sort(truth[0].astype(np.int64) * n_items + truth[1])
+    rec_keys = users[:, None].astype(np.int64) * n_items + top
+    pos = np.searchsorted(truth_keys, rec_keys)
+    pos = np.minimum(pos, len(truth_keys) - 1)
+    hits = truth_keys[pos] == rec_keys
+    n_truth = counts[users].astype(np.float64)
+    discounts = 1.0 / np.log2(np.arange(2, max_k + 2))
+    per_user: dict[str, np.ndarray] = {}
+    for k in ks:
+        h = hits[:, :k].sum(1)
+        per_user[f"precision@{k}"] = h / k
+        per_user[f"recall@{k}"] = h / n_truth
+        per_user[f"hit@{k}"] = (h > 0).astype(np.float64)
+        dcg = (hits[:, :k] * discounts[:k]).sum(1)
+        ideal = np.cumsum(discounts[:k])[np.minimum(n_truth, k).astype(np.int64) - 1]
+        per_user[f"ndcg@{k}"] = dcg / ideal
+    result = RankingMetrics(users=len(users))
+    result.values = {name: float(v.mean()) for name, v in per_user.items()}
+    tail = tail_items(popularity) if popularity is not None else None
+    for k in ks:
+        result.values[f"coverage@{k}"] = len(np.unique(top[:, :k])) / n_items
+        if tail is not None:
+            result.values[f"tail_share@{k}"] = float(tail[top[:, :k]].mean())
+    result.recall_curve = (np.cumsum(hits, axis=1) / n_truth[:, None]).mean(0).tolist()
+    for name, mask in (slices or {}).items():
+        inside = mask[users]
+        result.slices[name] = {"users": float(inside.sum())} | {
+            metric: float(v[inside].mean()) if inside.any() else float("nan")
+            for metric, v in per_user.items()
+        }
+    return result

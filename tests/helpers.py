@@ -1,0 +1,59 @@
+"""Small in-memory snapshots for unit tests (no Neo4j needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from socialrec.export.exporter import EdgeList, NodeTable, build_hetero_data
+from socialrec.export.snapshot import GraphSnapshot
+from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
+from socialrec.mapping import GraphMapping
+
+
+def snapshot_from_arrays(
+    n_users: int,
+    n_items: int,
+    n_attrs: int,
+    inter: np.ndarray,
+    friends: np.ndarray,
+    has: np.ndarray,
+    times: np.ndarray | None = None,
+) -> GraphSnapshot:
+    """A snapshot whose ids equal the indices; ``friends`` pairs in one direction."""
+    users = NodeTable("user", np.arange(n_users), np.arange(n_users))
+    items = NodeTable("item", np.arange(n_items), np.arange(n_items))
+    attrs = NodeTable("attribute", np.arange(n_attrs), np.arange(n_attrs))
+    t = times if times is not None else np.full(inter.shape[1], -1)
+    both = np.concatenate([friends, friends[::-1]], axis=1) if friends.size else friends
+    data = build_hetero_data(
+        users,
+        items,
+        attrs,
+        EdgeList(inter[0], inter[1], np.ones(inter.shape[1]), t),
+        EdgeList(both[0], both[1]) if both.size else EdgeList(np.empty(0, int), np.empty(0, int)),
+        EdgeList(has[0], has[1], np.ones(has.shape[1])),
+    )
+    return GraphSnapshot(
+        data=data,
+        ids={"user": users.ids, "item": items.ids, "attribute": attrs.ids},
+        mapping=GraphMapping(),
+    )
+
+
+def synthetic_snapshot(users: int = 600, items: int = 300, seed: int = 0) -> GraphSnapshot:
+    """The seeded synthetic generator, straight into a snapshot."""
+    config = SyntheticConfig(
+        users=users, items=items, attributes=15, communities=6, interactions_per_user=12, seed=seed
+    )
+    g = SyntheticGraph(config)
+    chunks = list(g.user_chunks())
+    inter = np.stack(
+        [np.concatenate([c.users for c in chunks]), np.concatenate([c.items for c in chunks])]
+    )
+    times = np.concatenate([c.times for c in chunks])
+    friends = np.stack(
+        [np.concatenate([c.friend_a for c in chunks]), np.concatenate([c.friend_b for c in chunks])]
+    )
+    friends = np.unique(friends, axis=1)
+    ia = [np.stack(p) for p in g.item_attributes()]
+    return snapshot_from_arrays(users, items, 15, inter, friends, np.concatenate(ia, axis=1), times)
