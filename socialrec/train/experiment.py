@@ -1,0 +1,294 @@
+"""Train and evaluate models on a snapshot; write checkpoints and reports.
+
+``run`` trains every (model, seed) pair on the same kind of split, evaluates
+each on its test part exactly once (training and validation items masked), and
+:func:`write_report` turns the runs into ``report.json``, ``report.md`` (mean ±
+std over seeds) and PNG plots.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from socialrec.export.snapshot import GraphSnapshot, _ids_to_plain
+from socialrec.models import TrainGraph
+from socialrec.train.metrics import RankingMetrics, evaluate
+from socialrec.train.splits import Split, split
+from socialrec.train.trainer import TrainConfig, TrainResult, train
+
+CHECKPOINT_VERSION = 1
+#: Popularity-penalty weights of the long-tail trade-off curve.
+TAIL_PENALTIES = (0.0, 0.5, 1.0, 2.0, 4.0)
+COLD_USER_MAX = 5
+
+
+@dataclass
+class Run:
+    """One trained (model, seed) and its test results."""
+
+    model: str
+    seed: int
+    result: TrainResult
+    test: RankingMetrics
+    tail_curve: list[dict[str, float]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "seed": self.seed,
+            "test": self.test.values,
+            "slices": self.test.slices,
+            "recall_curve": self.test.recall_curve,
+            "tail_curve": self.tail_curve,
+            "train": self.result.to_dict(),
+        }
+
+
+def slices_for(split_: Split, snapshot: GraphSnapshot) -> dict[str, np.ndarray]:
+    train_deg = np.bincount(split_.train[0], minlength=split_.num_users)
+    friends = snapshot.data["user", "friends", "user"].edge_index[0].numpy()
+    friend_deg = np.bincount(friends, minlength=split_.num_users)
+    return {
+        f"cold users (<= {COLD_USER_MAX} training interactions)": train_deg <= COLD_USER_MAX,
+        "users without friends": friend_deg == 0,
+    }
+
+
+def evaluate_run(
+    result: TrainResult, split_: Split, snapshot: GraphSnapshot, tail_curve: bool = True
+) -> tuple[RankingMetrics, list[dict[str, float]]]:
+    exclude = np.concatenate([split_.train, split_.valid], axis=1)
+    pop = np.bincount(split_.train[1], minlength=split_.num_items)
+    metrics = evaluate(
+        result.user_embedding,
+        result.item_embedding,
+        split_.test,
+        exclude,
+        popularity=pop,
+        slices=slices_for(split_, snapshot),
+    )
+    curve = []
+    if tail_curve:
+        for beta in TAIL_PENALTIES:
+            m = (
+                metrics
+                if beta == 0
+                else evaluate(
+                    result.user_embedding,
+                    result.item_embedding,
+                    split_.test,
+                    exclude,
+                    ks=(20,),
+                    max_k=20,
+                    popularity=pop,
+                    popularity_penalty=beta,
+                )
+            )
+            curve.append(
+                {"penalty": beta, "recall@20": m["recall@20"], "tail_share@20": m["tail_share@20"]}
+            )
+    return metrics, curve
+
+
+def run(
+    snapshot: GraphSnapshot,
+    models: Sequence[str],
+    seeds: Sequence[int],
+    config: TrainConfig,
+    split_kind: str = "random",
+    ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    log: Callable[[str], None] | None = None,
+) -> list[Run]:
+    runs = []
+    for seed in seeds:
+        split_ = split(snapshot, split_kind, ratios, seed)
+        graph = TrainGraph.build(snapshot, split_.train)
+        for model in models:
+            if log:
+                log(f"== {model}, seed {seed}: {split_.describe()}")
+            result = train(graph, split_, replace(config, model=model, seed=seed), log=log)
+            test, curve = evaluate_run(result, split_, snapshot)
+            if log:
+                log(
+                    f"   test recall@20 {test['recall@20']:.4f}  ndcg@20 {test['ndcg@20']:.4f}"
+                    f"  ({result.seconds:.0f} s)"
+                )
+            runs.append(Run(model, seed, result, test, curve))
+    return runs
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def save_checkpoint(path: str | Path, run_: Run, snapshot: GraphSnapshot) -> Path:
+    """Weights, config, final embeddings, id maps and the snapshot's schema hash.
+
+    Loadable with ``torch.load(weights_only=True)``; scoring needs only the
+    embeddings and id maps, not the graph.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format_version": CHECKPOINT_VERSION,
+        "model": run_.model,
+        "config": json.dumps(asdict(run_.result.config)),
+        "state_dict": run_.result.state_dict,
+        "user_embedding": run_.result.user_embedding,
+        "item_embedding": run_.result.item_embedding,
+        "ids": {nt: _ids_to_plain(v) for nt, v in snapshot.ids.items()},
+        "mapping": snapshot.mapping.to_dict(),
+        "schema_hash": snapshot.schema_hash,
+        "metrics": json.dumps(run_.summary()),
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)
+    return path
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    payload: dict[str, Any] = torch.load(Path(path), weights_only=True, map_location="cpu")
+    payload["config"] = json.loads(payload["config"])
+    payload["metrics"] = json.loads(payload["metrics"])
+    return payload
+
+
+# ---------------------------------------------------------------- reports
+
+TABLE_METRICS = (
+    "recall@10",
+    "ndcg@10",
+    "recall@20",
+    "ndcg@20",
+    "precision@20",
+    "hit@20",
+    "coverage@20",
+    "tail_share@20",
+)
+
+
+def _mean_std(values: list[float]) -> str:
+    arr = np.asarray(values, dtype=np.float64)
+    if len(arr) == 1:
+        return f"{arr[0]:.4f}"
+    return f"{arr.mean():.4f} ± {arr.std(ddof=1):.4f}"
+
+
+def markdown_table(runs: Sequence[Run]) -> str:
+    models = list(dict.fromkeys(r.model for r in runs))
+    lines = [
+        "| model | seeds | " + " | ".join(TABLE_METRICS) + " | best epoch | train s |",
+        "|---|---:|" + "---:|" * len(TABLE_METRICS) + "---:|---:|",
+    ]
+    for m in models:
+        rs = [r for r in runs if r.model == m]
+        cells = [_mean_std([r.test.values[k] for r in rs]) for k in TABLE_METRICS]
+        epochs = f"{np.mean([r.result.best_epoch for r in rs]):.0f}"
+        secs = np.mean([r.result.seconds for r in rs])
+        lines.append(f"| {m} | {len(rs)} | " + " | ".join(cells) + f" | {epochs} | {secs:.0f} |")
+    slice_names = list(runs[0].test.slices) if runs else []
+    if slice_names:
+        lines += [
+            "",
+            "Slices (Recall@20 / NDCG@20, mean over seeds):",
+            "",
+            "| model | " + " | ".join(slice_names) + " |",
+            "|---|" + "---:|" * len(slice_names),
+        ]
+        for m in models:
+            rs = [r for r in runs if r.model == m]
+            cells = []
+            for s in slice_names:
+                rec = np.nanmean([r.test.slices[s]["recall@20"] for r in rs])
+                ndcg = np.nanmean([r.test.slices[s]["ndcg@20"] for r in rs])
+                n = int(rs[0].test.slices[s]["users"])
+                cells.append(f"{rec:.4f} / {ndcg:.4f} ({n} users)")
+            lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_report(out: str | Path, runs: Sequence[Run], title: str = "socialrec report") -> Path:
+    """report.json, report.md and the PNG plots, in ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(
+        json.dumps([r.summary() for r in runs], indent=1, default=_json_default)
+    )
+    md = [f"# {title}", "", markdown_table(runs), ""]
+    tail = [r for r in runs if r.tail_curve]
+    if tail:
+        md += [
+            "Long-tail trade-off (popularity-penalised re-ranking, first seed):",
+            "",
+            "| model | penalty | recall@20 | tail share@20 |",
+            "|---|---:|---:|---:|",
+        ]
+        seen = set()
+        for r in tail:
+            if r.model in seen:
+                continue
+            seen.add(r.model)
+            for p in r.tail_curve:
+                md.append(
+                    f"| {r.model} | {p['penalty']} | {p['recall@20']:.4f} | "
+                    f"{p['tail_share@20']:.4f} |"
+                )
+    md += ["", "![training](training.png)", "", "![recall@K](recall_at_k.png)", ""]
+    (out / "report.md").write_text("\n".join(md))
+    _plots(out, runs)
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _plots(out: Path, runs: Sequence[Run]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    first: dict[str, Run] = {}
+    for r in runs:
+        first.setdefault(r.model, r)
+    fig, (ax_loss, ax_valid) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, r in first.items():
+        hist = r.result.history
+        if not hist:
+            continue
+        ax_loss.plot([h["epoch"] for h in hist], [h["loss"] for h in hist], label=name)
+        valid = [h for h in hist if "valid_recall" in h]
+        ax_valid.plot(
+            [h["epoch"] for h in valid], [h["valid_recall"] for h in valid], marker=".", label=name
+        )
+    ax_loss.set(title="training BPR loss", xlabel="epoch", ylabel="loss")
+    ax_valid.set(title="validation Recall@20", xlabel="epoch", ylabel="recall@20")
+    for ax in (ax_loss, ax_valid):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "training.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name in first:
+        curves = np.array([r.test.recall_curve for r in runs if r.model == name])
+        ks = np.arange(1, curves.shape[1] + 1)
+        ax.plot(ks, curves.mean(0), label=name)
+    ax.set(title="test Recall@K", xlabel="K", ylabel="recall")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "recall_at_k.png", dpi=110)
+    plt.close(fig)
