@@ -41,8 +41,8 @@ def main() -> None:
         PAPER_RATIOS,
         log=lambda line: print(line, flush=True),
     )
-    out = experiment.write_report(
-        Path(__file__).resolve().parent / "out" / "lastfm", runs, title="LastFM HetRec 2011"
+    experiment.write_report(
+        Path(__file__).resolve().parent / "reports" / "lastfm", runs, title="LastFM HetRec 2011"
     )
     body = [
         "Per-user random 80/20 (validation = 10 % carved from the training 80 %), full "
