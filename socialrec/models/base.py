@@ -10,21 +10,33 @@ from socialrec.models.graph import TrainGraph
 
 
 class GraphRecommender(torch.nn.Module):
-    """Base class: ``forward(graph)`` returns final user and item embeddings.
+    """Base class: free user and item embeddings; ``forward(graph)`` returns the
+    final user and item embeddings.
 
     Scores are inner products, so that full ranking is one matrix product and
     the stored embeddings serve Neo4j's vector index directly.
+
+    Args:
+        num_users (int): number of users.
+        num_items (int): number of items.
+        embedding_dim (int): embedding size.
     """
+
+    def __init__(self, num_users: int, num_items: int, embedding_dim: int) -> None:
+        super().__init__()
+        self.user = torch.nn.Embedding(num_users, embedding_dim)
+        self.item = torch.nn.Embedding(num_items, embedding_dim)
+
+    def reset_parameters(self) -> None:
+        torch.nn.init.normal_(self.user.weight, std=0.1)
+        torch.nn.init.normal_(self.item.weight, std=0.1)
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:  # pragma: no cover
         raise NotImplementedError
 
     def initial_embeddings(self, users: Tensor, items: Tensor) -> list[Tensor]:
         """The free (layer-0) parameters behind a batch, for L2 regularisation."""
-        raise NotImplementedError  # pragma: no cover
-
-    def reset_parameters(self) -> None:  # pragma: no cover
-        raise NotImplementedError
+        return [self.user(users), self.item(items)]
 
     def bpr_loss(
         self,

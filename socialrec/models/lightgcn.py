@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 from socialrec.models.base import GraphRecommender
@@ -35,15 +34,9 @@ class LightGCN(GraphRecommender):
     def __init__(
         self, num_users: int, num_items: int, embedding_dim: int = 64, num_layers: int = 3
     ) -> None:
-        super().__init__()
+        super().__init__(num_users, num_items, embedding_dim)
         self.num_layers = num_layers
-        self.user = torch.nn.Embedding(num_users, embedding_dim)
-        self.item = torch.nn.Embedding(num_items, embedding_dim)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        torch.nn.init.normal_(self.user.weight, std=0.1)
-        torch.nn.init.normal_(self.item.weight, std=0.1)
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
         u, i = self.user.weight, self.item.weight
@@ -53,6 +46,3 @@ class LightGCN(GraphRecommender):
             u_sum, i_sum = u_sum + u, i_sum + i
         scale = 1.0 / (self.num_layers + 1)
         return u_sum * scale, i_sum * scale
-
-    def initial_embeddings(self, users: Tensor, items: Tensor) -> list[Tensor]:
-        return [self.user(users), self.item(items)]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 from socialrec.models.base import GraphRecommender
@@ -22,17 +21,8 @@ class MF(GraphRecommender):
     """
 
     def __init__(self, num_users: int, num_items: int, embedding_dim: int = 64) -> None:
-        super().__init__()
-        self.user = torch.nn.Embedding(num_users, embedding_dim)
-        self.item = torch.nn.Embedding(num_items, embedding_dim)
+        super().__init__(num_users, num_items, embedding_dim)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        torch.nn.init.normal_(self.user.weight, std=0.1)
-        torch.nn.init.normal_(self.item.weight, std=0.1)
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
         return self.user.weight, self.item.weight
-
-    def initial_embeddings(self, users: Tensor, items: Tensor) -> list[Tensor]:
-        return [self.user(users), self.item(items)]

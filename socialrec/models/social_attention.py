@@ -47,11 +47,9 @@ class SocialAttention(GraphRecommender):
         num_layers: int = 2,
         negative_slope: float = 0.2,
     ) -> None:
-        super().__init__()
+        super().__init__(num_users, num_items, embedding_dim)
         self.num_layers = num_layers
         self.negative_slope = negative_slope
-        self.user = torch.nn.Embedding(num_users, embedding_dim)
-        self.item = torch.nn.Embedding(num_items, embedding_dim)
         self.lin = torch.nn.ModuleList(
             torch.nn.Linear(embedding_dim, embedding_dim, bias=False) for _ in range(num_layers)
         )
@@ -61,12 +59,10 @@ class SocialAttention(GraphRecommender):
         self.att_src = torch.nn.ParameterList(
             torch.nn.Parameter(torch.empty(embedding_dim)) for _ in range(num_layers)
         )
-        self._edges: tuple[Tensor, Tensor, Tensor] | None = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        torch.nn.init.normal_(self.user.weight, std=0.1)
-        torch.nn.init.normal_(self.item.weight, std=0.1)
+        super().reset_parameters()
         for lin, a_dst, a_src in zip(self.lin, self.att_dst, self.att_src, strict=True):
             # Start close to an identity map so early training behaves like LightGCN.
             assert isinstance(lin, torch.nn.Linear)
@@ -106,6 +102,3 @@ class SocialAttention(GraphRecommender):
             u_sum, i_sum = u_sum + u, i_sum + i
         scale = 1.0 / (self.num_layers + 1)
         return u_sum * scale, i_sum * scale
-
-    def initial_embeddings(self, users: Tensor, items: Tensor) -> list[Tensor]:
-        return [self.user(users), self.item(items)]
