@@ -261,7 +261,7 @@ class Exporter:
         db = require_mapping(self.runner, self.mapping)
         report = ExportReport()
         fresh = {r: self.node_table(r) for r in ("user", "item", "attribute")}
-        aligned = {r: _align(previous.ids[r], previous.removed.get(r), fresh[r]) for r in fresh}
+        aligned = {r: _align(previous.ids[r], fresh[r]) for r in fresh}
         users, items, attrs = (aligned[r][0] for r in ("user", "item", "attribute"))
         added = {r: aligned[r][1] for r in aligned}
         gone = {r: aligned[r][2] for r in aligned}
@@ -527,7 +527,7 @@ class Exporter:
         cuts = np.searchsorted(
             np.cumsum(deg), np.arange(self.edge_batch, deg.sum(), self.edge_batch)
         )
-        yield from np.split(nids, np.unique(cuts + 1))
+        yield from (b for b in np.split(nids, np.unique(cuts + 1)) if len(b))
 
     def _fetch(self, query: str, batches: Iterator[np.ndarray]) -> Iterator[dict[str, Any]]:
         """Run ``query`` for each batch, ``workers`` at a time, yielding rows in order.
@@ -682,9 +682,7 @@ def _degrees(users: NodeTable, items: NodeTable) -> dict[str, np.ndarray]:
     }
 
 
-def _align(
-    old_ids: np.ndarray, old_removed: np.ndarray | None, fresh: NodeTable
-) -> tuple[NodeTable, np.ndarray, np.ndarray]:
+def _align(old_ids: np.ndarray, fresh: NodeTable) -> tuple[NodeTable, np.ndarray, np.ndarray]:
     """Lay ``fresh`` out in the snapshot's index order, new nodes appended.
 
     Returns the aligned table (internal id ``-1`` and degree 0 for nodes no
@@ -726,10 +724,8 @@ def _align(
     )
     added = np.zeros(len(rows), dtype=bool)
     added[n_old:] = True
-    removed = rows < 0
-    if old_removed is not None:
-        removed[: len(old_removed)] |= old_removed
-    return table, added, removed
+    # A node deleted earlier and created again with the same id is simply present.
+    return table, added, rows < 0
 
 
 def _edge_list(

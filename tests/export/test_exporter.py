@@ -216,3 +216,19 @@ def test_features_properties_and_fastrp(db: Neo4jRunner) -> None:
     db.write("MATCH (u:User {id: 'a'}) SET u.age = 'old'")
     with pytest.raises(Exception, match=r":User\.age holds a non-numeric value"):
         Exporter(db, progress=False, features=spec).full()
+
+
+def test_incremental_node_deleted_then_recreated(db: Neo4jRunner) -> None:
+    make_tiny(db)
+    exporter = Exporter(db, progress=False)
+    first = exporter.full()
+    db.write("MATCH (d:User {id: 'd'}) DETACH DELETE d")
+    second, changes = exporter.incremental(first)
+    d = int(first.index_of("user", ["d"])[0])
+    assert second.removed["user"][d] and changes.removed["user"] == 1
+    db.write("MATCH (c:User {id: 'c'}) CREATE (:User {id: 'd'})-[:FRIENDS_WITH]->(c)")
+    third, changes = exporter.incremental(second)
+    assert not third.removed["user"][d]  # same index, present again
+    assert third.ids["user"].tolist() == first.ids["user"].tolist()
+    assert ("d", "c") in edge_ids(third, FRIENDS)
+    assert edge_ids(third, FRIENDS) == edge_ids(exporter.full(), FRIENDS)
