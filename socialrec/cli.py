@@ -608,7 +608,7 @@ def evaluate_cmd(
 @cli.command()
 @pass_app
 def quickstart(app: App) -> None:
-    """Local Neo4j (unless NEO4J_URI is set) -> load LastFM -> show it with Cypher."""
+    """Local Neo4j (unless NEO4J_URI is set) -> load LastFM -> Cypher -> PyG snapshot."""
     if not (app.options.get("uri") or app.config.get("neo4j", {}).get("uri")):
         server = app.local_server()
         click.echo("Starting the local Neo4j + GDS server...")
@@ -629,6 +629,15 @@ def quickstart(app: App) -> None:
     for row in rows:
         tags = ", ".join(str(t) for t in row["top_attributes"])
         click.echo(f"  {row['item']!s:>10} {row['users']:>10,} {row['friend_pairs']:>14,} {tags}")
+
+    from socialrec.export import Exporter
+    from socialrec.graph.local_server import socialrec_home
+
+    snapshot = Exporter(runner, mapping).full()
+    path = snapshot.save(socialrec_home() / "snapshots" / "quickstart.pt")
+    click.echo(f"\nExported to PyTorch Geometric in {snapshot.report.seconds:.1f} s: {path}")
+    click.echo(str(snapshot.data))
+    click.echo(f"\nNext: socialrec evaluate --snapshot {path} --out reports/lastfm")
 
 
 def main() -> None:
