@@ -410,6 +410,7 @@ def export(
     item_where: str | None,
     params: tuple[str, ...],
     incremental_from: str | None,
+    since: int | None,
     properties: tuple[str, ...],
     fastrp: int,
     fastrp_seed: int,
@@ -424,7 +425,7 @@ def export(
     exporter = Exporter(app.runner(), app.mapping(), features=features)
     if incremental_from:
         previous = GraphSnapshot.load(incremental_from, mapping=app.mapping())
-        snapshot, changes = exporter.incremental(previous)
+        snapshot, changes = exporter.incremental(previous, since=since)
         click.echo(
             f"changed: {len(changes.users):,} users, {len(changes.items):,} items; "
             f"new {changes.new}; removed {changes.removed}"

@@ -242,8 +242,13 @@ class Exporter:
         snapshot.report.seconds = time.perf_counter() - started
         return snapshot
 
-    def incremental(self, previous: GraphSnapshot) -> tuple[GraphSnapshot, Changes]:
+    def incremental(
+        self, previous: GraphSnapshot, since: int | None = None
+    ) -> tuple[GraphSnapshot, Changes]:
         """Bring ``previous`` up to date with the database, re-reading only what changed.
+
+        ``since`` (epoch seconds) overrides the snapshot's watermark: interactions
+        newer than it mark their users changed. (default: the watermark)
 
         Node ids are read afresh (cheap: ids and degrees only). Users that are
         new, whose interaction or friendship degree differs from the snapshot's,
@@ -276,9 +281,10 @@ class Exporter:
             | changed_by_degree(users, "user.friends", "friends")
             | added["user"]
         )
-        if previous.watermark >= 0:
+        watermark = previous.watermark if since is None else since
+        if watermark >= 0:
             query = queries.load("export_changed_users", self.mapping)
-            row = self.runner.read(query, {"since": int(previous.watermark)})[0]
+            row = self.runner.read(query, {"since": int(watermark)})[0]
             pos = users.index(np.asarray(row["nids"], dtype=np.int64))
             user_changed[pos[pos >= 0]] = True
         item_changed = (

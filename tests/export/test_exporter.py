@@ -167,6 +167,13 @@ def test_incremental_keeps_indices_and_matches_full(db: Neo4jRunner) -> None:
     assert changes.new["user"] == 1 and changes.removed["item"] == 1
     assert after.watermark == 2001
 
+    # Nothing changed since: nobody to re-read. From an explicit older time: the users
+    # with interactions after it.
+    _, none = exporter.incremental(after)
+    assert len(none.users) == 0
+    _, since = exporter.incremental(after, since=1500)
+    assert set(after.ids["user"][since.users].tolist()) == {2, 99999}
+
 
 def test_bad_input_is_named(db: Neo4jRunner) -> None:
     m = GraphMapping(user="Person", item="Movie", interacted="RATED")
