@@ -235,3 +235,59 @@ def test_export_full_subgraph_incremental_and_mismatch(
         capsys,
     )
     assert code == 1 and "current mapping" in err
+
+
+def test_train_and_evaluate_from_a_snapshot_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from socialrec.train.experiment import load_checkpoint
+    from tests.helpers import synthetic_snapshot
+
+    snap_path = synthetic_snapshot(users=200, items=80).save(tmp_path / "s.pt")
+    common = [
+        "--snapshot",
+        str(snap_path),
+        "--epochs",
+        "3",
+        "--eval-every",
+        "1",
+        "--embedding-dim",
+        "8",
+        "--layers",
+        "1",
+        "--device",
+        "cpu",
+    ]
+    code, out, err = run_cli(
+        ["train", "--model", "lightgcn", "--out", str(tmp_path / "run"), *common],
+        None,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["model"] == "lightgcn"
+    assert "| lightgcn | 1 |" in out
+    code, out, err = run_cli(
+        [
+            "evaluate",
+            "--models",
+            "popularity,mf",
+            "--seeds",
+            "0,1",
+            "--out",
+            str(tmp_path / "cmp"),
+            *common,
+        ],
+        None,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert "| mf | 2 |" in (tmp_path / "cmp" / "report.md").read_text()
+    code, _, err = run_cli(
+        ["evaluate", "--models", "nope", "--out", str(tmp_path / "x"), *common],
+        None,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 2 and "unknown models" in err
