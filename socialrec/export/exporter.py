@@ -126,6 +126,7 @@ _NODE_QUERIES = {"user": "export_users", "item": "export_items", "attribute": "e
 # For the warning about dangling relationships: (relationship type, far-end label).
 _FAR_END = {
     "export_interactions": lambda m: (m.interacted, m.item),
+    "export_interaction_pairs": lambda m: (m.interacted, m.item),
     "export_friendships": lambda m: (m.friends, m.user),
     "export_item_attributes": lambda m: (m.has_attribute, m.attribute),
     "export_item_users": lambda m: (m.interacted, m.user),
@@ -144,6 +145,9 @@ class Exporter:
         edge_batch (int): relationships per edge query, about. (default: ``500000``)
         progress (bool): show progress bars on a terminal. (default: ``True``)
         workers (int): edge queries in flight at once. (default: ``2``)
+        edge_properties (bool): read interaction weights and times; without
+            them (``NaN`` / ``-1``) the export is about twice as fast.
+            (default: ``True``)
         features (FeatureSpec, optional): node features to add (numeric
             properties, FastRP). (default: none)
         gds (GraphDataScience, optional): client for FastRP; made from the
@@ -158,6 +162,7 @@ class Exporter:
         edge_batch: int = 500_000,
         progress: bool = True,
         workers: int = 2,
+        edge_properties: bool = True,
         features: FeatureSpec | None = None,
         gds: Any = None,
     ) -> None:
@@ -167,6 +172,7 @@ class Exporter:
         self.edge_batch = edge_batch
         self.progress = progress
         self.workers = workers
+        self.edge_properties = edge_properties
         self.features = features or FeatureSpec()
         self._gds = gds
 
@@ -227,7 +233,7 @@ class Exporter:
                 item_mask = self._where(all_items, item_where, params)
             else:
                 picked = all_users.subset(user_mask)
-                edges = self._edges("export_interactions", picked, "interacted", all_items)
+                edges = self._edges("export_interaction_pairs", picked, "interacted", all_items)
                 item_mask = np.zeros(len(all_items), dtype=bool)
                 item_mask[edges.dst] = True
         else:
@@ -296,15 +302,7 @@ class Exporter:
         drop_i = gone["item"]
         inter_old = _edge_list(old, INTERACTS, weight=True, time=True)
         keep = ~drop_u[inter_old.src] & ~drop_i[inter_old.dst]
-        inter_new = self._edges(
-            "export_interactions",
-            users.subset(user_changed),
-            "interacted",
-            items,
-            report,
-            with_weight=True,
-            with_time=True,
-        )
+        inter_new = self._interactions(users.subset(user_changed), items, report)
         inter_new = _reindex_src(inter_new, user_changed)
         inter = EdgeList.concat([inter_old.select(keep), inter_new])
 
@@ -505,7 +503,7 @@ class Exporter:
             next_items = np.zeros_like(item_mask)
             if frontier_users.any():
                 picked = users.subset(frontier_users)
-                inter = self._edges("export_interactions", picked, "interacted", items)
+                inter = self._edges("export_interaction_pairs", picked, "interacted", items)
                 next_items[inter.dst] = True
                 friends = self._edges("export_friendships", picked, "friends", users)
                 next_users[friends.dst] = True
@@ -554,6 +552,28 @@ class Exporter:
                     yield pending.popleft().result()[0]
             while pending:
                 yield pending.popleft().result()[0]
+
+    def _interactions(
+        self, users: NodeTable, items: NodeTable, report: ExportReport | None
+    ) -> EdgeList:
+        """Interactions of ``users`` with weight and time (``NaN`` / ``-1`` when not read)."""
+        if self.edge_properties:
+            return self._edges(
+                "export_interactions",
+                users,
+                "interacted",
+                items,
+                report,
+                with_weight=True,
+                with_time=True,
+            )
+        pairs = self._edges("export_interaction_pairs", users, "interacted", items, report)
+        return EdgeList(
+            pairs.src,
+            pairs.dst,
+            np.full(len(pairs.src), np.nan),
+            np.full(len(pairs.src), -1, dtype=np.int64),
+        )
 
     def _edges(
         self,
@@ -622,15 +642,7 @@ class Exporter:
         """
         m = self.mapping
         outside = None if subgraph else report
-        inter = self._edges(
-            "export_interactions",
-            users,
-            "interacted",
-            items,
-            outside,
-            with_weight=True,
-            with_time=True,
-        )
+        inter = self._interactions(users, items, outside)
         inter = _dedupe(inter, len(items), report, "duplicate interactions (kept the first)")
         friends = self._edges("export_friendships", users, "friends", users, outside)
         friends = _symmetric(friends, len(users), report)

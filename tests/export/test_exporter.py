@@ -75,6 +75,11 @@ def test_tiny_graph_exact(db: Neo4jRunner) -> None:
     assert snap.watermark == 200
     assert snap.report.nodes == {"user": 4, "item": 3, "attribute": 2}
 
+    ids_only = Exporter(db, progress=False, edge_properties=False).full()
+    assert edge_ids(ids_only, INTERACTS) == edge_ids(snap, INTERACTS)
+    assert bool(ids_only.data[INTERACTS].edge_weight.isnan().all())
+    assert bool((ids_only.data[INTERACTS].edge_time == -1).all())
+
 
 def test_lastfm_round_trip_matches_cypher(db: Neo4jRunner, tmp_path: Path) -> None:
     load_lastfm(GraphWriter(db), progress=False)
