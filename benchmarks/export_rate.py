@@ -243,7 +243,8 @@ def main() -> None:
         "measured is the ids-only row.",
         "",
         "Each row keeps the date of the run that measured it: the same script with "
-        "`--modes <row name>`. Relationships counted once per stored relationship (friendships once per pair; the "
+        "`--modes <row name>`. Relationships counted once per stored relationship "
+        "(friendships once per pair; the "
         "socialrec export also builds both directions, the reverse edge types and the item "
         "attributes). Each export runs in a fresh process; peak RSS is that process's.",
     ]
