@@ -65,8 +65,8 @@ def main() -> None:
         f"| split + build the CSR operators | {prep:.1f} |",
         f"| one epoch of `social` ({args.layers} layers, batch {args.batch_size:,}, "
         f"{int(np.ceil(sp.train.shape[1] / args.batch_size))} steps) | {epoch:.1f} |",
-        f"| validation full ranking ({len(np.unique(sp.valid[0])):,} users x all items) | "
-        f"{result.seconds - epoch:.1f} |",
+        f"| validation (full ranking of a {config.valid_users:,}-user sample) and final "
+        f"forward | {result.seconds - epoch:.1f} |",
         "",
         f"Peak RSS of the process: {peak_gb:.1f} GB (target < 10 GB).",
     ]
