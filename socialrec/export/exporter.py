@@ -33,7 +33,7 @@ from torch_geometric.data import HeteroData
 from tqdm import tqdm
 
 from socialrec import queries
-from socialrec.errors import MappingError, SocialrecError
+from socialrec.errors import SocialrecError
 from socialrec.export.features import FeatureSpec, fastrp_embeddings, property_features
 from socialrec.export.snapshot import (
     FRIENDS,
@@ -829,4 +829,4 @@ def _int_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:
         ) from e
 
 
-__all__ = ["EdgeList", "ExportError", "Exporter", "MappingError", "NodeTable"]
+__all__ = ["Changes", "EdgeList", "ExportError", "Exporter", "NodeTable"]
