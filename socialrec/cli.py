@@ -387,6 +387,12 @@ def _parse_properties(specs: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     help="Update this earlier snapshot with what changed since it.",
 )
 @click.option(
+    "--since",
+    type=int,
+    help="With --incremental-from: epoch seconds to look for new interactions from "
+    "(default: the snapshot's watermark).",
+)
+@click.option(
     "--property",
     "properties",
     multiple=True,
