@@ -169,7 +169,7 @@ def train(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(bpr)
+            total += bpr.item()
             steps += 1
         row = {"epoch": epoch, "loss": total / max(steps, 1), "seconds": time.perf_counter() - t0}
         if epoch % config.eval_every == 0 or epoch == config.epochs:
