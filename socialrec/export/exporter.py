@@ -44,6 +44,7 @@ from socialrec.export.snapshot import (
     ExportReport,
     GraphSnapshot,
     SnapshotMismatchError,
+    positions,
 )
 from socialrec.graph.runner import Neo4jRunner, QueryRunner
 from socialrec.graph.schema import DatabaseOverview, require_mapping
@@ -73,15 +74,10 @@ class NodeTable:
         Tables read from Neo4j are sorted by internal id; an incremental export
         builds tables in snapshot order, hence the general ``sorter``.
         """
-        if len(self.nids) == 0:
-            return np.full(len(nids), -1, dtype=np.int64)
         if self._order is None:  # computed once: index() runs for every edge batch
             sorted_already = bool(np.all(self.nids[1:] > self.nids[:-1]))
             self._order = np.arange(len(self.nids)) if sorted_already else np.argsort(self.nids)
-        order = self._order
-        pos = np.minimum(np.searchsorted(self.nids, nids, sorter=order), len(self.nids) - 1)
-        found = order[pos]
-        return np.where(self.nids[found] == nids, found, -1)
+        return positions(self.nids, nids, self._order)
 
     def subset(self, mask: np.ndarray) -> NodeTable:
         return NodeTable(
@@ -488,10 +484,8 @@ class Exporter:
         self, users: NodeTable, items: NodeTable, seeds: Sequence[Any], hops: int
     ) -> tuple[np.ndarray, np.ndarray]:
         seed_values = np.asarray(list(seeds), dtype=users.ids.dtype)
-        order = np.argsort(users.ids, kind="stable")
-        pos = np.minimum(np.searchsorted(users.ids, seed_values, sorter=order), len(users) - 1)
-        found = order[pos]
-        unknown = seed_values[users.ids[found] != seed_values]
+        found = positions(users.ids, seed_values)
+        unknown = seed_values[found < 0]
         if len(unknown):
             raise ExportError(f"unknown :{self.mapping.user} ids: {unknown[:10].tolist()}")
         user_mask = np.zeros(len(users), dtype=bool)
@@ -712,18 +706,11 @@ def _align(old_ids: np.ndarray, fresh: NodeTable) -> tuple[NodeTable, np.ndarray
             f"{fresh.role} ids changed type since the snapshot ({old_ids.dtype} -> "
             f"{fresh.ids.dtype}); export in full"
         )
-    order = np.argsort(fresh.ids, kind="stable") if len(fresh) else np.empty(0, dtype=np.int64)
-    if len(fresh):
-        pos = np.minimum(np.searchsorted(fresh.ids, old_ids, sorter=order), len(fresh) - 1)
-        match = order[pos]
-        present = fresh.ids[match] == old_ids
-    else:
-        match = np.zeros(n_old, dtype=np.int64)
-        present = np.zeros(n_old, dtype=bool)
+    match = positions(fresh.ids, old_ids)  # each old node's row in the fresh table, or -1
     taken = np.zeros(len(fresh), dtype=bool)
-    taken[match[present]] = True
+    taken[match[match >= 0]] = True
     newcomers = np.flatnonzero(~taken)
-    rows = np.concatenate([np.where(present, match, -1), newcomers]).astype(np.int64)
+    rows = np.concatenate([match, newcomers]).astype(np.int64)
 
     def pick(values: np.ndarray, missing: Any) -> np.ndarray:
         out = np.empty(len(rows), dtype=values.dtype)

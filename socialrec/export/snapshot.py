@@ -42,6 +42,22 @@ HAS = ("item", "has", "attribute")
 REV_HAS = ("attribute", "rev_has", "item")
 
 
+def positions(
+    haystack: np.ndarray, needles: np.ndarray, order: np.ndarray | None = None
+) -> np.ndarray:
+    """Index of each needle in ``haystack`` (any order), ``-1`` where absent.
+
+    ``order`` is ``np.argsort(haystack)`` when the caller already has it.
+    """
+    if len(haystack) == 0:
+        return np.full(len(needles), -1, dtype=np.int64)
+    if order is None:
+        order = np.argsort(haystack, kind="stable")
+    pos = np.minimum(np.searchsorted(haystack, needles, sorter=order), len(haystack) - 1)
+    found = order[pos]
+    return np.where(haystack[found] == needles, found, -1)
+
+
 class SnapshotMismatchError(SocialrecError):
     """A saved snapshot was made with another mapping or format than expected."""
 
@@ -105,13 +121,7 @@ class GraphSnapshot:
     def index_of(self, node_type: str, values: Any) -> np.ndarray:
         """Indices of the given Neo4j id values; ``-1`` for unknown ids."""
         ids = self.ids[node_type]
-        values = np.asarray(values, dtype=ids.dtype)
-        if len(ids) == 0:
-            return np.full(len(values), -1, dtype=np.int64)
-        order = np.argsort(ids, kind="stable")
-        pos = np.minimum(np.searchsorted(ids, values, sorter=order), len(ids) - 1)
-        found = order[pos]
-        return np.where(ids[found] == values, found, -1)
+        return positions(ids, np.asarray(values, dtype=ids.dtype))
 
     @property
     def schema_hash(self) -> str:
