@@ -43,6 +43,10 @@ from socialrec.errors import MappingError
 #: has no business containing quotes, spaces or comment markers.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
+#: Labels and types socialrec itself writes: recommendations, their runs, and the
+#: writer lock (see ``cypher/writeback_schema.cypher``).
+OUTPUT_NAMES = ("RECOMMENDED", "RecommendationRun", "SocialrecLock")
+
 
 def validate_identifier(name: object, field: str) -> str:
     """Return ``name`` if it is a safe identifier, else raise :class:`MappingError`."""
@@ -133,6 +137,9 @@ class GraphMapping:
             "attribute_kind": quote_identifier(self.attribute_kind),
             "weight": quote_identifier(self.weight),
             "timestamp": quote_identifier(self.timestamp),
+            # What socialrec writes has fixed names (not part of the mapping, so
+            # they never change a snapshot's schema hash).
+            **{name: quote_identifier(name) for name in OUTPUT_NAMES},
         }
 
     def to_dict(self) -> dict[str, dict[str, str]]:

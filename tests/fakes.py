@@ -32,6 +32,12 @@ class RecordingRunner:
         self.writes.append((str(query), dict(params or {})))
         return {"properties_set": 1}
 
+    def write_records(
+        self, query: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        self.write(query, params)
+        return self.answer(str(query), dict(params or {}))
+
     def write_autocommit(
         self, query: str, params: Mapping[str, Any] | None = None
     ) -> dict[str, int]:

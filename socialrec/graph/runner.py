@@ -48,6 +48,10 @@ class QueryRunner(Protocol):
         """Run a write query in its own transaction; the summary's counters."""
         ...
 
+    def write_records(self, query: str, params: Params | None = None) -> list[dict[str, Any]]:
+        """Run a write query in its own transaction; every record it returns as a dict."""
+        ...
+
     def write_autocommit(self, query: str, params: Params | None = None) -> dict[str, int]:
         """Run a write in an implicit transaction (needed by ``CALL {...} IN TRANSACTIONS``).
 
@@ -108,7 +112,7 @@ class Neo4jRunner:
             # socialrec writes its own queries; Cypher 5's deprecation notices
             # (the exporter's id(), see cypher/export_users.cypher) are not the
             # user's to act on, so they are not logged at every batch.
-            notifications_disabled_classifications=["DEPRECATION"],
+            notifications_disabled_classifications=["DEPRECATION", "UNRECOGNIZED"],
         )
 
     @property
@@ -120,27 +124,28 @@ class Neo4jRunner:
         with translate_errors(self.settings):
             self._driver.verify_connectivity()
 
-    def read(self, query: str, params: Params | None = None) -> list[dict[str, Any]]:
+    def _execute(
+        self, query: str, params: Params | None, routing: neo4j.RoutingControl
+    ) -> tuple[list[dict[str, Any]], neo4j.ResultSummary]:
         with translate_errors(self.settings, query):
-            records, _, _ = self._driver.execute_query(
+            records, summary, _ = self._driver.execute_query(
                 query,  # type: ignore[arg-type]
                 parameters_=dict(params or {}),
                 database_=self.settings.database,
-                routing_=neo4j.RoutingControl.READ,
+                routing_=routing,
             )
         # dict(record) keeps values as decoded; record.data() would walk every
         # element of every list again (seconds for an export batch).
-        return [dict(r.items()) for r in records]
+        return [dict(r.items()) for r in records], summary
+
+    def read(self, query: str, params: Params | None = None) -> list[dict[str, Any]]:
+        return self._execute(query, params, neo4j.RoutingControl.READ)[0]
 
     def write(self, query: str, params: Params | None = None) -> dict[str, int]:
-        with translate_errors(self.settings, query):
-            _, summary, _ = self._driver.execute_query(
-                query,  # type: ignore[arg-type]
-                parameters_=dict(params or {}),
-                database_=self.settings.database,
-                routing_=neo4j.RoutingControl.WRITE,
-            )
-        return _counters(summary)
+        return _counters(self._execute(query, params, neo4j.RoutingControl.WRITE)[1])
+
+    def write_records(self, query: str, params: Params | None = None) -> list[dict[str, Any]]:
+        return self._execute(query, params, neo4j.RoutingControl.WRITE)[0]
 
     def write_autocommit(self, query: str, params: Params | None = None) -> dict[str, int]:
         with (

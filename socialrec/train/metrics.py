@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from socialrec.score.topk import CSR, top_k
+
 
 @dataclass
 class RankingMetrics:
@@ -33,13 +35,6 @@ class RankingMetrics:
 
     def __getitem__(self, key: str) -> float:
         return self.values[key]
-
-
-def _csr(edges: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(edges[0], kind="stable")
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(edges[0], minlength=n_rows), out=indptr[1:])
-    return indptr, edges[1][order]
 
 
 def tail_items(popularity: np.ndarray, head_share: float = 0.2) -> np.ndarray:
@@ -66,31 +61,14 @@ def rank_items(
     ``popularity_penalty`` > 0 re-ranks towards the long tail: each score is
     lowered by ``penalty * std(user's scores) * log1p(pop) / max log1p(pop)``.
     """
-    indptr, cols = _csr(exclude, user_emb.shape[0])
-    pop_term = None
+    penalty = None
     if popularity_penalty and popularity is not None:
         lp = np.log1p(popularity.astype(np.float64))
-        pop_term = torch.as_tensor(
+        penalty = popularity_penalty * torch.as_tensor(
             lp / max(lp.max(), 1e-12), dtype=item_emb.dtype, device=item_emb.device
         )
-    out = np.empty((len(users), k), dtype=np.int64)
-    with torch.no_grad():
-        for s in range(0, len(users), chunk):
-            batch = users[s : s + chunk]
-            scores = user_emb[torch.as_tensor(batch, device=user_emb.device)] @ item_emb.T
-            if pop_term is not None:
-                spread = scores.std(dim=1, keepdim=True)
-                scores = scores - popularity_penalty * spread * pop_term
-            lengths = indptr[batch + 1] - indptr[batch]
-            rows = np.repeat(np.arange(len(batch)), lengths)
-            ex = (
-                np.concatenate([cols[indptr[u] : indptr[u + 1]] for u in batch])
-                if len(rows)
-                else np.empty(0, dtype=np.int64)
-            )
-            scores[torch.as_tensor(rows), torch.as_tensor(ex)] = -torch.inf
-            out[s : s + len(batch)] = torch.topk(scores, k, dim=1).indices.cpu().numpy()
-    return out
+    csr = CSR.from_edges(exclude, user_emb.shape[0])
+    return top_k(user_emb, item_emb, users, k, csr, item_penalty=penalty, chunk=chunk).items
 
 
 def evaluate(

@@ -1,0 +1,24 @@
+// by_attribute.cypher: a user's best items among those with one attribute.
+//
+// Parameters: $user (user id), $attribute (attribute id), $k.
+// Returns: item (id), score (the model's score: inner product of the stored
+// user and item embeddings of the current run, the same number as
+// RECOMMENDED.score), rank (its rank among the user's stored
+// recommendations, or null).
+// Every item with the attribute is scored, not only the stored top-K, so a
+// niche attribute still gets a full list.
+MATCH (run:${RecommendationRun} {current: true})
+MATCH (u:${User} {${user_id}: $user})
+WHERE u[run.embedding_property] IS NOT NULL
+WITH run, u, u[run.embedding_property] AS ue
+MATCH (:${Attribute} {${attribute_id}: $attribute})<-[:${HAS_ATTRIBUTE}]-(i:${Item})
+WHERE i[run.embedding_property] IS NOT NULL
+  AND NOT EXISTS { (u)-[:${INTERACTED}]->(i) }
+WITH run, u, i, ue, i[run.embedding_property] AS ie
+WITH run, u, i, reduce(s = 0.0, d IN range(0, size(ue) - 1) | s + ue[d] * ie[d]) AS score
+ORDER BY score DESC
+LIMIT $k
+OPTIONAL MATCH (u)-[rec:${RECOMMENDED}]->(i)
+WHERE rec.run_id IN run.serves
+RETURN i.${item_id} AS item, score, rec.rank AS rank
+ORDER BY score DESC

@@ -1,0 +1,28 @@
+// explain.cypher: why an item is recommended to a user.
+//
+// Parameters: $user (user id), $item (item id), $limit (how many friends and
+// attributes to list).
+// Returns: item, score and rank (null when the current run did not recommend
+// it), because (friend ids stored at writeback), friends (friends who
+// interacted with the item: id and interaction weight, heaviest first),
+// friends_total, attributes (the item's attributes shared with items the user
+// interacted with: id, kind, and how many of the user's items have it).
+MATCH (u:${User} {${user_id}: $user}), (i:${Item} {${item_id}: $item})
+OPTIONAL MATCH (run:${RecommendationRun} {current: true})
+OPTIONAL MATCH (u)-[rec:${RECOMMENDED}]->(i)
+WHERE rec.run_id IN run.serves
+CALL (u, i) {
+  MATCH (u)-[:${FRIENDS_WITH}]-(f:${User})-[x:${INTERACTED}]->(i)
+  WITH f, x ORDER BY x.${weight} DESC
+  RETURN collect({friend: f.${user_id}, weight: x.${weight}}) AS friends
+}
+CALL (u, i) {
+  MATCH (i)-[:${HAS_ATTRIBUTE}]->(a:${Attribute})<-[:${HAS_ATTRIBUTE}]-(other:${Item})<-[:${INTERACTED}]-(u)
+  WHERE other <> i
+  WITH a, count(DISTINCT other) AS items
+  ORDER BY items DESC, a.${attribute_id}
+  RETURN collect({attribute: a.${attribute_id}, kind: a.${attribute_kind}, items: items})[..$limit]
+    AS attributes
+}
+RETURN i.${item_id} AS item, rec.score AS score, rec.rank AS rank, rec.because AS because,
+       friends[..$limit] AS friends, size(friends) AS friends_total, attributes

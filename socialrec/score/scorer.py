@@ -1,0 +1,286 @@
+"""A trained model's embeddings lined up with a snapshot, ready to recommend.
+
+A checkpoint knows the Neo4j ids it was trained on; the snapshot says what the
+graph holds now (interactions to exclude, friends to name, nodes added or
+deleted since). :class:`Scorer` puts both in the snapshot's index space:
+
+* users and items the checkpoint knows keep their trained embeddings;
+* nodes added since training get an **inductive** embedding, the mean of their
+  known neighbours' embeddings (a new user: friends and interacted items; a new
+  item: the users who interacted with it). This is the rule
+  ``cypher/recommend_cold_start.cypher`` applies inside Neo4j, so a user gets
+  the same kind of answer from both paths;
+* deleted nodes and nodes with no known neighbour get none: they are neither
+  scored nor recommended.
+
+``because`` names, for each recommendation, the user's friends who interacted
+with the item, heaviest interaction first: the stored explanation on every
+``RECOMMENDED`` relationship.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from socialrec.errors import SocialrecError
+from socialrec.export.snapshot import FRIENDS, INTERACTS, GraphSnapshot, positions
+from socialrec.score.topk import CSR, TopK, iter_top_k
+
+
+class ScoringError(SocialrecError):
+    """Embeddings and snapshot do not fit together."""
+
+
+@dataclass
+class Recommendations:
+    """One batch of recommendations in Neo4j ids (what writeback sends).
+
+    ``items[r][j]`` is the ``j+1``-th recommendation of ``users[r]``, with
+    ``scores[r][j]`` and ``because[r][j]`` (friend ids, possibly empty).
+    """
+
+    users: list[Any]
+    items: list[list[Any]]
+    scores: list[list[float]]
+    because: list[list[list[Any]]]
+
+    def __len__(self) -> int:
+        return sum(len(row) for row in self.items)
+
+
+def _mean_of_neighbours(
+    target_rows: np.ndarray, csr: CSR, source_emb: Tensor, source_known: np.ndarray
+) -> tuple[Tensor, np.ndarray]:
+    """Mean embedding of each target row's known neighbours; and which rows had any."""
+    which, cols = csr.gather(target_rows)
+    keep = source_known[cols]
+    which, cols = which[keep], cols[keep]
+    sums = torch.zeros(len(target_rows), source_emb.shape[1], dtype=source_emb.dtype)
+    sums.index_add_(0, torch.as_tensor(which), source_emb[torch.as_tensor(cols)])
+    counts = np.bincount(which, minlength=len(target_rows))
+    has = counts > 0
+    means = sums / torch.as_tensor(np.maximum(counts, 1), dtype=source_emb.dtype)[:, None]
+    return means, has
+
+
+class Scorer:
+    """Recommend from user/item embeddings aligned to ``snapshot``'s indices.
+
+    Args:
+        snapshot (GraphSnapshot): the current graph.
+        user_embedding (Tensor): ``[num_users, d]`` in the snapshot's user order.
+        item_embedding (Tensor): ``[num_items, d]`` in the snapshot's item order.
+        user_known (np.ndarray): which users have an embedding.
+        item_known (np.ndarray): which items have an embedding.
+    """
+
+    def __init__(
+        self,
+        snapshot: GraphSnapshot,
+        user_embedding: Tensor,
+        item_embedding: Tensor,
+        user_known: np.ndarray | None = None,
+        item_known: np.ndarray | None = None,
+    ) -> None:
+        n_users, n_items = snapshot.num_nodes("user"), snapshot.num_nodes("item")
+        if user_embedding.shape[0] != n_users or item_embedding.shape[0] != n_items:
+            raise ScoringError(
+                f"embeddings for {user_embedding.shape[0]} users / {item_embedding.shape[0]} "
+                f"items do not match the snapshot's {n_users} / {n_items}"
+            )
+        self.snapshot = snapshot
+        self.user_embedding = user_embedding.detach().float().cpu()
+        self.item_embedding = item_embedding.detach().float().cpu()
+        self.user_known = np.ones(n_users, bool) if user_known is None else user_known.copy()
+        self.item_known = np.ones(n_items, bool) if item_known is None else item_known.copy()
+        for node_type, known in (("user", self.user_known), ("item", self.item_known)):
+            removed = snapshot.removed.get(node_type)
+            if removed is not None:
+                known &= ~removed
+        inter = snapshot.data[INTERACTS].edge_index.numpy()
+        weight = getattr(snapshot.data[INTERACTS], "edge_weight", None)
+        self.interactions = CSR.from_edges(
+            inter, n_users, None if weight is None else weight.numpy()
+        )
+        self.friends = CSR.from_edges(snapshot.data[FRIENDS].edge_index.numpy(), n_users)
+        self._item_users = CSR.from_edges(inter[::-1].copy(), n_items)
+        self._keys: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def from_checkpoint(
+        cls, checkpoint: dict[str, Any], snapshot: GraphSnapshot, inductive: bool = True
+    ) -> Scorer:
+        """Line up a checkpoint (from :func:`~socialrec.train.experiment.load_checkpoint`).
+
+        With ``inductive``, nodes the checkpoint has never seen get the mean of
+        their known neighbours' embeddings.
+        """
+        if checkpoint["mapping"] != snapshot.mapping.to_dict():
+            raise ScoringError(
+                "the checkpoint was trained with another mapping than the snapshot's"
+            )
+        d = checkpoint["user_embedding"].shape[1]
+        out: dict[str, tuple[Tensor, np.ndarray]] = {}
+        for node_type, key in (("user", "user_embedding"), ("item", "item_embedding")):
+            trained = np.asarray(checkpoint["ids"][node_type])
+            if isinstance(checkpoint["ids"][node_type], torch.Tensor):
+                trained = checkpoint["ids"][node_type].numpy()
+            current = snapshot.ids[node_type]
+            if trained.dtype.kind != current.dtype.kind and len(trained) and len(current):
+                raise ScoringError(
+                    f"{node_type} ids are {trained.dtype} in the checkpoint but "
+                    f"{current.dtype} in the snapshot"
+                )
+            where = positions(trained, current.astype(trained.dtype, copy=False))
+            known = where >= 0
+            emb = torch.zeros(len(current), d)
+            emb[torch.as_tensor(known)] = checkpoint[key].float()[torch.as_tensor(where[known])]
+            out[node_type] = (emb, known)
+        scorer = cls(snapshot, out["user"][0], out["item"][0], out["user"][1], out["item"][1])
+        if inductive:
+            scorer.embed_new_nodes()
+        return scorer
+
+    # -- inductive embeddings --------------------------------------------------
+
+    def embed_new_nodes(self) -> dict[str, int]:
+        """Give unknown items, then unknown users, the mean of their known neighbours.
+
+        Returns how many nodes of each type got an embedding this way.
+        """
+        counts = {}
+        new_items = np.flatnonzero(~self.item_known & ~self._removed("item"))
+        if len(new_items):
+            means, has = _mean_of_neighbours(
+                new_items, self._item_users, self.user_embedding, self.user_known
+            )
+            self.item_embedding[torch.as_tensor(new_items[has])] = means[torch.as_tensor(has)]
+            self.item_known[new_items[has]] = True
+        counts["item"] = int(len(new_items) and has.sum())
+        new_users = np.flatnonzero(~self.user_known & ~self._removed("user"))
+        if len(new_users):
+            # A new user is the mean of friends' and interacted items' embeddings.
+            f_means, f_has = _mean_of_neighbours(
+                new_users, self.friends, self.user_embedding, self.user_known
+            )
+            i_means, i_has = _mean_of_neighbours(
+                new_users, self.interactions, self.item_embedding, self.item_known
+            )
+            f_n = torch.as_tensor(self.friends.degree(new_users) * f_has, dtype=torch.float32)
+            i_n = torch.as_tensor(self.interactions.degree(new_users) * i_has, dtype=torch.float32)
+            total = (f_n + i_n).clamp(min=1)[:, None]
+            means = (f_means * f_n[:, None] + i_means * i_n[:, None]) / total
+            has = f_has | i_has
+            self.user_embedding[torch.as_tensor(new_users[has])] = means[torch.as_tensor(has)]
+            self.user_known[new_users[has]] = True
+        counts["user"] = int(len(new_users) and has.sum())
+        return counts
+
+    def _removed(self, node_type: str) -> np.ndarray:
+        removed = self.snapshot.removed.get(node_type)
+        n = self.snapshot.num_nodes(node_type)
+        return np.zeros(n, bool) if removed is None else removed
+
+    # -- recommending ----------------------------------------------------------
+
+    def user_indices(self, user_ids: Sequence[Any] | None = None) -> np.ndarray:
+        """Indices of the given users (all scorable users when ``None``)."""
+        if user_ids is None:
+            return np.flatnonzero(self.user_known)
+        idx = self.snapshot.index_of("user", list(user_ids))
+        missing = [u for u, i in zip(user_ids, idx, strict=True) if i < 0]
+        if missing:
+            raise ScoringError(f"unknown user ids {missing[:5]} (not in the snapshot)")
+        return idx[self.user_known[idx]]
+
+    def top_k(
+        self,
+        k: int,
+        users: np.ndarray | None = None,
+        item_mask: np.ndarray | None = None,
+        chunk: int = 1024,
+        device: str | torch.device = "cpu",
+    ) -> Iterator[TopK]:
+        """Top-``k`` per user index, excluding items each user interacted with."""
+        users = np.flatnonzero(self.user_known) if users is None else users
+        mask = self.item_known if item_mask is None else (self.item_known & item_mask)
+        yield from iter_top_k(
+            self.user_embedding.to(device),
+            self.item_embedding.to(device),
+            users,
+            k,
+            exclude=self.interactions,
+            item_mask=mask,
+            chunk=chunk,
+        )
+
+    def recommendations(
+        self,
+        k: int,
+        users: np.ndarray | None = None,
+        item_mask: np.ndarray | None = None,
+        because: int = 3,
+        chunk: int = 1024,
+        device: str | torch.device = "cpu",
+    ) -> Iterator[Recommendations]:
+        """:meth:`top_k` in Neo4j ids with explanations, one chunk of users at a time."""
+        user_ids, item_ids = self.snapshot.ids["user"], self.snapshot.ids["item"]
+        for top in self.top_k(k, users, item_mask, chunk, device):
+            friends = self.friends_who_interacted(top, because)
+            items, scores, reasons = [], [], []
+            for r in range(len(top.users)):
+                valid = top.items[r] >= 0
+                items.append(item_ids[top.items[r][valid]].tolist())
+                scores.append(top.scores[r][valid].astype(float).tolist())
+                reasons.append([friends[r][j] for j in np.flatnonzero(valid)])
+            yield Recommendations(user_ids[top.users].tolist(), items, scores, reasons)
+
+    def _interaction_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted ``user * n_items + item`` keys of all interactions, with their weights."""
+        if self._keys is None:
+            inter = self.interactions
+            owner = np.repeat(np.arange(len(inter.indptr) - 1), np.diff(inter.indptr))
+            keys = owner.astype(np.int64) * self.snapshot.num_nodes("item") + inter.cols
+            order = np.argsort(keys, kind="stable")
+            weights = inter.values if inter.values is not None else np.ones(len(keys))
+            self._keys = (keys[order], np.asarray(weights, dtype=np.float64)[order])
+        return self._keys
+
+    def friends_who_interacted(self, top: TopK, limit: int) -> list[list[list[Any]]]:
+        """For each recommendation in ``top``: up to ``limit`` friend ids, heaviest first."""
+        n_rows, k = top.items.shape
+        out: list[list[list[Any]]] = [[[] for _ in range(k)] for _ in range(n_rows)]
+        if limit <= 0 or n_rows == 0:
+            return out
+        row, friend = self.friends.gather(top.users)
+        if not len(row) or not len(self._interaction_keys()[0]):
+            return out
+        # Every (recommendation, friend of its user) pair, as a key into the
+        # sorted interaction keys friend * n_items + item.
+        n_items = self.snapshot.num_nodes("item")
+        pair_row = np.repeat(row, k)
+        pair_rank = np.tile(np.arange(k), len(row))
+        pair_friend = np.repeat(friend, k)
+        pair_item = top.items[pair_row, pair_rank]
+        keys = pair_friend.astype(np.int64) * n_items + pair_item
+        sorted_keys, sorted_weights = self._interaction_keys()
+        at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+        hit = (sorted_keys[at] == keys) & (pair_item >= 0)
+        weights = sorted_weights[at][hit]
+        slot = (pair_row * k + pair_rank)[hit]
+        who = pair_friend[hit]
+        # Heaviest interaction first within each recommendation, then keep `limit`.
+        order2 = np.lexsort((-np.nan_to_num(weights, nan=0.0), slot))
+        slot, who = slot[order2], who[order2]
+        first = np.searchsorted(slot, slot, side="left")
+        keep = (np.arange(len(slot)) - first) < limit
+        user_ids = self.snapshot.ids["user"]
+        for s, f in zip(slot[keep].tolist(), user_ids[who[keep]].tolist(), strict=True):
+            out[s // k][s % k].append(f)
+        return out

@@ -1,0 +1,23 @@
+"""Writeback: recommendations and embeddings into Neo4j, atomically and versioned."""
+
+from socialrec.writeback.lock import LockError, WriterLock
+from socialrec.writeback.runs import RunStore, WritebackError
+from socialrec.writeback.writer import (
+    Writeback,
+    WritebackConfig,
+    WritebackReport,
+    candidate_mask,
+    popular_items,
+)
+
+__all__ = [
+    "LockError",
+    "RunStore",
+    "Writeback",
+    "WritebackConfig",
+    "WritebackError",
+    "WritebackReport",
+    "WriterLock",
+    "candidate_mask",
+    "popular_items",
+]

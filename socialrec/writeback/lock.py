@@ -1,0 +1,143 @@
+"""A writer lease held in Neo4j, so that one process at a time writes recommendations.
+
+Every process that writes (``socialrec writeback``, ``sync``, the scheduler) takes
+the lease ``(:SocialrecLock {name})`` first: an owner string and an expiry in
+the server's clock. A background thread renews it every third of its time to
+live while the work runs; a holder that dies stops renewing, and the next
+process takes the lease over once it expires. Work checks :meth:`WriterLock.check`
+between batches, so a process that lost its lease (a long GC pause, a network
+partition) stops before writing anything more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+import uuid
+from types import TracebackType
+
+from socialrec import queries
+from socialrec.errors import SocialrecError
+from socialrec.graph.runner import QueryRunner
+from socialrec.mapping import GraphMapping
+
+DEFAULT_LOCK = "writer"
+
+
+class LockError(SocialrecError):
+    """The lease is held by someone else, or was lost while working."""
+
+
+def default_owner() -> str:
+    """``host:pid:random``: unique per process, readable by operators."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class WriterLock:
+    """A lease lock in Neo4j; use as a context manager.
+
+    Args:
+        runner (QueryRunner): the database.
+        mapping (GraphMapping): for the lock label.
+        name (str): which lock. (default: ``"writer"``)
+        ttl (float): seconds the lease lasts without renewal. (default: ``60``)
+        wait (float): seconds to keep trying while another owner holds it;
+            ``0`` fails at once. (default: ``0``)
+        owner (str, optional): the owner string. (default: ``host:pid:random``)
+    """
+
+    def __init__(
+        self,
+        runner: QueryRunner,
+        mapping: GraphMapping,
+        name: str = DEFAULT_LOCK,
+        ttl: float = 60.0,
+        wait: float = 0.0,
+        owner: str | None = None,
+    ) -> None:
+        self.runner = runner
+        self.name = name
+        self.ttl = ttl
+        self.wait = wait
+        self.owner = owner or default_owner()
+        self._acquire_q = queries.load("lock_acquire", mapping)
+        self._release_q = queries.load("lock_release", mapping)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lost: str | None = None
+        self.held = False
+
+    def _try(self) -> tuple[bool, str | None]:
+        rows = self.runner.write_records(
+            self._acquire_q,
+            {"name": self.name, "owner": self.owner, "ttl_ms": int(self.ttl * 1000)},
+        )
+        holder = rows[0]["owner"] if rows else None
+        return holder == self.owner, holder
+
+    def acquire(self) -> WriterLock:
+        deadline = time.monotonic() + self.wait
+        while True:
+            ok, holder = self._try()
+            if ok:
+                break
+            if time.monotonic() >= deadline:
+                raise LockError(
+                    f"another socialrec process ({holder}) holds the {self.name!r} lock; "
+                    f"it expires at most {self.ttl:.0f} s after that process stops"
+                )
+            time.sleep(min(1.0, max(0.05, self.ttl / 10)))
+        self.held = True
+        self._last_ok = time.monotonic()
+        self._lost = None
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._renew, name="socialrec-lock", daemon=True)
+        self._thread.start()
+        return self
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.ttl / 3):
+            try:
+                ok, holder = self._try()
+            except SocialrecError as e:  # keep trying until the lease runs out
+                if time.monotonic() > self._last_ok + self.ttl:
+                    self._lost = f"could not renew the {self.name!r} lock: {e}"
+                    return
+                continue
+            if not ok:
+                self._lost = f"the {self.name!r} lock was taken over by {holder}"
+                return
+            self._last_ok = time.monotonic()
+
+    _last_ok: float = 0.0
+
+    def check(self) -> None:
+        """Raise :class:`LockError` if the lease was lost since it was taken."""
+        if not self.held:
+            raise LockError(f"the {self.name!r} lock is not held")
+        if self._lost:
+            raise LockError(self._lost)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self.held:
+            self.held = False
+            # Best effort: an unreleased lease just expires.
+            with contextlib.suppress(SocialrecError):
+                self.runner.write(self._release_q, {"name": self.name, "owner": self.owner})
+
+    def __enter__(self) -> WriterLock:
+        return self.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

@@ -1,0 +1,148 @@
+"""Recommendation runs: the versioning that makes writeback atomic.
+
+A run's ``RECOMMENDED`` relationships are written under its own ``run_id`` while
+queries keep reading the current run; :meth:`RunStore.publish` flips the
+current run in one small transaction once every batch is committed. So a crash,
+a kill or a Neo4j restart mid-run leaves the previous recommendations exactly as
+they were. The next run (holding the writer lock, so nothing else is writing)
+finds the dead run still ``running``, marks it failed and deletes what it had
+written; complete runs beyond the newest ``keep`` are pruned the same way, their
+nodes kept as job history.
+
+Each run also owns an embedding *slot*: the node property and item vector index
+it writes (``socialrec_embedding_<slot>``, ``socialrec_items_<slot>``). A full
+run writes the slot the current run does not use, so the embeddings queries read
+always belong to one model.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from socialrec import queries
+from socialrec.errors import SocialrecError
+from socialrec.graph.runner import QueryRunner
+from socialrec.mapping import GraphMapping
+
+SLOTS = (0, 1)
+
+
+class WritebackError(SocialrecError):
+    """A writeback failed; the previous recommendations are still the current ones."""
+
+
+def embedding_property(slot: int) -> str:
+    return f"socialrec_embedding_{slot}"
+
+
+def item_index_name(slot: int) -> str:
+    return f"socialrec_items_{slot}"
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class CleanedRun:
+    id: str
+    reason: str  # orphaned, failed or pruned
+    relationships: int
+
+
+class RunStore:
+    """Reads and writes ``RecommendationRun`` nodes and their relationships."""
+
+    def __init__(self, runner: QueryRunner, mapping: GraphMapping) -> None:
+        self.runner = runner
+        self.mapping = mapping
+
+    def _q(self, name: str) -> str:
+        return queries.load(name, self.mapping)
+
+    def ensure_schema(self) -> None:
+        for statement in queries.load_all("writeback_schema", self.mapping):
+            self.runner.write(statement)
+
+    def current(self) -> dict[str, Any] | None:
+        rows = self.runner.read(self._q("run_current"))
+        return rows[0]["run"] if rows else None
+
+    def history(self, limit: int = 20) -> list[dict[str, Any]]:
+        return [r["run"] for r in self.runner.read(self._q("runs_list"), {"limit": limit})]
+
+    def begin(
+        self,
+        model: str,
+        k: int,
+        owner: str,
+        slot: int,
+        kind: str = "full",
+        checkpoint: str | None = None,
+    ) -> str:
+        run_id = new_run_id()
+        self.runner.write(
+            self._q("run_begin"),
+            {
+                "id": run_id,
+                "model": model,
+                "kind": kind,
+                "k": k,
+                "owner": owner,
+                "checkpoint": checkpoint,
+                "slot": slot,
+                "embedding_property": embedding_property(slot),
+                "item_index": item_index_name(slot),
+            },
+        )
+        return run_id
+
+    def publish(
+        self,
+        run_id: str,
+        serves: list[str],
+        stats: dict[str, Any],
+        superseded_users: list[Any] | None = None,
+    ) -> None:
+        """Make ``run_id`` current (one transaction)."""
+        rows = self.runner.write_records(
+            self._q("run_publish"),
+            {
+                "id": run_id,
+                "serves": serves,
+                "stats": stats,
+                "superseded_users": superseded_users or [],
+            },
+        )
+        if not rows:
+            raise WritebackError(
+                f"run {run_id} is no longer 'running' (cleaned up by another writer?); "
+                "not published"
+            )
+
+    def fail(self, run_id: str, error: str) -> None:
+        self.runner.write(self._q("run_fail"), {"id": run_id, "error": error[:2000]})
+
+    def delete_recommendations(self, run_id: str) -> int:
+        counters = self.runner.write_autocommit(
+            self._q("run_delete_recommendations"), {"id": run_id}
+        )
+        return counters.get("relationships_deleted", 0)
+
+    def clean(self, keep: int, except_id: str = "") -> list[CleanedRun]:
+        """Delete the relationships of orphaned, failed and surplus runs.
+
+        Only call while holding the writer lock: a ``running`` run is then dead.
+        """
+        cleaned = []
+        rows = self.runner.read(self._q("runs_to_clean"), {"keep": keep, "except": except_id})
+        for row in rows:
+            n = self.delete_recommendations(row["id"])
+            self.mark_cleaned(row["id"], row["reason"])
+            cleaned.append(CleanedRun(row["id"], row["reason"], n))
+        return cleaned
+
+    def mark_cleaned(self, run_id: str, reason: str) -> None:
+        self.runner.write(self._q("run_mark_cleaned"), {"id": run_id, "reason": reason})

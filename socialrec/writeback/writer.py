@@ -1,0 +1,380 @@
+"""``socialrec writeback``: scores into Neo4j as ``RECOMMENDED`` relationships.
+
+The order of work is what makes a failure harmless (see :mod:`.runs`):
+
+1. take the writer lock; clean up runs earlier writers left behind;
+2. record the new run (``running``, not current);
+3. write embeddings into the run's slot and (re)create the slot's vector index;
+4. write recommendations in batches of tens of thousands of relationships, two
+   transactions in flight while the next batch is scored;
+5. publish: one transaction makes the run current;
+6. prune runs beyond ``keep``.
+
+Any error in 2-5 marks the run failed, deletes what it wrote, and re-raises as
+:class:`WritebackError`: queries never saw any of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from socialrec import queries
+from socialrec.errors import SocialrecError
+from socialrec.export.snapshot import HAS, INTERACTS, GraphSnapshot
+from socialrec.graph.runner import QueryRunner
+from socialrec.mapping import GraphMapping
+from socialrec.score.scorer import Recommendations, Scorer
+from socialrec.writeback.lock import WriterLock
+from socialrec.writeback.runs import (
+    CleanedRun,
+    RunStore,
+    WritebackError,
+    embedding_property,
+    item_index_name,
+)
+
+#: How many most-popular items each run stores for popular_fallback.cypher.
+POPULAR_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class WritebackConfig:
+    """How a writeback runs.
+
+    Args:
+        k (int): recommendations per user. (default: ``20``)
+        relationships_per_transaction (int): batch size, in relationships.
+            (default: ``20000``)
+        because (int): friend ids stored on each relationship. (default: ``3``)
+        embeddings (bool): write embeddings and the item vector index.
+            (default: ``True``)
+        keep_runs (int): complete runs kept, the current one included; older
+            ones are pruned. (default: ``3``)
+        writers (int): transactions in flight at once. Two keep both of a
+            small server's cores busy (relationship creation is single-threaded
+            per transaction). (default: ``2``)
+        device (str): where scores are computed. (default: ``"cpu"``)
+    """
+
+    k: int = 20
+    relationships_per_transaction: int = 20_000
+    because: int = 3
+    embeddings: bool = True
+    keep_runs: int = 3
+    writers: int = 2
+    device: str = "cpu"
+
+
+@dataclass
+class WritebackReport:
+    run_id: str
+    users: int = 0
+    relationships: int = 0
+    user_embeddings: int = 0
+    item_embeddings: int = 0
+    cleaned: list[CleanedRun] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def relationships_per_second(self) -> float:
+        s = self.seconds.get("recommendations", 0.0)
+        return self.relationships / s if s else 0.0
+
+
+def popular_items(snapshot: GraphSnapshot, n: int = POPULAR_ITEMS) -> list[Any]:
+    """The ``n`` items with the most interactions (deleted items left out)."""
+    counts = np.bincount(
+        snapshot.data[INTERACTS].edge_index[1].numpy(), minlength=snapshot.num_nodes("item")
+    ).astype(np.int64)
+    removed = snapshot.removed.get("item")
+    if removed is not None:
+        counts[removed] = -1
+    top = np.argsort(-counts, kind="stable")[:n]
+    top = top[counts[top] > 0]
+    return snapshot.ids["item"][top].tolist()
+
+
+def candidate_mask(
+    snapshot: GraphSnapshot,
+    runner: QueryRunner | None = None,
+    exclude_where: str | None = None,
+    params: dict[str, Any] | None = None,
+    attributes: Sequence[Any] = (),
+) -> np.ndarray | None:
+    """Items allowed as recommendations, or ``None`` for all.
+
+    Args:
+        exclude_where (str, optional): Cypher predicate on items ``n``; matching
+            items are never recommended (e.g. ``"n.discontinued = true"``).
+        attributes (sequence): attribute ids; only items with at least one of
+            them are recommended.
+    """
+    if not exclude_where and not attributes:
+        return None
+    mask = np.ones(snapshot.num_nodes("item"), dtype=bool)
+    if exclude_where:
+        if runner is None:
+            raise WritebackError("exclude_where needs a database connection")
+        label = queries.render("${Item}", snapshot.mapping)
+        key = queries.render("${item_id}", snapshot.mapping)
+        # The predicate is the caller's own Cypher; values travel as $params.
+        rows = runner.read(
+            f"MATCH (n:{label}) WHERE {exclude_where} RETURN collect(n.{key}) AS ids",
+            params or {},
+        )
+        idx = snapshot.index_of("item", rows[0]["ids"]) if rows[0]["ids"] else np.empty(0, int)
+        mask[idx[idx >= 0]] = False
+    if attributes:
+        attr_idx = snapshot.index_of("attribute", list(attributes))
+        unknown = [a for a, i in zip(attributes, attr_idx, strict=True) if i < 0]
+        if unknown:
+            raise WritebackError(f"unknown attribute ids {unknown[:5]} (not in the snapshot)")
+        has = snapshot.data[HAS].edge_index.numpy()
+        with_attr = np.zeros(snapshot.num_nodes("item"), dtype=bool)
+        with_attr[has[0][np.isin(has[1], attr_idx)]] = True
+        mask &= with_attr
+    return mask
+
+
+class Writeback:
+    """Writes a :class:`~socialrec.score.Scorer`'s recommendations as a new run.
+
+    Args:
+        runner (QueryRunner): the database.
+        mapping (GraphMapping): names of labels and properties.
+        config (WritebackConfig): batch sizes, K, pruning. (default: defaults)
+        lock (WriterLock, optional): a lock the caller already holds (``sync``
+            holds it across export, training and writeback); without one the
+            writeback takes its own.
+        progress (callable, optional): called with a line of progress text.
+    """
+
+    def __init__(
+        self,
+        runner: QueryRunner,
+        mapping: GraphMapping,
+        config: WritebackConfig | None = None,
+        lock: WriterLock | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.runner = runner
+        self.mapping = mapping
+        self.config = config or WritebackConfig()
+        self.lock = lock
+        self.progress = progress or (lambda line: None)
+        self.runs = RunStore(runner, mapping)
+
+    def run(
+        self,
+        scorer: Scorer,
+        model: str,
+        users: np.ndarray | None = None,
+        item_mask: np.ndarray | None = None,
+        metrics: dict[str, Any] | None = None,
+        checkpoint: str | None = None,
+        incremental: bool = False,
+    ) -> WritebackReport:
+        """Score ``users`` (all by default) and publish them as the current run.
+
+        With ``incremental``, the run builds on the current one: it rewrites
+        only ``users``, keeps serving everyone else's recommendations from the
+        runs the current one serves, and updates embeddings in place.
+        """
+        if self.lock is not None:
+            self.lock.check()
+            return self._run(scorer, model, users, item_mask, metrics, checkpoint, incremental)
+        with WriterLock(self.runner, self.mapping) as lock:
+            self.lock = lock
+            try:
+                return self._run(scorer, model, users, item_mask, metrics, checkpoint, incremental)
+            finally:
+                self.lock = None
+
+    def _run(
+        self,
+        scorer: Scorer,
+        model: str,
+        users: np.ndarray | None,
+        item_mask: np.ndarray | None,
+        metrics: dict[str, Any] | None,
+        checkpoint: str | None,
+        incremental: bool,
+    ) -> WritebackReport:
+        cfg = self.config
+        started = time.perf_counter()
+        self.runs.ensure_schema()
+        cleaned = self.runs.clean(keep=max(cfg.keep_runs, 1))
+        current = self.runs.current()
+        if incremental and current is None:
+            raise WritebackError("an incremental writeback needs a current run; run a full one")
+        if incremental:
+            assert current is not None
+            slot = int(current["slot"])
+        else:
+            slot = 1 - int(current["slot"]) if current else 0
+        owner = self.lock.owner if self.lock else ""
+        kind = "incremental" if incremental else "full"
+        run_id = self.runs.begin(model, cfg.k, owner, slot, kind, checkpoint)
+        report = WritebackReport(run_id, cleaned=cleaned)
+        self.progress(f"run {run_id} ({kind}, {model}) started, embedding slot {slot}")
+        try:
+            if users is None:
+                users = np.flatnonzero(scorer.user_known)
+            else:
+                users = users[scorer.user_known[users]]
+            if cfg.embeddings:
+                t = time.perf_counter()
+                self._write_embeddings(scorer, slot, report, users if incremental else None)
+                report.seconds["embeddings"] = time.perf_counter() - t
+            t = time.perf_counter()
+            self._write_recommendations(scorer, users, item_mask, run_id, model, report)
+            report.seconds["recommendations"] = time.perf_counter() - t
+            if cfg.embeddings:
+                self.runner.read("CALL db.awaitIndex($name, 600)", {"name": item_index_name(slot)})
+            self._check_lock()
+            serves = [run_id] + (list(current["serves"]) if incremental and current else [])
+            stats = {
+                "users": report.users,
+                "relationships": report.relationships,
+                "popular": popular_items(scorer.snapshot),
+                "metrics": json.dumps(metrics or {}),
+                "seconds": time.perf_counter() - started,
+            }
+            superseded = scorer.snapshot.ids["user"][users].tolist() if incremental else []
+            self.runs.publish(run_id, serves, stats, superseded)
+        except BaseException as e:
+            self._abandon(run_id, e)
+            if isinstance(e, SocialrecError) and not isinstance(e, WritebackError):
+                raise WritebackError(
+                    f"writeback run {run_id} failed, previous recommendations kept: {e}"
+                ) from e
+            raise
+        report.cleaned += self.runs.clean(keep=max(cfg.keep_runs, 1), except_id=run_id)
+        report.seconds["total"] = time.perf_counter() - started
+        self.progress(
+            f"run {run_id} is current: {report.relationships:,} recommendations for "
+            f"{report.users:,} users ({report.relationships_per_second:,.0f} relationships/s)"
+        )
+        return report
+
+    def _check_lock(self) -> None:
+        if self.lock is not None:
+            self.lock.check()
+
+    def _abandon(self, run_id: str, error: BaseException) -> None:
+        """Mark the run failed and delete what it wrote; best effort (the next run retries)."""
+        try:
+            self.runs.fail(run_id, f"{type(error).__name__}: {error}")
+            self.runs.delete_recommendations(run_id)
+            self.runs.mark_cleaned(run_id, "failed")
+        except SocialrecError:
+            pass
+
+    def _write_recommendations(
+        self,
+        scorer: Scorer,
+        users: np.ndarray,
+        item_mask: np.ndarray | None,
+        run_id: str,
+        model: str,
+        report: WritebackReport,
+    ) -> None:
+        cfg = self.config
+        query = queries.load("write_recommendations", self.mapping)
+        per_batch = max(1, cfg.relationships_per_transaction // max(cfg.k, 1))
+        created_at = dt.datetime.now(dt.UTC)
+        batches = scorer.recommendations(
+            cfg.k, users, item_mask, because=cfg.because, chunk=per_batch, device=cfg.device
+        )
+        # Scoring the next batch (here) overlaps the writers' transactions;
+        # at most `writers + 1` batches are in memory at once.
+        in_flight: deque[tuple[Future[dict[str, int]], Recommendations]] = deque()
+
+        def finish_oldest() -> None:
+            future, batch = in_flight.popleft()
+            future.result()
+            report.users += len(batch.users)
+            report.relationships += len(batch)
+            self.progress(f"  {report.relationships:,} recommendations written")
+
+        pool = ThreadPoolExecutor(max_workers=cfg.writers, thread_name_prefix="socialrec-write")
+        with pool:
+            try:
+                for batch in batches:
+                    self._check_lock()
+                    params = {
+                        "users": batch.users,
+                        "items": batch.items,
+                        "scores": batch.scores,
+                        "because": batch.because,
+                        "run_id": run_id,
+                        "model": model,
+                        "created_at": created_at,
+                    }
+                    in_flight.append((pool.submit(self.runner.write, query, params), batch))
+                    if len(in_flight) > cfg.writers:
+                        finish_oldest()
+                while in_flight:
+                    finish_oldest()
+            finally:
+                for future, _ in in_flight:
+                    future.cancel()
+
+    def _write_embeddings(
+        self,
+        scorer: Scorer,
+        slot: int,
+        report: WritebackReport,
+        users: np.ndarray | None,
+    ) -> None:
+        """Write the slot's embeddings; a full run first empties the slot."""
+        extra = {"embedding": embedding_property(slot)}
+        if users is None:
+            for statement in queries.load_all("clear_embeddings", self.mapping, extra):
+                self.runner.write_autocommit(statement)
+            self._ensure_vector_index(slot, scorer.item_embedding.shape[1])
+            user_rows = np.flatnonzero(scorer.user_known)
+        else:
+            user_rows = users
+        item_rows = np.flatnonzero(scorer.item_known)
+        for node_type, rows, emb in (
+            ("user", user_rows, scorer.user_embedding),
+            ("item", item_rows, scorer.item_embedding),
+        ):
+            query = queries.load(f"write_{node_type}_embeddings", self.mapping, extra)
+            ids = scorer.snapshot.ids[node_type]
+            step = max(1, self.config.relationships_per_transaction // 4)
+            for start in range(0, len(rows), step):
+                self._check_lock()
+                part = rows[start : start + step]
+                self.runner.write(
+                    query,
+                    {"ids": ids[part].tolist(), "vectors": emb[torch.as_tensor(part)].tolist()},
+                )
+            if node_type == "user":
+                report.user_embeddings = len(rows)
+            else:
+                report.item_embeddings = len(rows)
+
+    def _ensure_vector_index(self, slot: int, dimensions: int) -> None:
+        name = item_index_name(slot)
+        rows = self.runner.read(
+            queries.load("vector_index_dimensions", self.mapping), {"name": name}
+        )
+        if rows and rows[0]["dimensions"] != dimensions:
+            self.runner.write(queries.load("drop_index", self.mapping), {"name": name})
+        extra = {"embedding": embedding_property(slot)}
+        self.runner.write(
+            queries.load("item_vector_index", self.mapping, extra),
+            {"name": name, "dimensions": dimensions},
+        )
