@@ -618,13 +618,210 @@ def evaluate_cmd(
     click.echo(f"report: {report / 'report.md'}")
 
 
+# ------------------------------------------------------------------ writeback / serving
+
+
+def writeback_options(f: Any) -> Any:
+    options = [
+        click.option("--k", type=int, default=20, show_default=True, help="Items a user."),
+        click.option(
+            "--batch-size",
+            type=int,
+            default=20_000,
+            show_default=True,
+            help="Relationships a transaction.",
+        ),
+        click.option("--keep-runs", type=int, default=3, show_default=True),
+        click.option("--writers", type=int, default=2, show_default=True),
+        click.option(
+            "--embeddings/--no-embeddings",
+            default=True,
+            show_default=True,
+            help="Also write embeddings and the item vector index.",
+        ),
+        click.option("--device", default="cpu", show_default=True, help="Where to score."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _writeback_config(params: dict[str, Any]) -> Any:
+    from socialrec.writeback import WritebackConfig
+
+    return WritebackConfig(
+        k=params["k"],
+        relationships_per_transaction=params["batch_size"],
+        keep_runs=params["keep_runs"],
+        writers=params["writers"],
+        embeddings=params["embeddings"],
+        device=params["device"],
+    )
+
+
+def _print_writeback(report: Any) -> None:
+    click.echo(
+        f"run {report.run_id} is current: {report.relationships:,} RECOMMENDED relationships "
+        f"for {report.users:,} users in {report.seconds.get('recommendations', 0):.1f} s "
+        f"({report.relationships_per_second:,.0f}/s); embeddings: {report.user_embeddings:,} "
+        f"users, {report.item_embeddings:,} items"
+    )
+    for c in report.cleaned:
+        click.echo(f"  cleaned {c.reason} run {c.id} ({c.relationships:,} relationships)")
+
+
+@cli.command("writeback")
+@click.option(
+    "--checkpoint",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="checkpoint.pt from `socialrec train`.",
+)
+@click.option(
+    "--snapshot",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Score against a saved snapshot instead of a fresh export.",
+)
+@click.option("--user", "users", multiple=True, help="Only these user ids (repeat).")
+@click.option(
+    "--exclude-items-where",
+    help='Cypher predicate: items `n` never to recommend ("n.sold_out").',
+)
+@click.option("--attribute", "attributes", multiple=True, help="Only items with this attribute id.")
+@click.option("--param", "params", multiple=True, help="NAME=VALUE for --exclude-items-where.")
+@writeback_options
+@pass_app
+def writeback_cmd(
+    app: App,
+    checkpoint: str,
+    snapshot: str | None,
+    users: tuple[str, ...],
+    exclude_items_where: str | None,
+    attributes: tuple[str, ...],
+    params: tuple[str, ...],
+    **options: Any,
+) -> None:
+    """Score a checkpoint and publish RECOMMENDED relationships as a new, atomic run."""
+    from socialrec.writeback import candidate_mask, write_checkpoint
+
+    snap = _snapshot_for(app, snapshot)
+    runner = app.runner()
+    mask = candidate_mask(
+        snap,
+        runner,
+        exclude_items_where,
+        _parse_params(params),
+        _typed_ids(snap.ids["attribute"], attributes),
+    )
+    report = write_checkpoint(
+        runner,
+        checkpoint,
+        snap,
+        _writeback_config(options),
+        user_ids=_typed_ids(snap.ids["user"], users) or None,
+        item_mask=mask,
+        progress=click.echo,
+    )
+    _print_writeback(report)
+
+
+def _typed_ids(known: Any, values: tuple[str, ...]) -> list[Any]:
+    """Command-line ids as the snapshot stores them (integers when its ids are)."""
+    if getattr(known, "dtype", None) is not None and known.dtype.kind in "iu":
+        try:
+            return [int(v) for v in values]
+        except ValueError as e:
+            raise click.BadParameter(f"ids here are integers: {e}") from e
+    return list(values)
+
+
+def _user_id(app: App, text: str) -> Any:
+    """A user id from the command line, typed like the database's ids."""
+    mapping = app.mapping()
+    rows = app.runner().read(
+        queries.render(
+            "MATCH (u:${User}) RETURN u.${user_id} AS id LIMIT 1",
+            mapping,
+        )
+    )
+    if rows and isinstance(rows[0]["id"], int):
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+@cli.command("recommend")
+@click.argument("user_id")
+@click.option("--k", type=int, default=10, show_default=True)
+@click.option("--explain", is_flag=True, help="Friends and attributes behind each item.")
+@pass_app
+def recommend_cmd(app: App, user_id: str, k: int, explain: bool) -> None:
+    """A user's recommendations, through the cypher/ query library."""
+    _print_recommendations(app, _user_id(app, user_id), k, explain)
+
+
+def _print_recommendations(app: App, user: Any, k: int, explain: bool) -> None:
+    from socialrec.writeback import serving
+
+    runner, mapping = app.runner(), app.mapping()
+    served = serving.recommend(runner, mapping, user, k)
+    if served.source == "none":
+        click.echo(f"no recommendations for {user!r}: no current run (run `socialrec writeback`)")
+        return
+    click.echo(f"recommendations for user {user!r} (cypher/{served.source}.cypher):")
+    score_head = "score" if served.source != "popular_fallback" else "popularity"
+    click.echo(f"  {'#':>3} {'item':>10} {score_head:>10}  because (friends who interacted)")
+    for n, row in enumerate(served.rows, 1):
+        score = row.get("score", row.get("popularity_rank"))
+        shown = f"{score:10.4f}" if isinstance(score, float) else f"{score!s:>10}"
+        because = ", ".join(str(b) for b in row.get("because") or []) or "-"
+        click.echo(f"  {n:>3} {row['item']!s:>10} {shown}  {because}")
+        if explain:
+            why = serving.explain(runner, mapping, user, row["item"])
+            friends = ", ".join(f"{f['friend']} ({f['weight']})" for f in why.get("friends", []))
+            attrs = ", ".join(
+                f"{a['attribute']} ({a['items']} of your items)" for a in why.get("attributes", [])
+            )
+            click.echo(f"        friends: {friends or '-'} [{why.get('friends_total', 0)} in all]")
+            click.echo(f"        shared attributes: {attrs or '-'}")
+
+
+@cli.command("runs")
+@click.option("--limit", type=int, default=10, show_default=True)
+@pass_app
+def runs_cmd(app: App, limit: int) -> None:
+    """Recommendation runs, newest first (status, counts, timings, errors)."""
+    from socialrec.writeback import RunStore
+
+    rows = RunStore(app.runner(), app.mapping()).history(limit)
+    if not rows:
+        click.echo("no runs yet")
+        return
+    click.echo(
+        f"{'run id':<32}  {'status':<9} {'kind':<11} {'model':<10} {'current':<7} "
+        f"{'users':>9} {'relationships':>13} {'seconds':>8}  started"
+    )
+    for r in rows:
+        click.echo(
+            f"{r['id']:<32}  {r.get('status', ''):<9} {r.get('kind', ''):<11} "
+            f"{r.get('model', ''):<10} {'yes' if r.get('current') else '':<7} "
+            f"{r.get('users', 0) or 0:>9,} {r.get('relationships', 0) or 0:>13,} "
+            f"{r.get('seconds', 0) or 0:>8.1f}  {r.get('started_at')}"
+        )
+        if r.get("error"):
+            click.echo(f"  error: {r['error']}")
+
+
 # ------------------------------------------------------------------ quickstart
 
 
 @cli.command()
+@click.option("--epochs", type=int, default=40, show_default=True, help="Training epochs at most.")
 @pass_app
-def quickstart(app: App) -> None:
-    """Local Neo4j (unless NEO4J_URI is set) -> load LastFM -> Cypher -> PyG snapshot."""
+def quickstart(app: App, epochs: int) -> None:
+    """Local Neo4j -> load LastFM -> export -> train `social` -> write back -> recommend."""
     if not (app.options.get("uri") or app.config.get("neo4j", {}).get("uri")):
         server = app.local_server()
         click.echo("Starting the local Neo4j + GDS server...")
@@ -648,12 +845,58 @@ def quickstart(app: App) -> None:
 
     from socialrec.export import Exporter
     from socialrec.graph.local_server import socialrec_home
+    from socialrec.train import experiment
+    from socialrec.train.trainer import TrainConfig
+    from socialrec.writeback import WritebackConfig, write_checkpoint
 
     snapshot = Exporter(runner, mapping).full()
-    path = snapshot.save(socialrec_home() / "snapshots" / "quickstart.pt")
+    home = socialrec_home()
+    path = snapshot.save(home / "snapshots" / "quickstart.pt")
     click.echo(f"\nExported to PyTorch Geometric in {snapshot.report.seconds:.1f} s: {path}")
     click.echo(str(snapshot.data))
-    click.echo(f"\nNext: socialrec evaluate --snapshot {path} --out reports/lastfm")
+
+    click.echo(f"\nTraining the social model ({epochs} epochs at most, 80/10/10 split)...")
+    config = TrainConfig(model="social", epochs=epochs, eval_every=5, patience=4, device="cpu")
+    runs = experiment.run(snapshot, ["social"], [0], config, log=None)
+    test = runs[0].test
+    click.echo(
+        f"  test Recall@20 {test['recall@20']:.4f}, NDCG@20 {test['ndcg@20']:.4f} "
+        f"(best epoch {runs[0].result.best_epoch}, {runs[0].result.seconds:.0f} s)"
+    )
+    checkpoint = experiment.save_checkpoint(home / "models" / "quickstart.pt", runs[0], snapshot)
+
+    click.echo("\nWriting RECOMMENDED relationships back (atomic, versioned run)...")
+    written = write_checkpoint(runner, checkpoint, snapshot, WritebackConfig(k=20))
+    _print_writeback(written)
+
+    user = _demo_user(runner, mapping)
+    click.echo("")
+    _print_recommendations(app, user, 5, explain=True)
+    click.echo(
+        f"\nThe same from Cypher (cypher/recommend.cypher):\n"
+        f"  :param user => {user!r}; :param k => 10\n"
+        f"  MATCH (run:RecommendationRun {{current: true}})\n"
+        f"  MATCH (u:User {{id: $user}})-[r:RECOMMENDED]->(i:Item) WHERE r.run_id IN run.serves\n"
+        f"  RETURN i.id, r.score, r.because ORDER BY r.rank LIMIT $k"
+    )
+
+
+def _demo_user(runner: Neo4jRunner, mapping: GraphMapping) -> Any:
+    """A user whose recommendations have friends behind them (for the demo)."""
+    rows = runner.read(
+        queries.render(
+            "MATCH (u:${User})-[r:${RECOMMENDED}]->() WHERE size(r.because) > 0 "
+            "RETURN u.${user_id} AS id, count(r) AS n ORDER BY n DESC, id LIMIT 1",
+            mapping,
+        )
+    )
+    return (
+        rows[0]["id"]
+        if rows
+        else runner.read(
+            queries.render("MATCH (u:${User}) RETURN u.${user_id} AS id LIMIT 1", mapping)
+        )[0]["id"]
+    )
 
 
 def main() -> None:

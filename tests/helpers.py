@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import torch
 
 from socialrec.export.exporter import EdgeList, NodeTable, build_hetero_data
 from socialrec.export.snapshot import GraphSnapshot
@@ -57,3 +60,18 @@ def synthetic_snapshot(users: int = 600, items: int = 300, seed: int = 0) -> Gra
     friends = np.unique(friends, axis=1)
     ia = [np.stack(p) for p in g.item_attributes()]
     return snapshot_from_arrays(users, items, 15, inter, friends, np.concatenate(ia, axis=1), times)
+
+
+def checkpoint_for(
+    snapshot: GraphSnapshot, user_emb: torch.Tensor, item_emb: torch.Tensor, reverse: bool = False
+) -> dict[str, Any]:
+    """A checkpoint-shaped dict for ``snapshot`` (ids reversed when ``reverse``)."""
+    ids = {nt: snapshot.ids[nt][::-1] if reverse else snapshot.ids[nt] for nt in ("user", "item")}
+    return {
+        "model": "handmade",
+        "mapping": snapshot.mapping.to_dict(),
+        "ids": {nt: torch.as_tensor(np.ascontiguousarray(v)) for nt, v in ids.items()},
+        "user_embedding": user_emb,
+        "item_embedding": item_emb,
+        "metrics": {},
+    }

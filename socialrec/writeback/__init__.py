@@ -8,6 +8,7 @@ from socialrec.writeback.writer import (
     WritebackReport,
     candidate_mask,
     popular_items,
+    write_checkpoint,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "WriterLock",
     "candidate_mask",
     "popular_items",
+    "write_checkpoint",
 ]

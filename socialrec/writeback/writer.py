@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -378,3 +379,31 @@ class Writeback:
             queries.load("item_vector_index", self.mapping, extra),
             {"name": name, "dimensions": dimensions},
         )
+
+
+def write_checkpoint(
+    runner: QueryRunner,
+    checkpoint_path: str | Path,
+    snapshot: GraphSnapshot,
+    config: WritebackConfig | None = None,
+    user_ids: Sequence[Any] | None = None,
+    item_mask: np.ndarray | None = None,
+    lock: WriterLock | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> WritebackReport:
+    """Score a saved checkpoint against ``snapshot`` and publish it as a new full run."""
+    from socialrec.train.experiment import load_checkpoint
+
+    checkpoint = load_checkpoint(checkpoint_path)
+    scorer = Scorer.from_checkpoint(checkpoint, snapshot)
+    writeback = Writeback(runner, snapshot.mapping, config, lock=lock, progress=progress)
+    users = scorer.user_indices(user_ids) if user_ids is not None else None
+    test = checkpoint["metrics"].get("test", {})
+    return writeback.run(
+        scorer,
+        checkpoint["model"],
+        users=users,
+        item_mask=item_mask,
+        metrics=test,
+        checkpoint=str(checkpoint_path),
+    )

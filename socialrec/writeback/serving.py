@@ -1,0 +1,47 @@
+"""Reading recommendations back: the same Cypher files a user runs in Neo4j Browser.
+
+:func:`recommend` tries, in order, what ``socialrec recommend`` prints:
+
+1. ``recommend.cypher``: the stored top-K of the current run;
+2. ``recommend_cold_start.cypher``: a user the run did not score but who has
+   friends or interactions with stored embeddings (computed in the database);
+3. ``popular_fallback.cypher``: everyone else, including unknown users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from socialrec import queries
+from socialrec.graph.runner import QueryRunner
+from socialrec.mapping import GraphMapping
+
+SOURCES = ("recommend", "recommend_cold_start", "popular_fallback")
+
+
+@dataclass
+class Served:
+    """Recommendations for one user and the query file that produced them."""
+
+    user: Any
+    source: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def recommend(runner: QueryRunner, mapping: GraphMapping, user: Any, k: int = 10) -> Served:
+    for source in SOURCES:
+        rows = runner.read(queries.load(source, mapping), {"user": user, "k": k})
+        if rows:
+            return Served(user, source, rows)
+    return Served(user, "none")
+
+
+def explain(
+    runner: QueryRunner, mapping: GraphMapping, user: Any, item: Any, limit: int = 3
+) -> dict[str, Any]:
+    """``explain.cypher`` for one (user, item): friends who interacted, shared attributes."""
+    rows = runner.read(
+        queries.load("explain", mapping), {"user": user, "item": item, "limit": limit}
+    )
+    return rows[0] if rows else {}

@@ -1,0 +1,67 @@
+"""Scorer: checkpoint alignment, inductive embeddings for new nodes, explanations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from socialrec.score import Scorer, ScoringError
+from tests.helpers import checkpoint_for, snapshot_from_arrays
+
+
+def small_snapshot():
+    # users 0..3, items 0..4; friends 0-1, 0-2, 2-3; attribute unused
+    inter = np.array([[0, 1, 1, 2, 2, 3], [0, 1, 2, 2, 3, 4]])
+    friends = np.array([[0, 0, 2], [1, 2, 3]])
+    has = np.array([[0], [0]])
+    return snapshot_from_arrays(4, 5, 1, inter, friends, has)
+
+
+def test_checkpoint_is_aligned_by_id_not_position() -> None:
+    snap = small_snapshot()
+    user_emb, item_emb = torch.randn(4, 3), torch.randn(5, 3)
+    # the checkpoint lists the same ids in reverse order
+    ckpt = checkpoint_for(snap, user_emb.flip(0), item_emb.flip(0), reverse=True)
+    scorer = Scorer.from_checkpoint(ckpt, snap)
+    assert torch.allclose(scorer.user_embedding, user_emb)
+    assert torch.allclose(scorer.item_embedding, item_emb)
+
+
+def test_new_user_gets_mean_of_friends_and_items() -> None:
+    snap = small_snapshot()
+    user_emb, item_emb = torch.randn(4, 3), torch.randn(5, 3)
+    ckpt = checkpoint_for(snap, user_emb, item_emb)
+    # user 0 is unknown to the checkpoint: friends 1 and 2, item 0
+    ckpt["ids"]["user"] = ckpt["ids"]["user"][1:]
+    ckpt["user_embedding"] = user_emb[1:]
+    scorer = Scorer.from_checkpoint(ckpt, snap)
+    expected = (user_emb[1] + user_emb[2] + item_emb[0]) / 3
+    assert torch.allclose(scorer.user_embedding[0], expected, atol=1e-6)
+    assert scorer.user_known.all()
+    no_inductive = Scorer.from_checkpoint(ckpt, snap, inductive=False)
+    assert not no_inductive.user_known[0]
+
+
+def test_recommendations_exclude_history_and_name_friends() -> None:
+    snap = small_snapshot()
+    # every user prefers items in id order 4 > 3 > 2 > 1 > 0
+    user_emb = torch.ones(4, 1)
+    item_emb = torch.arange(5, dtype=torch.float32)[:, None]
+    scorer = Scorer(snap, user_emb, item_emb)
+    batch = next(scorer.recommendations(k=2, users=np.array([0, 2])))
+    assert batch.users == [0, 2]
+    assert batch.items == [[4, 3], [4, 1]]  # user 2 has items 2 and 3
+    # user 0's friends: 1 (items 1, 2) and 2 (items 2, 3); item 3 <- friend 2
+    assert batch.because[0] == [[], [2]]
+    # user 2's friends: 0 (item 0) and 3 (item 4); item 4 <- friend 3, item 1 <- nobody
+    assert batch.because[1] == [[3], []]
+    assert batch.scores[0] == [4.0, 3.0]
+
+
+def test_mismatched_checkpoint_is_refused() -> None:
+    snap = small_snapshot()
+    ckpt = checkpoint_for(snap, torch.randn(4, 3), torch.randn(5, 3))
+    ckpt["mapping"] = {"labels": {"user": "Person"}}
+    with pytest.raises(ScoringError, match="another mapping"):
+        Scorer.from_checkpoint(ckpt, snap)

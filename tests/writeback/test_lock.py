@@ -1,0 +1,44 @@
+"""The writer lease in Neo4j: exclusive, renewed, taken over after expiry."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from socialrec.graph.runner import Neo4jRunner
+from socialrec.mapping import GraphMapping
+from socialrec.writeback import LockError, WriterLock
+
+pytestmark = pytest.mark.integration
+
+
+def test_second_owner_is_refused_while_the_first_holds_it(db: Neo4jRunner) -> None:
+    with WriterLock(db, GraphMapping(), ttl=2, owner="a"):
+        time.sleep(2.5)  # longer than the ttl: renewal keeps it
+        with pytest.raises(LockError, match="another socialrec process \\(a\\)"):
+            WriterLock(db, GraphMapping(), owner="b").acquire()
+    with WriterLock(db, GraphMapping(), owner="b") as b:
+        b.check()
+
+
+def test_expired_lease_is_taken_over_and_the_old_holder_notices(db: Neo4jRunner) -> None:
+    a = WriterLock(db, GraphMapping(), ttl=1, owner="a").acquire()
+    a._stop.set()  # a "hangs": it stops renewing
+    a._thread.join()  # type: ignore[union-attr]
+    b = WriterLock(db, GraphMapping(), ttl=30, owner="b", wait=5).acquire()
+    try:
+        ok, holder = a._try()
+        assert not ok and holder == "b"
+    finally:
+        b.release()
+
+
+def test_lost_lease_fails_check(db: Neo4jRunner) -> None:
+    with WriterLock(db, GraphMapping(), ttl=0.6, owner="a") as a:
+        db.write(
+            "MATCH (l:SocialrecLock) SET l.owner = 'intruder', l.expires_at = timestamp() + 60000"
+        )
+        time.sleep(0.6)
+        with pytest.raises(LockError, match="taken over by intruder"):
+            a.check()

@@ -1,0 +1,226 @@
+"""Writeback against a real Neo4j: atomic publish, failures, kills, pruning, incremental."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from socialrec import queries
+from socialrec.config import ConnectionSettings
+from socialrec.errors import DatabaseError
+from socialrec.graph.runner import Neo4jRunner
+from socialrec.mapping import GraphMapping
+from socialrec.score import Scorer
+from socialrec.writeback import (
+    RunStore,
+    Writeback,
+    WritebackConfig,
+    WritebackError,
+    WriterLock,
+)
+from tests.helpers import checkpoint_for
+from tests.writeback.conftest import N_USERS, Planted, community, planted_embeddings
+
+pytestmark = pytest.mark.integration
+
+MAPPING = GraphMapping()
+SMALL = WritebackConfig(k=5, relationships_per_transaction=20, writers=2)
+
+
+def served(db: Neo4jRunner, k: int = 5) -> dict[int, list[tuple[Any, ...]]]:
+    """Every user's rows from cypher/recommend.cypher."""
+    q = queries.load("recommend", MAPPING)
+    return {
+        u: [
+            (r["item"], r["score"], r["rank"], r["run_id"]) for r in db.read(q, {"user": u, "k": k})
+        ]
+        for u in range(N_USERS)
+    }
+
+
+def recommended_count(db: Neo4jRunner, run_id: str | None = None) -> int:
+    where = "WHERE r.run_id = $id" if run_id else ""
+    return db.read(f"MATCH ()-[r:RECOMMENDED]->() {where} RETURN count(r) AS n", {"id": run_id})[0][
+        "n"
+    ]
+
+
+def other_scorer(planted: Planted, seed: int) -> Scorer:
+    user_emb, item_emb = planted_embeddings(planted.snapshot, seed)
+    return Scorer.from_checkpoint(
+        checkpoint_for(planted.snapshot, user_emb, item_emb), planted.snapshot
+    )
+
+
+def test_writeback_publishes_the_scorers_top_k(db: Neo4jRunner, planted: Planted) -> None:
+    report = Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    assert report.users == N_USERS and report.relationships == N_USERS * 5
+    rows = served(db)
+    expected = next(planted.scorer.recommendations(5, chunk=1000))
+    for user, items in zip(expected.users, expected.items, strict=True):
+        assert [r[0] for r in rows[user]] == items
+        assert [r[2] for r in rows[user]] == [1, 2, 3, 4, 5]
+        assert {community(i) for i in items[:2]} == {community(user)}
+    run = RunStore(db, MAPPING).current()
+    assert run is not None and run["id"] == report.run_id and run["status"] == "complete"
+    assert run["serves"] == [report.run_id] and run["users"] == N_USERS
+    # embeddings in the run's slot, for every user and item
+    n = db.read(
+        "MATCH (n) WHERE n[$p] IS NOT NULL RETURN count(n) AS n", {"p": run["embedding_property"]}
+    )[0]["n"]
+    assert n == 40
+    # `because` names friends who really interacted with the item
+    bad = db.read(
+        """
+        MATCH (u:User)-[r:RECOMMENDED]->(i:Item) UNWIND r.because AS f
+        WITH u, i, f WHERE NOT EXISTS { (u)-[:FRIENDS_WITH]-(:User {id: f})-[:INTERACTED]->(i) }
+        RETURN count(*) AS n
+        """
+    )[0]["n"]
+    assert bad == 0
+    explained = "MATCH ()-[r:RECOMMENDED]->() WHERE size(r.because) > 0 RETURN count(r) AS n"
+    assert db.read(explained)[0]["n"] > 0
+
+
+class FailingRunner:
+    """Passes queries through, but the ``fail_at``-th recommendations batch fails."""
+
+    def __init__(self, inner: Neo4jRunner, fail_at: int) -> None:
+        self.inner, self.fail_at, self.batches = inner, fail_at, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def write(self, query: str, params: Any = None) -> dict[str, int]:
+        if getattr(query, "name", "") == "write_recommendations.cypher":
+            self.batches += 1
+            if self.batches == self.fail_at:
+                raise DatabaseError("injected failure")
+        return self.inner.write(query, params)
+
+
+def test_failure_midway_leaves_previous_run_exactly_visible(
+    db: Neo4jRunner, planted: Planted
+) -> None:
+    first = Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    before = served(db)
+    failing = FailingRunner(db, fail_at=3)
+    with pytest.raises(WritebackError, match="injected failure"):
+        Writeback(failing, MAPPING, SMALL).run(other_scorer(planted, 1), "second")  # type: ignore[arg-type]
+    assert failing.batches >= 3
+    assert served(db) == before
+    runs = {r["id"]: r for r in RunStore(db, MAPPING).history()}
+    failed = [r for r in runs.values() if r["id"] != first.run_id]
+    assert len(failed) == 1 and failed[0]["status"] == "failed"
+    assert "injected failure" in failed[0]["error"]
+    assert recommended_count(db, failed[0]["id"]) == 0
+    # the next run succeeds and replaces the first
+    third = Writeback(db, MAPPING, SMALL).run(other_scorer(planted, 2), "third")
+    assert {r[3] for rows in served(db).values() for r in rows} == {third.run_id}
+
+
+KILLED_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from socialrec.config import ConnectionSettings
+    from socialrec.export import Exporter
+    from socialrec.graph.runner import Neo4jRunner
+    from socialrec.mapping import GraphMapping
+    from socialrec.score import Scorer
+    from socialrec.writeback import Writeback, WritebackConfig, WriterLock
+    from tests.helpers import checkpoint_for
+    from tests.writeback.conftest import planted_embeddings
+
+    runner = Neo4jRunner(ConnectionSettings(*sys.argv[1:4]))
+    snapshot = Exporter(runner, progress=False).full()
+    embeddings = planted_embeddings(snapshot, 5)
+    scorer = Scorer.from_checkpoint(checkpoint_for(snapshot, *embeddings), snapshot)
+    config = WritebackConfig(k=5, relationships_per_transaction=5, writers=1)
+    lock = WriterLock(runner, GraphMapping(), ttl=2).acquire()
+    Writeback(runner, GraphMapping(), config, lock=lock,
+              progress=lambda line: time.sleep(0.3)).run(scorer, "killed")
+    """
+)
+
+
+def test_killed_writer_leaves_previous_run_and_next_run_cleans_up(
+    db: Neo4jRunner, planted: Planted, neo4j_settings: ConnectionSettings
+) -> None:
+    Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    before = served(db)
+    s = neo4j_settings
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, s.uri, s.user, s.password],
+        cwd=os.getcwd(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        partial: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            partial = db.read(
+                "MATCH (r:RecommendationRun {status: 'running'}) "
+                "MATCH ()-[x:RECOMMENDED {run_id: r.id}]->() RETURN r.id AS id, count(x) AS n"
+            )
+            if partial and partial[0]["n"] >= 15:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    orphan = partial[0]["id"]
+    assert recommended_count(db, orphan) >= 15  # half-written, but invisible:
+    assert served(db) == before
+    # the next writer waits out the dead one's lease, cleans up, and publishes
+    with WriterLock(db, MAPPING, wait=30) as lock:
+        report = Writeback(db, MAPPING, SMALL, lock=lock).run(other_scorer(planted, 3), "next")
+    assert any(c.id == orphan and c.reason == "orphaned" for c in report.cleaned)
+    assert recommended_count(db, orphan) == 0
+    runs = {r["id"]: r for r in RunStore(db, MAPPING).history()}
+    assert runs[orphan]["status"] == "failed"
+    assert {r[3] for rows in served(db).values() for r in rows} == {report.run_id}
+
+
+def test_prune_keeps_n_runs_and_rerun_is_idempotent(db: Neo4jRunner, planted: Planted) -> None:
+    config = WritebackConfig(k=5, relationships_per_transaction=50, keep_runs=2)
+    ids = [Writeback(db, MAPPING, config).run(planted.scorer, "planted").run_id for _ in range(3)]
+    runs = {r["id"]: r for r in RunStore(db, MAPPING).history()}
+    assert runs[ids[0]]["status"] == "pruned" and recommended_count(db, ids[0]) == 0
+    assert recommended_count(db, ids[1]) == recommended_count(db, ids[2]) == N_USERS * 5
+    assert runs[ids[2]]["current"] and not runs[ids[1]]["current"]
+    # the same scores give the same visible result whichever run serves them
+    rows = served(db)
+    assert all(r[3] == ids[2] for v in rows.values() for r in v)
+    assert recommended_count(db) == 2 * N_USERS * 5
+
+
+def test_incremental_run_rewrites_only_given_users(db: Neo4jRunner, planted: Planted) -> None:
+    full = Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    scorer = planted.scorer
+    user0 = int(scorer.snapshot.index_of("user", [0])[0])
+    # user 0 now likes community B
+    scorer.user_embedding[user0] = torch.tensor([0.0, 1.0, 0.0, 0.0])
+    inc = Writeback(db, MAPPING, SMALL).run(
+        scorer, "planted", users=np.array([user0]), incremental=True
+    )
+    rows = served(db)
+    assert {r[3] for r in rows[0]} == {inc.run_id}
+    assert all(community(r[0]) == 1 for r in rows[0])
+    assert all({r[3] for r in rows[u]} == {full.run_id} for u in range(1, N_USERS))
+    run = RunStore(db, MAPPING).current()
+    assert run is not None and run["serves"] == [inc.run_id, full.run_id]
+    n0 = db.read("MATCH (:User {id: 0})-[r:RECOMMENDED]->() RETURN count(r) AS n")[0]["n"]
+    assert n0 == 5  # the superseded ones were deleted when the run was published
