@@ -291,3 +291,61 @@ def test_train_and_evaluate_from_a_snapshot_file(
         capsys,
     )
     assert code == 2 and "unknown models" in err
+
+
+@pytest.mark.integration
+def test_train_writeback_recommend_and_runs(
+    db: Neo4jRunner,
+    neo4j_settings: ConnectionSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def cli(*args: str) -> str:
+        code, out, err = run_cli(list(args), neo4j_settings, monkeypatch, capsys)
+        assert code == 0, err
+        return out
+
+    cli("load", "synthetic", "--users", "300", "--items", "120", "--attributes", "6", "--seed", "1")
+    snap = str(tmp_path / "snap.pt")
+    cli("export", "--out", snap)
+    model = tmp_path / "model"
+    cli(
+        "train", "--model", "social", "--snapshot", snap, "--epochs", "2", "--eval-every", "1",
+        "--embedding-dim", "8", "--device", "cpu", "--out", str(model),
+    )  # fmt: skip
+    checkpoint = str(model / "checkpoint.pt")
+    out = cli("writeback", "--checkpoint", checkpoint, "--snapshot", snap, "--k", "5")
+    assert "300 users" in out and "1,500 RECOMMENDED" in out
+    n = db.read("MATCH (:User)-[r:RECOMMENDED]->(:Item) RETURN count(r) AS n")[0]["n"]
+    assert n == 1500
+
+    # candidate filters: one attribute only, and never the items matching a predicate
+    attr = db.read("MATCH (a:Attribute) RETURN a.id AS a ORDER BY a LIMIT 1")[0]["a"]
+    banned = [r["i"] for r in db.read("MATCH (i:Item) RETURN i.id AS i ORDER BY i LIMIT 20")]
+    cli(
+        "writeback", "--checkpoint", checkpoint, "--snapshot", snap, "--k", "3",
+        "--attribute", str(attr), "--exclude-items-where", "n.id IN $banned",
+        "--param", f"banned={banned}",
+    )  # fmt: skip
+    bad = db.read(
+        """
+        MATCH (run:RecommendationRun {current: true})
+        MATCH (:User)-[r:RECOMMENDED]->(i:Item) WHERE r.run_id IN run.serves
+          AND (i.id IN $banned OR NOT EXISTS { (i)-[:HAS_ATTRIBUTE]->(:Attribute {id: $a}) })
+        RETURN count(r) AS n
+        """,
+        {"banned": banned, "a": attr},
+    )[0]["n"]
+    assert bad == 0
+
+    user = db.read(
+        "MATCH (u:User)-[r:RECOMMENDED]->() WHERE size(r.because) > 0 RETURN u.id AS u LIMIT 1"
+    )[0]["u"]
+    out = cli("recommend", str(user), "--k", "3", "--explain")
+    assert "cypher/recommend.cypher" in out and "friends:" in out
+    out = cli("recommend", "no-such-user")
+    assert "cypher/popular_fallback.cypher" in out
+    out = cli("runs")
+    lines = [ln for ln in out.splitlines() if " complete " in ln]
+    assert len(lines) == 2 and "yes" in lines[0]
