@@ -37,4 +37,14 @@ class ServerError(SocialrecError):
 
 
 class DatabaseError(SocialrecError):
-    """A query failed in Neo4j. The driver's exception is the ``__cause__``."""
+    """A query failed in Neo4j. The driver's exception is the ``__cause__``.
+
+    ``transient`` is true for failures that may go away by themselves (the
+    server restarting or unreachable, a leader switch, a lock timeout): the
+    driver already retried those for a while; jobs retry them again with
+    backoff, and fail on anything else.
+    """
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient

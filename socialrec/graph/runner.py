@@ -85,11 +85,15 @@ def translate_errors(settings: ConnectionSettings, query: str = "") -> Iterator[
             "NEO4J_PASSWORD"
         ) from e
     except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as e:
-        raise DatabaseError(f"cannot reach Neo4j at {settings.uri}{what}: {e}") from e
+        raise DatabaseError(
+            f"cannot reach Neo4j at {settings.uri}{what}: {e}", transient=True
+        ) from e
     except neo4j_errors.Neo4jError as e:
-        raise DatabaseError(f"Neo4j error{what}: {e.code}: {e.message}") from e
+        raise DatabaseError(
+            f"Neo4j error{what}: {e.code}: {e.message}", transient=e.is_retryable()
+        ) from e
     except neo4j_errors.DriverError as e:
-        raise DatabaseError(f"Neo4j driver error{what}: {e}") from e
+        raise DatabaseError(f"Neo4j driver error{what}: {e}", transient=e.is_retryable()) from e
 
 
 class Neo4jRunner:

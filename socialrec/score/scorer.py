@@ -111,6 +111,11 @@ class Scorer:
         self.friends = CSR.from_edges(snapshot.data[FRIENDS].edge_index.numpy(), n_users)
         self._item_users = CSR.from_edges(inter[::-1].copy(), n_items)
         self._keys: tuple[np.ndarray, np.ndarray] | None = None
+        #: Indices of the nodes :meth:`embed_new_nodes` gave an embedding.
+        self.inductive: dict[str, np.ndarray] = {
+            "user": np.empty(0, np.int64),
+            "item": np.empty(0, np.int64),
+        }
 
     @classmethod
     def from_checkpoint(
@@ -162,6 +167,7 @@ class Scorer:
             )
             self.item_embedding[torch.as_tensor(new_items[has])] = means[torch.as_tensor(has)]
             self.item_known[new_items[has]] = True
+            self.inductive["item"] = new_items[has]
         counts["item"] = int(len(new_items) and has.sum())
         new_users = np.flatnonzero(~self.user_known & ~self._removed("user"))
         if len(new_users):
@@ -179,6 +185,7 @@ class Scorer:
             has = f_has | i_has
             self.user_embedding[torch.as_tensor(new_users[has])] = means[torch.as_tensor(has)]
             self.user_known[new_users[has]] = True
+            self.inductive["user"] = new_users[has]
         counts["user"] = int(len(new_users) and has.sum())
         return counts
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -147,6 +148,7 @@ def save_checkpoint(path: str | Path, run_: Run, snapshot: GraphSnapshot) -> Pat
         "mapping": snapshot.mapping.to_dict(),
         "schema_hash": snapshot.schema_hash,
         "metrics": json.dumps(run_.summary()),
+        "trained_at": time.time(),
     }
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)

@@ -3,6 +3,7 @@
 from socialrec.writeback.lock import LockError, WriterLock
 from socialrec.writeback.runs import RunStore, WritebackError
 from socialrec.writeback.writer import (
+    RunPlan,
     Writeback,
     WritebackConfig,
     WritebackReport,
@@ -13,6 +14,7 @@ from socialrec.writeback.writer import (
 
 __all__ = [
     "LockError",
+    "RunPlan",
     "RunStore",
     "Writeback",
     "WritebackConfig",

@@ -127,9 +127,11 @@ class WriterLock:
             self._thread.join(timeout=5)
         if self.held:
             self.held = False
-            # Best effort: an unreleased lease just expires.
+            # Best effort, one attempt: an unreleased lease just expires.
             with contextlib.suppress(SocialrecError):
-                self.runner.write(self._release_q, {"name": self.name, "owner": self.owner})
+                self.runner.write_autocommit(
+                    self._release_q, {"name": self.name, "owner": self.owner}
+                )
 
     def __enter__(self) -> WriterLock:
         return self.acquire()

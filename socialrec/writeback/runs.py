@@ -123,7 +123,9 @@ class RunStore:
             )
 
     def fail(self, run_id: str, error: str) -> None:
-        self.runner.write(self._q("run_fail"), {"id": run_id, "error": error[:2000]})
+        # One attempt, no driver retries: this is best effort after a failure
+        # (often Neo4j being unreachable), and the next run cleans up anyway.
+        self.runner.write_autocommit(self._q("run_fail"), {"id": run_id, "error": error[:2000]})
 
     def delete_recommendations(self, run_id: str) -> int:
         counters = self.runner.write_autocommit(

@@ -77,6 +77,18 @@ class WritebackConfig:
 
 
 @dataclass
+class RunPlan:
+    """A run recorded by :meth:`Writeback.begin` and not yet published."""
+
+    run_id: str
+    kind: str
+    slot: int
+    previous: dict[str, Any] | None
+    cleaned: list[CleanedRun]
+    started: float
+
+
+@dataclass
 class WritebackReport:
     run_id: str
     users: int = 0
@@ -175,6 +187,32 @@ class Writeback:
         self.progress = progress or (lambda line: None)
         self.runs = RunStore(runner, mapping)
 
+    def begin(
+        self, model: str, incremental: bool = False, checkpoint: str | None = None
+    ) -> RunPlan:
+        """Clean up after dead writers and record a new run (``running``, not current).
+
+        ``sync`` begins the run before exporting and training, so that a
+        failure in those stages is recorded on the run too; :meth:`run` begins
+        one itself when given none. Call with the writer lock held.
+        """
+        self._check_lock()
+        self.runs.ensure_schema()
+        cleaned = self.runs.clean(keep=max(self.config.keep_runs, 1))
+        current = self.runs.current()
+        if incremental and current is None:
+            raise WritebackError("an incremental writeback needs a current run; run a full one")
+        if incremental:
+            assert current is not None
+            slot = int(current["slot"])
+        else:
+            slot = 1 - int(current["slot"]) if current else 0
+        owner = self.lock.owner if self.lock else ""
+        kind = "incremental" if incremental else "full"
+        run_id = self.runs.begin(model, self.config.k, owner, slot, kind, checkpoint)
+        self.progress(f"run {run_id} ({kind}, {model}) started, embedding slot {slot}")
+        return RunPlan(run_id, kind, slot, current, cleaned, time.perf_counter())
+
     def run(
         self,
         scorer: Scorer,
@@ -184,20 +222,27 @@ class Writeback:
         metrics: dict[str, Any] | None = None,
         checkpoint: str | None = None,
         incremental: bool = False,
+        plan: RunPlan | None = None,
+        stats: dict[str, Any] | None = None,
     ) -> WritebackReport:
         """Score ``users`` (all by default) and publish them as the current run.
 
         With ``incremental``, the run builds on the current one: it rewrites
         only ``users``, keeps serving everyone else's recommendations from the
-        runs the current one serves, and updates embeddings in place.
+        runs the current one serves, and writes embeddings only for nodes that
+        got theirs inductively. ``plan`` is a run from :meth:`begin`; ``stats``
+        are extra properties for the run node (timings, counts).
         """
         if self.lock is not None:
-            self.lock.check()
-            return self._run(scorer, model, users, item_mask, metrics, checkpoint, incremental)
+            return self._run(
+                scorer, model, users, item_mask, metrics, checkpoint, incremental, plan, stats
+            )
         with WriterLock(self.runner, self.mapping) as lock:
             self.lock = lock
             try:
-                return self._run(scorer, model, users, item_mask, metrics, checkpoint, incremental)
+                return self._run(
+                    scorer, model, users, item_mask, metrics, checkpoint, incremental, plan, stats
+                )
             finally:
                 self.lock = None
 
@@ -210,24 +255,13 @@ class Writeback:
         metrics: dict[str, Any] | None,
         checkpoint: str | None,
         incremental: bool,
+        plan: RunPlan | None,
+        extra_stats: dict[str, Any] | None,
     ) -> WritebackReport:
         cfg = self.config
-        started = time.perf_counter()
-        self.runs.ensure_schema()
-        cleaned = self.runs.clean(keep=max(cfg.keep_runs, 1))
-        current = self.runs.current()
-        if incremental and current is None:
-            raise WritebackError("an incremental writeback needs a current run; run a full one")
-        if incremental:
-            assert current is not None
-            slot = int(current["slot"])
-        else:
-            slot = 1 - int(current["slot"]) if current else 0
-        owner = self.lock.owner if self.lock else ""
-        kind = "incremental" if incremental else "full"
-        run_id = self.runs.begin(model, cfg.k, owner, slot, kind, checkpoint)
-        report = WritebackReport(run_id, cleaned=cleaned)
-        self.progress(f"run {run_id} ({kind}, {model}) started, embedding slot {slot}")
+        plan = plan or self.begin(model, incremental, checkpoint)
+        run_id = plan.run_id
+        report = WritebackReport(run_id, cleaned=list(plan.cleaned))
         try:
             if users is None:
                 users = np.flatnonzero(scorer.user_known)
@@ -235,33 +269,36 @@ class Writeback:
                 users = users[scorer.user_known[users]]
             if cfg.embeddings:
                 t = time.perf_counter()
-                self._write_embeddings(scorer, slot, report, users if incremental else None)
+                self._write_embeddings(scorer, plan.slot, report, incremental)
                 report.seconds["embeddings"] = time.perf_counter() - t
             t = time.perf_counter()
             self._write_recommendations(scorer, users, item_mask, run_id, model, report)
             report.seconds["recommendations"] = time.perf_counter() - t
             if cfg.embeddings:
-                self.runner.read("CALL db.awaitIndex($name, 600)", {"name": item_index_name(slot)})
+                name = item_index_name(plan.slot)
+                self.runner.read("CALL db.awaitIndex($name, 600)", {"name": name})
             self._check_lock()
-            serves = [run_id] + (list(current["serves"]) if incremental and current else [])
+            previous = plan.previous
+            serves = [run_id] + (list(previous["serves"]) if incremental and previous else [])
             stats = {
                 "users": report.users,
                 "relationships": report.relationships,
                 "popular": popular_items(scorer.snapshot),
                 "metrics": json.dumps(metrics or {}),
-                "seconds": time.perf_counter() - started,
+                "seconds": time.perf_counter() - plan.started,
+                **(extra_stats or {}),
             }
             superseded = scorer.snapshot.ids["user"][users].tolist() if incremental else []
             self.runs.publish(run_id, serves, stats, superseded)
         except BaseException as e:
-            self._abandon(run_id, e)
+            self.abandon(plan, e)
             if isinstance(e, SocialrecError) and not isinstance(e, WritebackError):
                 raise WritebackError(
                     f"writeback run {run_id} failed, previous recommendations kept: {e}"
                 ) from e
             raise
         report.cleaned += self.runs.clean(keep=max(cfg.keep_runs, 1), except_id=run_id)
-        report.seconds["total"] = time.perf_counter() - started
+        report.seconds["total"] = time.perf_counter() - plan.started
         self.progress(
             f"run {run_id} is current: {report.relationships:,} recommendations for "
             f"{report.users:,} users ({report.relationships_per_second:,.0f} relationships/s)"
@@ -272,12 +309,16 @@ class Writeback:
         if self.lock is not None:
             self.lock.check()
 
-    def _abandon(self, run_id: str, error: BaseException) -> None:
-        """Mark the run failed and delete what it wrote; best effort (the next run retries)."""
+    def abandon(self, plan: RunPlan, error: BaseException) -> None:
+        """Mark the run failed and delete what it wrote.
+
+        Best effort: when Neo4j is unreachable this fails too, and the next run
+        finds the run still ``running`` and cleans it up as orphaned.
+        """
         try:
-            self.runs.fail(run_id, f"{type(error).__name__}: {error}")
-            self.runs.delete_recommendations(run_id)
-            self.runs.mark_cleaned(run_id, "failed")
+            self.runs.fail(plan.run_id, f"{type(error).__name__}: {error}")
+            self.runs.delete_recommendations(plan.run_id)
+            self.runs.mark_cleaned(plan.run_id, "failed")
         except SocialrecError:
             pass
 
@@ -332,22 +373,23 @@ class Writeback:
                     future.cancel()
 
     def _write_embeddings(
-        self,
-        scorer: Scorer,
-        slot: int,
-        report: WritebackReport,
-        users: np.ndarray | None,
+        self, scorer: Scorer, slot: int, report: WritebackReport, incremental: bool
     ) -> None:
-        """Write the slot's embeddings; a full run first empties the slot."""
+        """Write the slot's embeddings.
+
+        A full run empties the slot first and writes every node; an incremental
+        run shares the current run's slot and adds only the nodes that got an
+        embedding inductively (trained ones have not changed).
+        """
         extra = {"embedding": embedding_property(slot)}
-        if users is None:
+        if incremental:
+            user_rows, item_rows = scorer.inductive["user"], scorer.inductive["item"]
+        else:
             for statement in queries.load_all("clear_embeddings", self.mapping, extra):
                 self.runner.write_autocommit(statement)
             self._ensure_vector_index(slot, scorer.item_embedding.shape[1])
             user_rows = np.flatnonzero(scorer.user_known)
-        else:
-            user_rows = users
-        item_rows = np.flatnonzero(scorer.item_known)
+            item_rows = np.flatnonzero(scorer.item_known)
         for node_type, rows, emb in (
             ("user", user_rows, scorer.user_embedding),
             ("item", item_rows, scorer.item_embedding),

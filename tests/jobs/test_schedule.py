@@ -1,0 +1,106 @@
+"""The timetable from the config file, and a real scheduler process stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from socialrec.config import ConnectionSettings
+from socialrec.errors import ConfigError
+from socialrec.graph.runner import Neo4jRunner
+from socialrec.jobs.schedule import ScheduleConfig
+from tests.jobs.test_sync import load_small_graph
+
+
+def test_timetable_parses_cron_and_intervals() -> None:
+    config = ScheduleConfig.from_table(
+        {
+            "jobs": [
+                {"kind": "incremental", "every_minutes": 15},
+                {"kind": "full", "cron": "0 3 * * *"},
+            ],
+            "retry": {"attempts": 3},
+        }
+    )
+    assert [j.kind for j in config.jobs] == ["incremental", "full"]
+    assert config.jobs[0].every_seconds == 900 and config.retry.attempts == 3
+    assert "cron '0 3 * * *'" in config.jobs[1].describe()
+
+
+@pytest.mark.parametrize(
+    ("jobs", "message"),
+    [
+        ([], "no jobs"),
+        ([{"kind": "nightly", "every_minutes": 1}], "kind must be one of"),
+        ([{"kind": "full"}], "either cron or every"),
+        ([{"kind": "full", "cron": "61 * * * *"}], "cron '61"),
+        ([{"kind": "full", "every_minutes": 1, "color": "red"}], "unknown keys"),
+    ],
+)
+def test_bad_timetables_are_refused(jobs: list[dict[str, object]], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        ScheduleConfig.from_table({"jobs": jobs})
+
+
+@pytest.mark.integration
+def test_scheduler_fires_on_interval_and_stops_on_sigterm(
+    db: Neo4jRunner, neo4j_settings: ConnectionSettings, tmp_path: Path
+) -> None:
+    load_small_graph(db)
+    config = tmp_path / "socialrec.toml"
+    config.write_text(
+        f"""
+[sync]
+state_dir = "{tmp_path / "state"}"
+model = "mf"
+[sync.train]
+epochs = 1
+eval_every = 1
+embedding_dim = 8
+device = "cpu"
+[sync.writeback]
+k = 3
+[schedule]
+jobs = [{{kind = "auto", every_seconds = 2}}]
+"""
+    )
+    env = os.environ | {
+        "NEO4J_URI": neo4j_settings.uri,
+        "NEO4J_USER": neo4j_settings.user,
+        "NEO4J_PASSWORD": neo4j_settings.password,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "socialrec.cli", "--config", str(config), "schedule"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        complete = 0
+        while time.monotonic() < deadline and proc.poll() is None and complete < 2:
+            time.sleep(1)
+            complete = db.read(
+                "MATCH (r:RecommendationRun {status: 'complete'}) RETURN count(r) AS n"
+            )[0]["n"]
+        assert complete >= 2, proc.stdout.read() if proc.poll() is not None else "timeout"
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "received SIGTERM" in out and out.rstrip().endswith("stopped")
+    kinds = [r["k"] for r in db.read(
+        "MATCH (r:RecommendationRun {status: 'complete'}) RETURN r.kind AS k ORDER BY r.started_at"
+    )]  # fmt: skip
+    assert kinds[0] == "full" and "incremental" in kinds[1:]
+    # nothing left half-done: every run is complete, pruned, or failed and cleaned
+    assert not db.read("MATCH (r:RecommendationRun {status: 'running'}) RETURN r.id")
