@@ -158,6 +158,7 @@ def main() -> None:
         busy = latencies(runner, sample)
         finished_during = done.is_set()
         thread.join()
+    with_scoring = report.relationships / (report.seconds["recommendations"] + score_seconds)
     lines = [
         f"Graph: {snapshot.num_nodes('user'):,} users, {snapshot.num_nodes('item'):,} items; "
         f"top-{args.k} for {args.users:,} random users ({report.relationships:,} RECOMMENDED "
@@ -172,8 +173,7 @@ def main() -> None:
         f"| socialrec writeback, scoring included (measured separately: "
         f"{score_seconds:.0f} s for {args.users:,} users x "
         f"{snapshot.num_nodes('item'):,} items) | "
-        f"{report.relationships / (report.seconds['recommendations'] + score_seconds):,.0f} | "
-        f"{report.relationships / (report.seconds['recommendations'] + score_seconds) / naive:.1f}x |",
+        f"{with_scoring:,.0f} | {with_scoring / naive:.1f}x |",
         f"| naive: one auto-commit MERGE per row ({args.naive_rows:,} rows) | {naive:,.0f} | 1x |",
         "",
         f"Whole run (score + write + publish + prune): {report.seconds['total']:.1f} s.",

@@ -535,6 +535,15 @@ def _config(params: dict[str, Any]) -> Any:
     return TrainConfig(**{k: params[k] for k in keys})
 
 
+def _gds_if_needed(app: App, models: list[str]) -> Any:
+    """A GDS client when a model runs in Neo4j (``gds_similarity``), else ``None``."""
+    if "gds_similarity" not in models:
+        return None
+    from socialrec.graph.gds import open_gds
+
+    return open_gds(app.connection())
+
+
 def _ratios(text: str) -> tuple[float, float, float]:
     try:
         a, b, c = (float(x) for x in text.split(","))
@@ -548,7 +557,9 @@ def _ratios(text: str) -> tuple[float, float, float]:
 @cli.command("train")
 @click.option(
     "--model",
-    type=click.Choice(["mf", "lightgcn", "social", "attention", "hybrid", "popularity"]),
+    type=click.Choice(
+        ["mf", "lightgcn", "social", "attention", "hybrid", "popularity", "gds_similarity"]
+    ),
     default="social",
     show_default=True,
 )
@@ -565,13 +576,27 @@ def train_cmd(
     out: str,
     **params: Any,
 ) -> None:
-    """Train one model; write OUT/checkpoint.pt and a report (test metrics, plots)."""
-    from socialrec.train import experiment
+    """Train one model; write OUT/checkpoint.pt and a report (test metrics, plots).
 
+    Under torchrun it trains data-parallel (DDP); rank 0 writes the outputs.
+    """
+    from socialrec.train import experiment
+    from socialrec.train.distributed import init_from_env
+
+    rank, _ = init_from_env()
     snap = _snapshot_for(app, snapshot)
     runs = experiment.run(
-        snap, [model], [seed], _config(params), split_kind, _ratios(ratios), log=click.echo
+        snap,
+        [model],
+        [seed],
+        _config(params),
+        split_kind,
+        _ratios(ratios),
+        log=click.echo,
+        gds=_gds_if_needed(app, [model]),
     )
+    if rank != 0:
+        return
     path = experiment.save_checkpoint(Path(out) / "checkpoint.pt", runs[0], snap)
     report = experiment.write_report(out, runs, title=f"socialrec train: {model}")
     click.echo(f"checkpoint: {path}\nreport: {report / 'report.md'}")
@@ -611,7 +636,14 @@ def evaluate_cmd(
     seed_list = [int(s) for s in seeds.split(",")]
     snap = _snapshot_for(app, snapshot)
     runs = experiment.run(
-        snap, names, seed_list, _config(params), split_kind, _ratios(ratios), log=click.echo
+        snap,
+        names,
+        seed_list,
+        _config(params),
+        split_kind,
+        _ratios(ratios),
+        log=click.echo,
+        gds=_gds_if_needed(app, names),
     )
     report = experiment.write_report(out, runs, title="socialrec evaluate")
     click.echo(experiment.markdown_table(runs))

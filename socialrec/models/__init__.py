@@ -15,7 +15,7 @@ from socialrec.models.social_attention import SocialAttention
 from socialrec.models.social_lgn import SocialLGN
 
 #: Trainable models by CLI name. "popularity" is a non-trainable baseline.
-MODELS = ("popularity", "mf", "lightgcn", "social", "attention", "hybrid")
+MODELS = ("popularity", "gds_similarity", "mf", "lightgcn", "social", "attention", "hybrid")
 
 
 def build_model(

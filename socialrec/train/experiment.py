@@ -107,6 +107,7 @@ def run(
     split_kind: str = "random",
     ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
     log: Callable[[str], None] | None = None,
+    gds: Any = None,
 ) -> list[Run]:
     runs = []
     for seed in seeds:
@@ -115,7 +116,7 @@ def run(
         for model in models:
             if log:
                 log(f"== {model}, seed {seed}: {split_.describe()}")
-            result = train(graph, split_, replace(config, model=model, seed=seed), log=log)
+            result = train(graph, split_, replace(config, model=model, seed=seed), log=log, gds=gds)
             test, curve = evaluate_run(result, split_, snapshot)
             if log:
                 log(

@@ -20,8 +20,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
+from socialrec.errors import ConfigError
 from socialrec.models import GraphRecommender, TrainGraph, build_model
+from socialrec.models.gds_similarity import node_similarity_embeddings
+from socialrec.train.distributed import local_device, rank_and_world
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import Split
 
@@ -31,8 +35,8 @@ class TrainConfig:
     """Training hyper-parameters.
 
     Args:
-        model (str): ``mf``, ``lightgcn``, ``social``, ``attention`` or ``hybrid``.
-            (default: ``"social"``)
+        model (str): ``popularity``, ``gds_similarity``, ``mf``, ``lightgcn``,
+            ``social``, ``attention`` or ``hybrid``. (default: ``"social"``)
         embedding_dim (int): (default: ``64``)
         num_layers (int): propagation layers. (default: ``3``)
         lr (float): Adam learning rate. (default: ``0.005``)
@@ -49,6 +53,8 @@ class TrainConfig:
             test evaluation always ranks every user. (default: ``20000``)
         seed (int): seed for initialisation and sampling. (default: ``0``)
         device (str): ``"cpu"``, ``"cuda"`` or ``"auto"``. (default: ``"auto"``)
+        neighbours (int): similar users per user, ``gds_similarity`` only.
+            (default: ``50``)
     """
 
     model: str = "social"
@@ -64,6 +70,7 @@ class TrainConfig:
     valid_users: int = 20_000
     seed: int = 0
     device: str = "auto"
+    neighbours: int = 50
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":
@@ -131,38 +138,62 @@ def train(
     split: Split,
     config: TrainConfig,
     log: Callable[[str], None] | None = None,
+    gds: Any = None,
 ) -> TrainResult:
-    """Train ``config.model`` on ``split.train``, selecting on ``split.valid``."""
+    """Train ``config.model`` on ``split.train``, selecting on ``split.valid``.
+
+    ``gds`` (a ``graphdatascience`` client) is needed by ``gds_similarity`` only.
+    """
     started = time.perf_counter()
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    device = config.resolved_device()
+    rank, world = rank_and_world()
+    # Every process draws the same permutation (so shards never overlap) but
+    # its own negatives.
+    rng = np.random.default_rng([config.seed, rank])
+    device = local_device(config.resolved_device())
     if config.model == "popularity":
         u, i = popularity_embeddings(split)
+        return TrainResult(config, u, i, seconds=time.perf_counter() - started)
+    if config.model == "gds_similarity":
+        if gds is None:
+            raise ConfigError("gds_similarity runs in Neo4j: it needs a connection with GDS")
+        u, i = node_similarity_embeddings(
+            gds, split.train, split.num_users, split.num_items, config.neighbours
+        )
         return TrainResult(config, u, i, seconds=time.perf_counter() - started)
     model: GraphRecommender = build_model(
         config.model, graph, config.embedding_dim, config.num_layers
     ).to(device)
     g = graph.to(device)
+    # Under torchrun: DDP averages gradients across processes at each step.
+    step_model: torch.nn.Module = model
+    if world > 1:
+        step_model = DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    batch_size = max(1, config.batch_size // world)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     sampler = NegativeSampler(split.train, split.num_items, rng)
     train_users, train_items = split.train[0], split.train[1]
-    valid = _sample_users(split.valid, config.valid_users, rng)
+    # The same validation users in every process: they must agree on when to stop.
+    valid = _sample_users(split.valid, config.valid_users, np.random.default_rng(config.seed))
     best_state, best, best_epoch, bad = copy.deepcopy(model.state_dict()), -1.0, 0, 0
     history: list[dict[str, float]] = []
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        order = rng.permutation(len(train_users))
+        order = np.random.default_rng([config.seed, epoch]).permutation(len(train_users))
+        if world > 1:  # equal shards: every process takes the same number of steps
+            order = order[: len(order) - len(order) % world][rank::world]
         users_np, pos_np = train_users[order], train_items[order]
         neg_np = sampler.sample(users_np)
         users_t = torch.from_numpy(users_np).to(device)
         pos_t = torch.from_numpy(pos_np).to(device)
         neg_t = torch.from_numpy(neg_np).to(device)
         total, steps = 0.0, 0
-        for s in range(0, len(users_t), config.batch_size):
-            sl = slice(s, s + config.batch_size)
-            user_emb, item_emb = model(g)
+        for s in range(0, len(users_t), batch_size):
+            sl = slice(s, s + batch_size)
+            user_emb, item_emb = step_model(g)
             loss, bpr = model.bpr_loss(
                 user_emb, item_emb, users_t[sl], pos_t[sl], neg_t[sl], config.weight_decay
             )

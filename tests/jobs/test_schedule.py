@@ -104,3 +104,17 @@ jobs = [{{kind = "auto", every_seconds = 2}}]
     assert kinds[0] == "full" and "incremental" in kinds[1:]
     # nothing left half-done: every run is complete, pruned, or failed and cleaned
     assert not db.read("MATCH (r:RecommendationRun {status: 'running'}) RETURN r.id")
+
+
+def test_the_docker_config_file_is_valid() -> None:
+    import tomllib
+
+    from socialrec.jobs import SyncConfig
+
+    path = Path(__file__).resolve().parents[2] / "docker" / "socialrec.toml"
+    table = tomllib.loads(path.read_text())
+    sync = SyncConfig.from_table(table["sync"], Path("/tmp/unused"))
+    assert sync.state_dir == Path("/var/lib/socialrec/sync") and sync.writeback.k == 20
+    assert sync.policy.min_fresh_recall == 0.05
+    schedule = ScheduleConfig.from_table(table["schedule"])
+    assert {j.kind for j in schedule.jobs} == {"auto", "full"}
