@@ -15,7 +15,10 @@ from socialrec.models.social_attention import SocialAttention
 from socialrec.models.social_lgn import SocialLGN
 
 #: Trainable models by CLI name. "popularity" is a non-trainable baseline.
-MODELS = ("popularity", "gds_similarity", "mf", "lightgcn", "social", "attention", "hybrid")
+#: Models trained with BPR by :func:`socialrec.train.trainer.train`.
+NEURAL_MODELS = ("mf", "lightgcn", "social", "attention", "hybrid")
+#: Every model name, baselines first.
+MODELS = ("popularity", "gds_similarity", *NEURAL_MODELS)
 
 
 def build_model(
@@ -39,6 +42,7 @@ def build_model(
 __all__ = [
     "MF",
     "MODELS",
+    "NEURAL_MODELS",
     "GraphRecommender",
     "HybridSocialLGN",
     "LightGCN",

@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from socialrec.errors import SocialrecError
-from socialrec.models import MODELS, TrainGraph, build_model
+from socialrec.models import NEURAL_MODELS, TrainGraph, build_model
 from socialrec.models.propagation import SparseOperator
 from tests.helpers import snapshot_from_arrays
 
-TRAINABLE = [m for m in MODELS if m != "popularity"]
+TRAINABLE = list(NEURAL_MODELS)
 
 
 def tiny_graph() -> TrainGraph:
