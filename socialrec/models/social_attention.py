@@ -59,6 +59,7 @@ class SocialAttention(GraphRecommender):
         self.att_src = torch.nn.ParameterList(
             torch.nn.Parameter(torch.empty(embedding_dim)) for _ in range(num_layers)
         )
+        self._cached: tuple[TrainGraph, Tensor, Tensor] | None = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -70,34 +71,34 @@ class SocialAttention(GraphRecommender):
             torch.nn.init.normal_(a_dst, std=0.01)
             torch.nn.init.normal_(a_src, std=0.01)
 
-    def _neighbourhood(self, graph: TrainGraph) -> tuple[Tensor, Tensor, Tensor]:
-        """(user, neighbour, is_item) for every item and friend of every user."""
-        ui = graph.item_to_user.matrix.to_sparse_coo().indices()
-        users = torch.cat([ui[0], graph.friend_index[1]])
-        neighbours = torch.cat([ui[1], graph.friend_index[0]])
-        is_item = torch.cat(
-            [
-                torch.ones(ui.shape[1], dtype=torch.bool, device=users.device),
-                torch.zeros(graph.friend_index.shape[1], dtype=torch.bool, device=users.device),
-            ]
-        )
-        return users, neighbours, is_item
+    def _neighbourhood(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
+        """(user, neighbour) for every item and friend of every user, built once a graph.
+
+        Neighbours index one table of items then users (``[W h_items; W h_users]``),
+        so a layer gathers each neighbour's features with a single lookup.
+        """
+        if self._cached is None or self._cached[0] is not graph:
+            ui = graph.item_to_user.matrix.to_sparse_coo().indices()
+            users = torch.cat([ui[0], graph.friend_index[1]])
+            neighbours = torch.cat([ui[1], graph.friend_index[0] + graph.num_items])
+            self._cached = (graph, users, neighbours)
+        return self._cached[1], self._cached[2]
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        users, neighbours, is_item = self._neighbourhood(graph)
+        users, neighbours = self._neighbourhood(graph)
         active = (graph.user_degree > 0).to(self.user.weight.dtype).unsqueeze(-1)
         u, i = self.user.weight * active, self.item.weight
         u_sum, i_sum = u, i
         for k in range(self.num_layers):
-            wu, wi = self.lin[k](u), self.lin[k](i)
-            feat = torch.where(
-                is_item.unsqueeze(-1),
-                wi[neighbours.clamp(max=wi.shape[0] - 1)],
-                wu[neighbours.clamp(max=wu.shape[0] - 1)],
-            )
-            logits = (wu[users] * self.att_dst[k]).sum(-1) + (feat * self.att_src[k]).sum(-1)
+            table = self.lin[k](torch.cat([i, u]))  # [W h_items; W h_users]
+            # a^T [W h_u || W h_j] = a_dst^T W h_u + a_src^T W h_j: two scores per
+            # node, then one addition per edge (no per-edge dot products).
+            dst_score = table[graph.num_items :] @ self.att_dst[k]
+            src_score = table @ self.att_src[k]
+            logits = dst_score[users] + src_score[neighbours]
             alpha = softmax(F.leaky_relu(logits, self.negative_slope), users, num_nodes=len(u))
-            new_u = torch.zeros_like(u).index_add_(0, users, alpha.unsqueeze(-1) * feat)
+            messages = alpha.unsqueeze(-1) * table[neighbours]
+            new_u = torch.zeros_like(u).index_add_(0, users, messages)
             u, i = new_u, graph.user_to_item @ u
             u_sum, i_sum = u_sum + u, i_sum + i
         scale = 1.0 / (self.num_layers + 1)
