@@ -7,7 +7,22 @@ The package is laid out in pipeline order:
 ``writeback`` -> ``jobs`` -> ``cli``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from socialrec.errors import SocialrecError
 
-__all__ = ["SocialrecError", "__version__"]
+if TYPE_CHECKING:
+    from socialrec.recommender import Recommender
+
+__all__ = ["Recommender", "SocialrecError", "__version__"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # Recommender pulls in torch: imported on first use, so that `socialrec --help`
+    # and the loaders stay quick.
+    if name == "Recommender":
+        from socialrec.recommender import Recommender
+
+        return Recommender
+    raise AttributeError(name)
