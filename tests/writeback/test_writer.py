@@ -224,3 +224,32 @@ def test_incremental_run_rewrites_only_given_users(db: Neo4jRunner, planted: Pla
     assert run is not None and run["serves"] == [inc.run_id, full.run_id]
     n0 = db.read("MATCH (:User {id: 0})-[r:RECOMMENDED]->() RETURN count(r) AS n")[0]["n"]
     assert n0 == 5  # the superseded ones were deleted when the run was published
+
+
+def test_embedding_slots_alternate_and_follow_the_model_size(
+    db: Neo4jRunner, planted: Planted
+) -> None:
+    def dims(name: str) -> int | None:
+        rows = db.read(queries.load("vector_index_dimensions", MAPPING), {"name": name})
+        return rows[0]["dimensions"] if rows else None
+
+    snapshot = planted.snapshot
+    wide = Scorer.from_checkpoint(
+        checkpoint_for(snapshot, torch.randn(N_USERS, 8), torch.randn(N_USERS, 8)), snapshot
+    )
+    slots = []
+    for scorer in (planted.scorer, planted.scorer, wide):  # 4, 4, then 8 dimensions
+        Writeback(db, MAPPING, SMALL).run(scorer, "planted")
+        run = RunStore(db, MAPPING).current()
+        assert run is not None
+        slots.append(run["slot"])
+        n = db.read(
+            "MATCH (i:Item) WHERE size(i[$p]) = $d RETURN count(i) AS n",
+            {"p": run["embedding_property"], "d": scorer.item_embedding.shape[1]},
+        )[0]["n"]
+        assert n == 20  # the current slot holds this run's embeddings only
+    assert slots == [0, 1, 0]
+    # slot 0's index was rebuilt for 8 dimensions; slot 1's kept 4
+    assert dims("socialrec_items_0") == 8 and dims("socialrec_items_1") == 4
+    rows = db.read(queries.load("similar_items", MAPPING), {"item": 0, "k": 3})
+    assert len(rows) == 3
