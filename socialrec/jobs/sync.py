@@ -329,7 +329,8 @@ class Sync:
                 checkpoint=str(cfg.model_path),
                 incremental=users is not None,
                 plan=plan,
-                stats=self._stats(summary),
+                # the model that scored (a reused one may differ from cfg.model)
+                stats=self._stats(summary) | {"model": checkpoint["model"]},
             )
             summary.users_scored = report.users
             summary.relationships = report.relationships

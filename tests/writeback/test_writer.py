@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -207,15 +208,21 @@ def test_prune_keeps_n_runs_and_rerun_is_idempotent(db: Neo4jRunner, planted: Pl
     assert recommended_count(db) == 2 * N_USERS * 5
 
 
-def test_incremental_run_rewrites_only_given_users(db: Neo4jRunner, planted: Planted) -> None:
-    full = Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+@pytest.mark.parametrize("keep_runs", [1, 3])
+def test_incremental_run_rewrites_only_given_users(
+    db: Neo4jRunner, planted: Planted, keep_runs: int
+) -> None:
+    config = replace(SMALL, keep_runs=keep_runs)
+    full = Writeback(db, MAPPING, config).run(planted.scorer, "planted")
     scorer = planted.scorer
     user0 = int(scorer.snapshot.index_of("user", [0])[0])
     # user 0 now likes community B
     scorer.user_embedding[user0] = torch.tensor([0.0, 1.0, 0.0, 0.0])
-    inc = Writeback(db, MAPPING, SMALL).run(
+    inc = Writeback(db, MAPPING, config).run(
         scorer, "planted", users=np.array([user0]), incremental=True
     )
+    # the full run is served through the incremental one: never pruned with it
+    assert recommended_count(db, full.run_id) == (N_USERS - 1) * 5
     rows = served(db)
     assert {r[3] for r in rows[0]} == {inc.run_id}
     assert all(community(r[0]) == 1 for r in rows[0])
