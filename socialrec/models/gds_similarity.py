@@ -72,10 +72,11 @@ def node_similarity_embeddings(
     finally:
         gds.graph.drop(name)
     sim = torch.zeros(num_users, num_users)
+    # copy=True: pandas may hand out read-only arrays, which torch refuses to wrap.
     sim[
-        torch.as_tensor(frame["node1"].to_numpy(np.int64)),
-        torch.as_tensor(frame["node2"].to_numpy(np.int64)),
-    ] = torch.as_tensor(frame["similarity"].to_numpy(np.float32))
+        torch.from_numpy(frame["node1"].to_numpy(np.int64, copy=True)),
+        torch.from_numpy(frame["node2"].to_numpy(np.int64, copy=True)),
+    ] = torch.from_numpy(frame["similarity"].to_numpy(np.float32, copy=True))
     interactions = torch.zeros(num_items, num_users)
     interactions[torch.as_tensor(train[1]), torch.as_tensor(train[0])] = 1.0
     return sim, interactions
