@@ -3,7 +3,7 @@ from importlib import resources
 import pytest
 
 from socialrec import queries
-from socialrec.errors import SocialrecError
+from socialrec.errors import MappingError, SocialrecError
 from socialrec.mapping import GraphMapping
 
 
@@ -25,10 +25,22 @@ def test_every_query_file_renders_with_no_placeholder_left() -> None:
         if p.name.endswith(".cypher")
     ]
     assert "schema" in files and "merge_interactions" in files
+    # run-time placeholders: a writeback slot's embedding property
+    extra = {"embedding": "socialrec_embedding_0"}
     for name in files:
-        for statement in queries.load_all(name, m):
+        for statement in queries.load_all(name, m, extra):
             assert "${" not in statement, name
             assert statement.strip(), name
+
+
+def test_run_time_placeholders_are_validated_and_quoted() -> None:
+    slot = {"embedding": "socialrec_embedding_1"}
+    q = queries.load("write_item_embeddings", GraphMapping(), slot)
+    assert "n.`socialrec_embedding_1` = $vectors[k]" in q
+    with pytest.raises(MappingError, match="not a valid identifier"):
+        queries.load("write_item_embeddings", GraphMapping(), {"embedding": "x` = 1 //"})
+    with pytest.raises(SocialrecError, match="unknown placeholder"):
+        queries.load("write_item_embeddings", GraphMapping())
 
 
 def test_schema_has_one_constraint_per_node_label() -> None:
