@@ -155,7 +155,10 @@ class SyncSummary:
 
 def model_age_hours(path: Path) -> float:
     """Hours since the checkpoint was trained (its ``trained_at``, else the file's mtime)."""
-    payload = experiment.load_checkpoint(path)
+    import torch
+
+    # mmap: reading one number must not load a large model's embeddings.
+    payload = torch.load(path, weights_only=True, mmap=True, map_location="cpu")
     trained_at = float(payload.get("trained_at", path.stat().st_mtime))
     return (time.time() - trained_at) / 3600
 
