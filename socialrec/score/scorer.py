@@ -109,7 +109,6 @@ class Scorer:
             inter, n_users, None if weight is None else weight.numpy()
         )
         self.friends = CSR.from_edges(snapshot.data[FRIENDS].edge_index.numpy(), n_users)
-        self._item_users = CSR.from_edges(inter[::-1].copy(), n_items)
         self._keys: tuple[np.ndarray, np.ndarray] | None = None
         #: Indices of the nodes :meth:`embed_new_nodes` gave an embedding.
         self.inductive: dict[str, np.ndarray] = {
@@ -163,7 +162,7 @@ class Scorer:
         new_items = np.flatnonzero(~self.item_known & ~self._removed("item"))
         if len(new_items):
             means, has = _mean_of_neighbours(
-                new_items, self._item_users, self.user_embedding, self.user_known
+                new_items, self._item_users(), self.user_embedding, self.user_known
             )
             self.item_embedding[torch.as_tensor(new_items[has])] = means[torch.as_tensor(has)]
             self.item_known[new_items[has]] = True
@@ -188,6 +187,11 @@ class Scorer:
             self.inductive["user"] = new_users[has]
         counts["user"] = int(len(new_users) and has.sum())
         return counts
+
+    def _item_users(self) -> CSR:
+        """Each item's users; built only when there are new items to embed."""
+        inter = self.snapshot.data[INTERACTS].edge_index.numpy()
+        return CSR.from_edges(inter[::-1].copy(), self.snapshot.num_nodes("item"))
 
     def _removed(self, node_type: str) -> np.ndarray:
         removed = self.snapshot.removed.get(node_type)
@@ -215,7 +219,7 @@ class Scorer:
         device: str | torch.device = "cpu",
     ) -> Iterator[TopK]:
         """Top-``k`` per user index, excluding items each user interacted with."""
-        users = np.flatnonzero(self.user_known) if users is None else users
+        users = self.user_indices() if users is None else users
         mask = self.item_known if item_mask is None else (self.item_known & item_mask)
         yield from iter_top_k(
             self.user_embedding.to(device),

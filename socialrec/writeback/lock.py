@@ -68,6 +68,7 @@ class WriterLock:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lost: str | None = None
+        self._last_ok = 0.0  # when the lease was last taken or renewed (monotonic)
         self.held = False
 
     def _try(self) -> tuple[bool, str | None]:
@@ -111,8 +112,6 @@ class WriterLock:
                 self._lost = f"the {self.name!r} lock was taken over by {holder}"
                 return
             self._last_ok = time.monotonic()
-
-    _last_ok: float = 0.0
 
     def check(self) -> None:
         """Raise :class:`LockError` if the lease was lost since it was taken."""

@@ -20,8 +20,9 @@ import datetime as dt
 import json
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,16 +234,21 @@ class Writeback:
         got theirs inductively. ``plan`` is a run from :meth:`begin`; ``stats``
         are extra properties for the run node (timings, counts).
         """
-        if self.lock is not None:
+        with self._holding_lock():
             return self._run(
                 scorer, model, users, item_mask, metrics, checkpoint, incremental, plan, stats
             )
+
+    @contextmanager
+    def _holding_lock(self) -> Iterator[None]:
+        """The caller's lock if it gave one, else a lock of our own for the duration."""
+        if self.lock is not None:
+            yield
+            return
         with WriterLock(self.runner, self.mapping) as lock:
             self.lock = lock
             try:
-                return self._run(
-                    scorer, model, users, item_mask, metrics, checkpoint, incremental, plan, stats
-                )
+                yield
             finally:
                 self.lock = None
 
@@ -263,10 +269,8 @@ class Writeback:
         run_id = plan.run_id
         report = WritebackReport(run_id, cleaned=list(plan.cleaned))
         try:
-            if users is None:
-                users = np.flatnonzero(scorer.user_known)
-            else:
-                users = users[scorer.user_known[users]]
+            # only users with an embedding can be scored
+            users = scorer.user_indices() if users is None else users[scorer.user_known[users]]
             if cfg.embeddings:
                 t = time.perf_counter()
                 self._write_embeddings(scorer, plan.slot, report, incremental)
