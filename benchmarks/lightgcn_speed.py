@@ -1,6 +1,6 @@
 """LightGCN epoch time: socialrec vs torch_geometric.nn.models.LightGCN, side by side.
 
-Usage: python -m benchmarks.lightgcn_speed [--device cpu|cuda] [--stock-batches N]
+Usage: python -m benchmarks.lightgcn_speed [--device cpu|cuda] [--stock-batches N] [--rounds 3]
 
 Both train LightGCN (64 dims, 3 layers, BPR, Adam) on the same LastFM training
 split. The stock model is trained the straightforward way of PyG's example:
@@ -9,6 +9,12 @@ edge_label_index)``, which re-normalises the graph and propagates it at every
 step. socialrec builds its normalised CSR operators once. Times are per
 epoch over the same number of triples; the stock epoch is extrapolated from
 ``--stock-batches`` timed batches when that is set (0: a whole epoch).
+
+The two are interleaved (``--rounds`` times: a stock epoch, then socialrec's
+epochs) and the medians are compared, so that a slow spell of a shared machine
+weighs on both sides. Both run under the same malloc setting
+(:func:`socialrec.train.allocator.keep_freed_memory`, which ``train`` applies on
+CPU), applied before the first round.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import torch
 
 from benchmarks.common import lastfm_snapshot, write_section
 from socialrec.models import TrainGraph
+from socialrec.train.allocator import keep_freed_memory
 from socialrec.train.splits import split
 from socialrec.train.trainer import NegativeSampler, TrainConfig, train
 
@@ -73,13 +80,27 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--stock-batches", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     device = torch.device(args.device)
+    if device.type == "cpu":
+        keep_freed_memory()
     snapshot = lastfm_snapshot()
     sp = split(snapshot, "random", (0.8, 0.1, 0.1), seed=0)
-    ours_2048 = ours_epoch(snapshot, sp, device, 2048)
-    ours_default = ours_epoch(snapshot, sp, device, TrainConfig().batch_size)
-    stock, timed = stock_epoch(sp, device, 2048, args.stock_batches)
+    stocks, ours_2048s, ours_defaults = [], [], []
+    for r in range(args.rounds):
+        stock_r, timed = stock_epoch(sp, device, 2048, args.stock_batches)
+        stocks.append(stock_r)
+        ours_2048s.append(ours_epoch(snapshot, sp, device, 2048))
+        ours_defaults.append(ours_epoch(snapshot, sp, device, TrainConfig().batch_size))
+        print(
+            f"round {r + 1}: stock {stock_r:.2f} s, socialrec {ours_2048s[-1]:.3f} s (2048) "
+            f"{ours_defaults[-1]:.3f} s ({TrainConfig().batch_size})",
+            flush=True,
+        )
+    stock = float(np.median(stocks))
+    ours_2048 = float(np.median(ours_2048s))
+    ours_default = float(np.median(ours_defaults))
     how = "timed whole" if not args.stock_batches else f"extrapolated from {timed} batches"
     lines = [
         f"LastFM training split: {sp.train.shape[1]:,} interactions, "
@@ -93,7 +114,14 @@ def main() -> None:
         f"| socialrec LightGCN (default batch) | {TrainConfig().batch_size} | "
         f"{ours_default:.2f} | {stock / ours_default:.1f}x |",
         "",
-        f"Stock epoch {how}; socialrec: median of epochs 2-5.",
+        f"Medians over {args.rounds} interleaved rounds (stock epoch {how}; socialrec: "
+        "median of epochs 2-5 in each round). Per round, stock / socialrec 2048 / "
+        f"socialrec {TrainConfig().batch_size}: "
+        + "; ".join(
+            f"{a:.2f} / {b:.3f} / {c:.3f}"
+            for a, b, c in zip(stocks, ours_2048s, ours_defaults, strict=True)
+        )
+        + " s.",
     ]
     write_section(f"LightGCN epoch time, {device.type} (issue 4)", "\n".join(lines))
 

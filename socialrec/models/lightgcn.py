@@ -4,6 +4,7 @@ from torch import Tensor
 
 from socialrec.models.base import GraphRecommender
 from socialrec.models.graph import TrainGraph
+from socialrec.models.propagation import layer_mean
 
 
 class LightGCN(GraphRecommender):
@@ -22,7 +23,9 @@ class LightGCN(GraphRecommender):
 
     (and symmetrically for items). The normalised adjacency is built once per
     training graph (:class:`~socialrec.models.graph.TrainGraph`) and applied as
-    two CSR products per layer; nothing is re-normalised per batch.
+    two CSR products per layer; nothing is re-normalised per batch. The whole
+    propagation is one autograd function whose backward is the same propagation
+    (:func:`~socialrec.models.propagation.layer_mean`).
 
     Args:
         num_users (int): number of users.
@@ -39,10 +42,4 @@ class LightGCN(GraphRecommender):
         self.reset_parameters()
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        u, i = self.user.weight, self.item.weight
-        u_sum, i_sum = u, i
-        for _ in range(self.num_layers):
-            u, i = graph.item_to_user @ i, graph.user_to_item @ u
-            u_sum, i_sum = u_sum + u, i_sum + i
-        scale = 1.0 / (self.num_layers + 1)
-        return u_sum * scale, i_sum * scale
+        return layer_mean(graph.item_to_user, self.user.weight, self.item.weight, self.num_layers)

@@ -1,10 +1,19 @@
-"""Sparse propagation shared by the graph models.
+r"""Sparse propagation shared by the graph models.
 
 Every model here propagates embeddings with fixed, normalised sparse matrices
 built once per training graph (never per batch). :class:`SparseOperator` keeps a
 matrix and its transpose in CSR form and multiplies through a custom autograd
 function, so the backward pass is one more CSR product instead of the COO
 transpose-and-coalesce that ``torch.sparse.mm`` performs at every step.
+
+The CSR index arrays are int32 where they fit: on CPU the product runs in MKL,
+whose sparse routines take 32-bit indices, and int64 indices are converted on
+every call (3x slower for the item-side product on LastFM).
+
+:func:`layer_mean` is LightGCN's whole propagation as one autograd function: the
+operator :math:`\frac{1}{K+1}\sum_k \hat A^k` is symmetric, so its backward is
+the same propagation applied to the gradient, with no per-layer autograd graph
+and nothing saved between forward and backward.
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ class SparseOperator:
         ).coalesce()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-            return cls(coo.to_sparse_csr(), coo_t.to_sparse_csr())
+            return cls(_csr(coo), _csr(coo_t))
 
     def __matmul__(self, x: Tensor) -> Tensor:
         return _SpMM.apply(self.matrix, self.matrix_t, x)
@@ -58,6 +67,68 @@ class SparseOperator:
 
     def to(self, device: torch.device | str) -> SparseOperator:
         return SparseOperator(self.matrix.to(device), self.matrix_t.to(device))
+
+
+def _csr(coo: Tensor) -> Tensor:
+    """CSR of a coalesced COO matrix, with int32 indices when they fit."""
+    csr = coo.to_sparse_csr()
+    if csr.values().numel() >= 2**31 - 1 or max(csr.shape) >= 2**31 - 1:
+        return csr
+    return torch.sparse_csr_tensor(
+        csr.crow_indices().to(torch.int32),
+        csr.col_indices().to(torch.int32),
+        csr.values(),
+        csr.shape,
+        check_invariants=False,
+    )
+
+
+def _layer_mean(
+    to_user: Tensor, to_item: Tensor, u: Tensor, i: Tensor, num_layers: int
+) -> tuple[Tensor, Tensor]:
+    # Horner's rule: s(x + Ax + A^2x + A^3x) = sx + A(sx + A(sx + A sx)), one
+    # fused multiply-add (addmm) per layer and side instead of a product, an
+    # accumulation and a final scaling over the whole embedding table.
+    scale = 1.0 / (num_layers + 1)
+    su, si = u * scale, i * scale
+    yu, yi = su, si
+    for _ in range(num_layers):
+        yu, yi = torch.addmm(su, to_user, yi), torch.addmm(si, to_item, yu)
+    return yu, yi
+
+
+class _LayerMean(torch.autograd.Function):
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx, to_user: Tensor, to_item: Tensor, u: Tensor, i: Tensor, num_layers: int
+    ) -> tuple[Tensor, Tensor]:
+        ctx.operators = (to_user, to_item, num_layers)
+        return _layer_mean(to_user, to_item, u, i, num_layers)
+
+    @staticmethod
+    def backward(ctx, grad_u: Tensor, grad_i: Tensor) -> tuple[None, None, Tensor, Tensor, None]:  # type: ignore[override]
+        to_user, to_item, num_layers = ctx.operators
+        # The layer-mean operator is symmetric: its transpose is itself.
+        gu, gi = _layer_mean(to_user, to_item, grad_u.contiguous(), grad_i.contiguous(), num_layers)
+        return None, None, gu, gi, None
+
+
+def layer_mean(
+    item_to_user: SparseOperator, user: Tensor, item: Tensor, num_layers: int
+) -> tuple[Tensor, Tensor]:
+    r"""LightGCN's propagation of a bipartite graph, averaged over layers.
+
+    .. math::
+        [\mathbf{E}_U; \mathbf{E}_I] = \frac{1}{K+1} \sum_{k=0}^{K} \hat{A}^k
+        [\mathbf{E}^{(0)}_U; \mathbf{E}^{(0)}_I],
+        \qquad
+        \hat{A} = \begin{bmatrix} 0 & A \\ A^\top & 0 \end{bmatrix}
+
+    with ``item_to_user`` holding :math:`A` (and :math:`A^\top`).
+    """
+    return _LayerMean.apply(  # type: ignore[no-any-return]
+        item_to_user.matrix, item_to_user.matrix_t, user, item, num_layers
+    )
 
 
 def degree(index: Tensor, num_nodes: int) -> Tensor:

@@ -78,7 +78,7 @@ class SocialAttention(GraphRecommender):
         so a layer gathers each neighbour's features with a single lookup.
         """
         if self._cached is None or self._cached[0] is not graph:
-            ui = graph.item_to_user.matrix.to_sparse_coo().indices()
+            ui = graph.item_to_user.matrix.to_sparse_coo().indices().long()
             users = torch.cat([ui[0], graph.friend_index[1]])
             neighbours = torch.cat([ui[1], graph.friend_index[0] + graph.num_items])
             self._cached = (graph, users, neighbours)

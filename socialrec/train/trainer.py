@@ -25,6 +25,7 @@ from torch.nn.parallel import DistributedDataParallel
 from socialrec.errors import ConfigError
 from socialrec.models import GraphRecommender, TrainGraph, build_model
 from socialrec.models.gds_similarity import node_similarity_embeddings
+from socialrec.train.allocator import keep_freed_memory
 from socialrec.train.distributed import local_device, rank_and_world
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import Split
@@ -151,6 +152,8 @@ def train(
     # its own negatives.
     rng = np.random.default_rng([config.seed, rank])
     device = local_device(config.resolved_device())
+    if device.type == "cpu":
+        keep_freed_memory()  # see socialrec.train.allocator: page faults cost more than SpMM
     if config.model == "popularity":
         u, i = popularity_embeddings(split)
         return TrainResult(config, u, i, seconds=time.perf_counter() - started)

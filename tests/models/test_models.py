@@ -6,7 +6,6 @@ import torch
 
 from socialrec.errors import SocialrecError
 from socialrec.models import NEURAL_MODELS, TrainGraph, build_model
-from socialrec.models.propagation import SparseOperator
 from tests.helpers import snapshot_from_arrays
 
 TRAINABLE = list(NEURAL_MODELS)
@@ -82,15 +81,6 @@ def test_lightgcn_matches_dense_reference() -> None:
     deg_u = torch.tensor([2.0, 2, 1, 0])
     deg_i = torch.tensor([1.0, 2, 1, 1, 0])
     assert torch.isclose(a[0, 1], 1 / torch.sqrt(deg_u[0] * deg_i[1]))
-
-
-def test_sparse_operator_gradient_is_the_transpose() -> None:
-    row, col = torch.tensor([0, 1, 1]), torch.tensor([2, 0, 1])
-    op = SparseOperator.from_edges(row, col, torch.tensor([1.0, 2.0, 3.0]), (2, 3))
-    x = torch.randn(3, 2, requires_grad=True)
-    (op @ x).sum().backward()
-    dense = op.matrix.to_dense()
-    assert torch.allclose(x.grad, dense.T @ torch.ones(2, 2))
 
 
 def test_unknown_model() -> None:
