@@ -26,6 +26,12 @@ class GraphRecommender(torch.nn.Module):
         super().__init__()
         self.user = torch.nn.Embedding(num_users, embedding_dim)
         self.item = torch.nn.Embedding(num_items, embedding_dim)
+        #: Magnitude of the noise added to every layer's output while training
+        #: (XSimGCL); 0 turns it off. Set by the trainer from ``TrainConfig.noise``.
+        self.noise = 0.0
+        #: The (noisy) first-layer embeddings of the last training forward pass,
+        #: the second view of :meth:`contrastive_loss`.
+        self.layer_one: tuple[Tensor, Tensor] | None = None
 
     def reset_parameters(self) -> None:
         torch.nn.init.normal_(self.user.weight, std=0.1)
@@ -33,6 +39,44 @@ class GraphRecommender(torch.nn.Module):
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:  # pragma: no cover
         raise NotImplementedError
+
+    def perturb(self, x: Tensor) -> Tensor:
+        r"""XSimGCL's perturbation of one layer's output, while training:
+        :math:`\mathbf{x} + \epsilon\, \mathrm{sign}(\mathbf{x}) \odot
+        \bar{\boldsymbol{\Delta}}` with :math:`\bar{\boldsymbol{\Delta}}` a uniform
+        random direction of unit length per row. The sign keeps each row in its
+        orthant, so the noise rotates embeddings slightly without flipping them.
+        """
+        if not (self.noise and self.training):
+            return x
+        return x + self.noise * torch.sign(x) * F.normalize(torch.rand_like(x), dim=-1)
+
+    def contrastive_loss(
+        self, user_emb: Tensor, item_emb: Tensor, users: Tensor, items: Tensor, temperature: float
+    ) -> Tensor:
+        r"""Cross-layer InfoNCE of `"XSimGCL: Towards Extremely Simple Graph
+        Contrastive Learning for Recommendation" <https://arxiv.org/abs/2209.02544>`_.
+
+        The final embedding of each of the batch's (distinct) users and items is
+        pulled towards its own noisy first-layer embedding and pushed from the
+        others':
+
+        .. math::
+            \mathcal{L}_{cl} = \sum_{n \in B} -\log
+            \frac{\exp(\mathbf{z}_n^\top \mathbf{z}_n^{(1)} / \tau)}
+            {\sum_{m \in B} \exp(\mathbf{z}_n^\top \mathbf{z}_m^{(1)} / \tau)}
+
+        (unit-length :math:`\mathbf{z}`, users and items separately). It spreads
+        embeddings over the sphere, which counters the popularity bias of BPR.
+        Needs a training forward pass with ``noise > 0`` just before.
+        """
+        if self.layer_one is None:
+            raise RuntimeError("contrastive_loss needs a training forward pass with noise > 0")
+        u1, i1 = self.layer_one
+        users, items = torch.unique(users), torch.unique(items)
+        return _info_nce(user_emb[users], u1[users], temperature) + _info_nce(
+            item_emb[items], i1[items], temperature
+        )
 
     def initial_embeddings(self, users: Tensor, items: Tensor) -> list[Tensor]:
         """The free (layer-0) parameters behind a batch, for L2 regularisation."""
@@ -62,3 +106,9 @@ class GraphRecommender(torch.nn.Module):
         bpr = -F.logsigmoid(s_pos - s_neg).mean()
         reg = sum(p.pow(2).sum() for p in self.initial_embeddings(users, torch.cat([pos, neg])))
         return bpr + weight_decay * reg / (2 * len(users)), bpr
+
+
+def _info_nce(view_a: Tensor, view_b: Tensor, temperature: float) -> Tensor:
+    a, b = F.normalize(view_a, dim=-1), F.normalize(view_b, dim=-1)
+    logits = a @ b.T / temperature
+    return F.cross_entropy(logits, torch.arange(len(a), device=a.device))

@@ -42,4 +42,17 @@ class LightGCN(GraphRecommender):
         self.reset_parameters()
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        return layer_mean(graph.item_to_user, self.user.weight, self.item.weight, self.num_layers)
+        if not (self.noise and self.training):
+            return layer_mean(
+                graph.item_to_user, self.user.weight, self.item.weight, self.num_layers
+            )
+        # Contrastive training (XSimGCL): noise on every layer, layer 1 kept.
+        u, i = self.user.weight, self.item.weight
+        u_sum, i_sum = u, i
+        for k in range(self.num_layers):
+            u, i = self.perturb(graph.item_to_user @ i), self.perturb(graph.user_to_item @ u)
+            if k == 0:
+                self.layer_one = (u, i)
+            u_sum, i_sum = u_sum + u, i_sum + i
+        scale = 1.0 / (self.num_layers + 1)
+        return u_sum * scale, i_sum * scale

@@ -99,7 +99,9 @@ class SocialAttention(GraphRecommender):
             alpha = softmax(F.leaky_relu(logits, self.negative_slope), users, num_nodes=len(u))
             messages = alpha.unsqueeze(-1) * table[neighbours]
             new_u = torch.zeros_like(u).index_add_(0, users, messages)
-            u, i = new_u, graph.user_to_item @ u
+            u, i = self.perturb(new_u), self.perturb(graph.user_to_item @ u)
+            if k == 0:
+                self.layer_one = (u, i)
             u_sum, i_sum = u_sum + u, i_sum + i
         scale = 1.0 / (self.num_layers + 1)
         return u_sum * scale, i_sum * scale

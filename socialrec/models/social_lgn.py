@@ -76,7 +76,12 @@ class SocialLGN(GraphRecommender):
         for k in range(self.num_layers):
             from_items = graph.item_to_user @ i
             from_friends = graph.friends @ u if graph.friends is not None else torch.zeros_like(u)
-            u, i = self.fuse(k, from_items, from_friends), graph.user_to_item @ u
+            u, i = (
+                self.perturb(self.fuse(k, from_items, from_friends)),
+                self.perturb(graph.user_to_item @ u),
+            )
+            if k == 0:
+                self.layer_one = (u, i)
             u_sum, i_sum = u_sum + u, i_sum + i
         scale = 1.0 / (self.num_layers + 1)
         return u_sum * scale, i_sum * scale

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from socialrec.export.snapshot import GraphSnapshot, _ids_to_plain
-from socialrec.models import TrainGraph
+from socialrec.models import NEURAL_MODELS, TrainGraph
 from socialrec.train.metrics import RankingMetrics, evaluate
 from socialrec.train.splits import Split, split
 from socialrec.train.trainer import TrainConfig, TrainResult, train
@@ -99,6 +99,50 @@ def evaluate_run(
     return metrics, curve
 
 
+def fit(
+    snapshot: GraphSnapshot,
+    split_: Split,
+    config: TrainConfig,
+    log: Callable[[str], None] | None = None,
+    gds: Any = None,
+    graph: TrainGraph | None = None,
+) -> TrainResult:
+    """Train ``config.model``, selecting the epoch count on ``split_.valid``.
+
+    With ``config.refit`` (neural models), a second model is then trained from
+    scratch on training + validation for the selected number of epochs, so that
+    the interactions held out for model selection also shape the final
+    embeddings (the usual last step before deployment, and the training set of
+    the papers' 80/20 protocol). Its result keeps the selection run's history,
+    best epoch and validation score; ``seconds`` counts both runs.
+    """
+    graph = graph if graph is not None else TrainGraph.build(snapshot, split_.train)
+    result = train(graph, split_, config, log=log, gds=gds)
+    if not config.refit or config.model not in NEURAL_MODELS or split_.valid.shape[1] == 0:
+        return result
+    merged = replace(
+        split_,
+        train=np.concatenate([split_.train, split_.valid], axis=1),
+        valid=np.empty((2, 0), dtype=split_.train.dtype),
+    )
+    if log:
+        log(f"   refit on training + validation for {result.best_epoch} epochs")
+    final = train(
+        TrainGraph.build(snapshot, merged.train),
+        merged,
+        replace(config, epochs=max(result.best_epoch, 1), refit=False),
+        log=log,
+    )
+    final.config = config
+    final.history, final.best_epoch, final.best_valid = (
+        result.history,
+        result.best_epoch,
+        result.best_valid,
+    )
+    final.seconds += result.seconds
+    return final
+
+
 def run(
     snapshot: GraphSnapshot,
     models: Sequence[str],
@@ -116,7 +160,8 @@ def run(
         for model in models:
             if log:
                 log(f"== {model}, seed {seed}: {split_.describe()}")
-            result = train(graph, split_, replace(config, model=model, seed=seed), log=log, gds=gds)
+            cfg = replace(config, model=model, seed=seed)
+            result = fit(snapshot, split_, cfg, log=log, gds=gds, graph=graph)
             test, curve = evaluate_run(result, split_, snapshot)
             if log:
                 log(

@@ -56,6 +56,15 @@ class TrainConfig:
         device (str): ``"cpu"``, ``"cuda"`` or ``"auto"``. (default: ``"auto"``)
         neighbours (int): similar users per user, ``gds_similarity`` only.
             (default: ``50``)
+        ssl_weight (float): weight of the XSimGCL contrastive regulariser added
+            to BPR (graph models; 0 turns it and the noise off). (default: ``0.0``)
+        ssl_temperature (float): its InfoNCE temperature. (default: ``0.2``)
+        noise (float): magnitude of the noise added to every layer's output
+            while training with ``ssl_weight > 0``. (default: ``0.1``)
+        refit (bool): after early stopping has picked the number of epochs on
+            the validation part, train again from scratch on training +
+            validation for that many epochs (:func:`socialrec.train.experiment.fit`).
+            The test part is still never seen. (default: ``False``)
     """
 
     model: str = "social"
@@ -72,6 +81,10 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     neighbours: int = 50
+    ssl_weight: float = 0.0
+    ssl_temperature: float = 0.2
+    noise: float = 0.1
+    refit: bool = False
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":
@@ -167,6 +180,8 @@ def train(
     model: GraphRecommender = build_model(
         config.model, graph, config.embedding_dim, config.num_layers
     ).to(device)
+    if config.ssl_weight > 0:
+        model.noise = config.noise
     g = graph.to(device)
     # Under torchrun: DDP averages gradients across processes at each step.
     step_model: torch.nn.Module = model
@@ -200,13 +215,23 @@ def train(
             loss, bpr = model.bpr_loss(
                 user_emb, item_emb, users_t[sl], pos_t[sl], neg_t[sl], config.weight_decay
             )
+            if model.noise:
+                loss = loss + config.ssl_weight * model.contrastive_loss(
+                    user_emb, item_emb, users_t[sl], pos_t[sl], config.ssl_temperature
+                )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             total += bpr.item()
             steps += 1
         row = {"epoch": epoch, "loss": total / max(steps, 1), "seconds": time.perf_counter() - t0}
-        if epoch % config.eval_every == 0 or epoch == config.epochs:
+        if valid.shape[1] == 0:  # nothing to select on (a refit): the last epoch wins
+            best_epoch = epoch
+            if epoch == config.epochs:
+                best_state = copy.deepcopy(model.state_dict())
+            if log and epoch % config.eval_every == 0:
+                log(f"epoch {epoch:4d}  loss {row['loss']:.4f}  ({row['seconds']:.2f} s/epoch)")
+        elif epoch % config.eval_every == 0 or epoch == config.epochs:
             recall = _valid_recall(model, g, valid, split.train, config.k)
             row["valid_recall"] = recall
             if recall > best:

@@ -1,10 +1,11 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 from socialrec.train import experiment
-from socialrec.train.trainer import TrainConfig
+from socialrec.train.trainer import TrainConfig, TrainResult
 from tests.helpers import synthetic_snapshot
 
 
@@ -37,3 +38,40 @@ def test_run_report_and_checkpoint_round_trip(tmp_path: Path) -> None:
     assert torch.equal(ck["user_embedding"], runs[1].result.user_embedding)
     assert ck["config"]["embedding_dim"] == 16
     assert ck["ids"]["user"].tolist() == snap.ids["user"].tolist()
+
+
+def test_refit_trains_on_validation_too_for_the_selected_epochs() -> None:
+    import numpy as np
+
+    from socialrec.train.splits import split
+
+    snap = synthetic_snapshot(users=300, items=120)
+    sp = split(snap, "random", (0.6, 0.2, 0.2), seed=0)
+    config = TrainConfig(
+        model="lightgcn",
+        epochs=12,
+        eval_every=3,
+        batch_size=512,
+        lr=0.02,
+        embedding_dim=16,
+        num_layers=2,
+        device="cpu",
+    )
+    plain = experiment.fit(snap, sp, config)
+    refit = experiment.fit(snap, sp, replace(config, refit=True))
+    assert refit.best_epoch == plain.best_epoch and refit.best_valid == plain.best_valid
+
+    def valid_curve(result: TrainResult) -> list[float]:
+        return [h["valid_recall"] for h in result.history if "valid_recall" in h]
+
+    # The selection run's curve is kept (the same seed, so the same curve).
+    assert valid_curve(refit) == valid_curve(plain) and refit.config.refit
+
+    def mean_score(result: TrainResult, edges: np.ndarray) -> float:
+        u, i = result.user_embedding, result.item_embedding
+        return float((u[edges[0]] * i[edges[1]]).sum(-1).mean())
+
+    # The validation pairs were training positives of the refit model only.
+    gain_valid = mean_score(refit, sp.valid) - mean_score(plain, sp.valid)
+    gain_test = mean_score(refit, sp.test) - mean_score(plain, sp.test)
+    assert gain_valid > gain_test

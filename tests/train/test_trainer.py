@@ -42,3 +42,27 @@ def test_few_epochs_beat_popularity_on_held_out_data() -> None:
             assert r.history[-1]["loss"] < r.history[0]["loss"]
             assert all(torch.isfinite(r.user_embedding).all() for _ in [0])
     assert results["social"] > results["popularity"] * 1.1, results
+
+
+def test_contrastive_training_uses_noise_and_learns() -> None:
+    snap = synthetic_snapshot(users=300, items=150)
+    sp = split(snap, "random", (0.7, 0.1, 0.2), seed=0)
+    graph = TrainGraph.build(snap, sp.train)
+    cfg = TrainConfig(
+        model="hybrid",
+        epochs=10,
+        eval_every=5,
+        batch_size=512,
+        lr=0.01,
+        embedding_dim=16,
+        num_layers=2,
+        device="cpu",
+        ssl_weight=0.1,
+        noise=0.1,
+    )
+    r = train(graph, sp, cfg)
+    assert r.history[-1]["loss"] < r.history[0]["loss"]
+    assert torch.isfinite(r.user_embedding).all() and torch.isfinite(r.item_embedding).all()
+    # Noise is for training only: the final embeddings are a deterministic forward.
+    again = train(graph, sp, cfg)
+    assert torch.equal(r.user_embedding, again.user_embedding)
