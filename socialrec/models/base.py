@@ -78,8 +78,16 @@ class GraphRecommender(torch.nn.Module):
             item_emb[items], i1[items], temperature
         )
 
+    def free_embeddings(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
+        """The free (layer-0) user and item parameters of ``graph``'s nodes: the
+        whole tables, or a sampled subgraph's rows."""
+        users = self.user.weight if graph.user_ids is None else self.user(graph.user_ids)
+        items = self.item.weight if graph.item_ids is None else self.item(graph.item_ids)
+        return users, items
+
     def initial_embeddings(self, users: Tensor, items: Tensor) -> list[Tensor]:
-        """The free (layer-0) parameters behind a batch, for L2 regularisation."""
+        """The free (layer-0) parameters behind a batch, for L2 regularisation
+        (global indices)."""
         return [self.user(users), self.item(items)]
 
     def bpr_loss(
@@ -90,6 +98,7 @@ class GraphRecommender(torch.nn.Module):
         pos: Tensor,
         neg: Tensor,
         weight_decay: float,
+        graph: TrainGraph | None = None,
     ) -> tuple[Tensor, Tensor]:
         r"""Bayesian Personalized Ranking loss (Rendle et al. 2009) with L2.
 
@@ -98,13 +107,18 @@ class GraphRecommender(torch.nn.Module):
             \ln \sigma(\hat y_{ui} - \hat y_{uj})
             + \frac{\lambda}{2|B|} \lVert \Theta^{(0)}_B \rVert^2
 
+        Indices are rows of ``user_emb`` / ``item_emb``: local to ``graph`` when
+        it is a sampled subgraph (pass it, so that L2 finds the global rows).
         Returns ``(total, bpr_part)``.
         """
         u = user_emb[users]
         s_pos = (u * item_emb[pos]).sum(-1)
         s_neg = (u * item_emb[neg]).sum(-1)
         bpr = -F.logsigmoid(s_pos - s_neg).mean()
-        reg = sum(p.pow(2).sum() for p in self.initial_embeddings(users, torch.cat([pos, neg])))
+        items = torch.cat([pos, neg])
+        if graph is not None and graph.user_ids is not None and graph.item_ids is not None:
+            users, items = graph.user_ids[users], graph.item_ids[items]
+        reg = sum(p.pow(2).sum() for p in self.initial_embeddings(users, items))
         return bpr + weight_decay * reg / (2 * len(users)), bpr
 
 

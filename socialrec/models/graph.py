@@ -2,6 +2,8 @@
 
 Built once from a snapshot and a set of *training* interactions (validation and
 test interactions never enter propagation), then moved to the training device.
+Neighbour-sampled training builds one per mini-batch from the sampled subgraph
+(:mod:`socialrec.train.sampled`); its nodes then carry their global indices.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 from torch import Tensor
+from torch_geometric.data import HeteroData
 
 from socialrec.export.snapshot import FRIENDS, HAS, GraphSnapshot
 from socialrec.models.propagation import (
@@ -32,6 +35,8 @@ class TrainGraph:
         item_attributes: row-normalised item -> attribute operator (``None`` without).
         user_degree / item_degree: training interactions per user / item.
         user_friends: friends per user.
+        user_ids / item_ids / attribute_ids: for a sampled subgraph, the global
+            index of each local node (``None``: the graph is the whole graph).
     """
 
     num_users: int
@@ -45,11 +50,19 @@ class TrainGraph:
     user_degree: Tensor
     item_degree: Tensor
     user_friends: Tensor
+    user_ids: Tensor | None = None
+    item_ids: Tensor | None = None
+    attribute_ids: Tensor | None = None
 
     @classmethod
     def build(cls, snapshot: GraphSnapshot, train: np.ndarray) -> TrainGraph:
         """``train`` is a ``[2, E]`` array of (user, item) training interactions."""
-        data = snapshot.data
+        return cls.from_data(snapshot.data, train)
+
+    @classmethod
+    def from_data(cls, data: HeteroData, train: np.ndarray) -> TrainGraph:
+        """Operators of ``data``'s friendships and item attributes and of the
+        ``train`` (user, item) interactions (``[2, E]``, indices into ``data``)."""
         n_u, n_i = data["user"].num_nodes, data["item"].num_nodes
         n_a = data["attribute"].num_nodes
         users = torch.from_numpy(np.ascontiguousarray(train[0])).long()
@@ -96,4 +109,7 @@ class TrainGraph:
             user_degree=self.user_degree.to(device),
             item_degree=self.item_degree.to(device),
             user_friends=self.user_friends.to(device),
+            user_ids=None if self.user_ids is None else self.user_ids.to(device),
+            item_ids=None if self.item_ids is None else self.item_ids.to(device),
+            attribute_ids=None if self.attribute_ids is None else self.attribute_ids.to(device),
         )

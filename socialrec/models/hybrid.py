@@ -53,7 +53,12 @@ class HybridSocialLGN(SocialLGN):
 
     def item_layer0(self, graph: TrainGraph) -> Tensor:
         warm = (graph.item_degree > 0).to(self.item.weight.dtype).unsqueeze(-1)
-        free = self.item.weight * warm
+        free = self.free_embeddings(graph)[1] * warm
         if graph.item_attributes is None:
             return free
-        return free + graph.item_attributes @ self.attribute.weight
+        attributes = (
+            self.attribute.weight
+            if graph.attribute_ids is None
+            else self.attribute(graph.attribute_ids)
+        )
+        return free + graph.item_attributes @ attributes

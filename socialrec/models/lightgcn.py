@@ -42,12 +42,10 @@ class LightGCN(GraphRecommender):
         self.reset_parameters()
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
+        u, i = self.free_embeddings(graph)
         if not (self.noise and self.training):
-            return layer_mean(
-                graph.item_to_user, self.user.weight, self.item.weight, self.num_layers
-            )
+            return layer_mean(graph.item_to_user, u, i, self.num_layers)
         # Contrastive training (XSimGCL): noise on every layer, layer 1 kept.
-        u, i = self.user.weight, self.item.weight
         u_sum, i_sum = u, i
         for k in range(self.num_layers):
             u, i = self.perturb(graph.item_to_user @ i), self.perturb(graph.user_to_item @ u)

@@ -25,4 +25,4 @@ class MF(GraphRecommender):
         self.reset_parameters()
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        return self.user.weight, self.item.weight
+        return self.free_embeddings(graph)

@@ -87,7 +87,8 @@ class SocialAttention(GraphRecommender):
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
         users, neighbours = self._neighbourhood(graph)
         active = (graph.user_degree > 0).to(self.user.weight.dtype).unsqueeze(-1)
-        u, i = self.user.weight * active, self.item.weight
+        u, i = self.free_embeddings(graph)
+        u = u * active
         u_sum, i_sum = u, i
         for k in range(self.num_layers):
             table = self.lin[k](torch.cat([i, u]))  # [W h_items; W h_users]

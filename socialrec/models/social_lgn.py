@@ -61,10 +61,10 @@ class SocialLGN(GraphRecommender):
 
     def user_layer0(self, graph: TrainGraph) -> Tensor:
         active = (graph.user_degree > 0).to(self.user.weight.dtype).unsqueeze(-1)
-        return self.user.weight * active
+        return self.free_embeddings(graph)[0] * active
 
     def item_layer0(self, graph: TrainGraph) -> Tensor:
-        return self.item.weight
+        return self.free_embeddings(graph)[1]
 
     def fuse(self, k: int, from_items: Tensor, from_friends: Tensor) -> Tensor:
         g = torch.sigmoid(self.gates[k](torch.cat([from_items, from_friends], dim=-1)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from torch.nn.parallel import DistributedDataParallel
 from socialrec.errors import ConfigError
 from socialrec.models import GraphRecommender, TrainGraph, build_model
 from socialrec.models.gds_similarity import node_similarity_embeddings
+from socialrec.train import sampled
 from socialrec.train.allocator import keep_freed_memory
 from socialrec.train.distributed import local_device, rank_and_world
 from socialrec.train.metrics import evaluate
@@ -61,6 +62,10 @@ class TrainConfig:
         ssl_temperature (float): its InfoNCE temperature. (default: ``0.2``)
         noise (float): magnitude of the noise added to every layer's output
             while training with ``ssl_weight > 0``. (default: ``0.1``)
+        fanout (int): 0 trains on the full graph; more trains on sampled
+            neighbourhoods of at most this many neighbours per relation and hop
+            (:mod:`socialrec.train.sampled`; needs pyg-lib or torch-sparse).
+            (default: ``0``)
         refit (bool): after early stopping has picked the number of epochs on
             the validation part, train again from scratch on training +
             validation for that many epochs (:func:`socialrec.train.experiment.fit`).
@@ -84,6 +89,7 @@ class TrainConfig:
     ssl_weight: float = 0.0
     ssl_temperature: float = 0.2
     noise: float = 0.1
+    fanout: int = 0
     refit: bool = False
 
     def resolved_device(self) -> torch.device:
@@ -183,6 +189,13 @@ def train(
     if config.ssl_weight > 0:
         model.noise = config.noise
     g = graph.to(device)
+    loader = None
+    if config.fanout > 0:
+        if world > 1:
+            raise ConfigError("neighbour-sampled training (fanout > 0) runs in one process")
+        loader = sampled.link_loader(
+            graph, split.train, config.fanout, config.num_layers, config.batch_size
+        )
     # Under torchrun: DDP averages gradients across processes at each step.
     step_model: torch.nn.Module = model
     if world > 1:
@@ -200,24 +213,24 @@ def train(
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        order = np.random.default_rng([config.seed, epoch]).permutation(len(train_users))
-        if world > 1:  # equal shards: every process takes the same number of steps
-            order = order[: len(order) - len(order) % world][rank::world]
-        users_np, pos_np = train_users[order], train_items[order]
-        neg_np = sampler.sample(users_np)
-        users_t = torch.from_numpy(users_np).to(device)
-        pos_t = torch.from_numpy(pos_np).to(device)
-        neg_t = torch.from_numpy(neg_np).to(device)
         total, steps = 0.0, 0
-        for s in range(0, len(users_t), batch_size):
-            sl = slice(s, s + batch_size)
-            user_emb, item_emb = step_model(g)
+        if loader is not None:
+            batches = _sampled_batches(loader, device)
+        else:
+            order = np.random.default_rng([config.seed, epoch]).permutation(len(train_users))
+            if world > 1:  # equal shards: every process takes the same number of steps
+                order = order[: len(order) - len(order) % world][rank::world]
+            batches = _full_graph_batches(
+                g, train_users[order], train_items[order], sampler, batch_size, device
+            )
+        for batch_graph, users, pos, neg in batches:
+            user_emb, item_emb = step_model(batch_graph)
             loss, bpr = model.bpr_loss(
-                user_emb, item_emb, users_t[sl], pos_t[sl], neg_t[sl], config.weight_decay
+                user_emb, item_emb, users, pos, neg, config.weight_decay, graph=batch_graph
             )
             if model.noise:
                 loss = loss + config.ssl_weight * model.contrastive_loss(
-                    user_emb, item_emb, users_t[sl], pos_t[sl], config.ssl_temperature
+                    user_emb, item_emb, users, pos, config.ssl_temperature
                 )
             optimizer.zero_grad()
             loss.backward()
@@ -261,6 +274,34 @@ def train(
         time.perf_counter() - started,
         {k: v.detach().cpu() for k, v in best_state.items()},
     )
+
+
+Batch = tuple[TrainGraph, torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def _full_graph_batches(
+    graph: TrainGraph,
+    users: np.ndarray,
+    pos: np.ndarray,
+    sampler: NegativeSampler,
+    batch_size: int,
+    device: torch.device,
+) -> Iterator[Batch]:
+    """The epoch's (user, positive) pairs in order, each with a sampled negative,
+    in batches over the whole graph."""
+    users_t = torch.from_numpy(users).to(device)
+    pos_t = torch.from_numpy(pos).to(device)
+    neg_t = torch.from_numpy(sampler.sample(users)).to(device)
+    for s in range(0, len(users_t), batch_size):
+        sl = slice(s, s + batch_size)
+        yield graph, users_t[sl], pos_t[sl], neg_t[sl]
+
+
+def _sampled_batches(loader: Iterable[Any], device: torch.device) -> Iterator[Batch]:
+    """One sampled subgraph per batch (see :mod:`socialrec.train.sampled`)."""
+    for batch in loader:
+        graph, users, pos, neg = sampled.batch_graph(batch)
+        yield graph.to(device), users.to(device), pos.to(device), neg.to(device)
 
 
 def _sample_users(edges: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
