@@ -505,6 +505,42 @@ def training_options(f: Any) -> Any:
         click.option("--epochs", type=int, default=400, show_default=True),
         click.option("--eval-every", type=int, default=5, show_default=True),
         click.option("--patience", type=int, default=8, show_default=True),
+        click.option(
+            "--negatives",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Candidate negatives per positive; > 1 trains on the hardest (DNS).",
+        ),
+        click.option(
+            "--ssl-weight",
+            type=float,
+            default=0.0,
+            show_default=True,
+            help="Weight of the XSimGCL contrastive regulariser (0: off).",
+        ),
+        click.option("--ssl-temperature", type=float, default=0.2, show_default=True),
+        click.option(
+            "--noise",
+            type=float,
+            default=0.1,
+            show_default=True,
+            help="Noise added to each layer while training with --ssl-weight.",
+        ),
+        click.option(
+            "--refit/--no-refit",
+            default=False,
+            show_default=True,
+            help="Train again on training + validation for the epochs validation picked.",
+        ),
+        click.option(
+            "--fanout",
+            type=int,
+            default=0,
+            show_default=True,
+            help="0: full-graph training; N: neighbour-sampled (LinkNeighborLoader, "
+            "N neighbours per relation and hop; needs pyg-lib or torch-sparse).",
+        ),
         click.option("--device", default="auto", show_default=True),
         click.option(
             "--out",
@@ -530,6 +566,12 @@ def _config(params: dict[str, Any]) -> Any:
         "epochs",
         "eval_every",
         "patience",
+        "negatives",
+        "ssl_weight",
+        "ssl_temperature",
+        "noise",
+        "refit",
+        "fanout",
         "device",
     )
     return TrainConfig(**{k: params[k] for k in keys})

@@ -62,6 +62,11 @@ class TrainConfig:
         ssl_temperature (float): its InfoNCE temperature. (default: ``0.2``)
         noise (float): magnitude of the noise added to every layer's output
             while training with ``ssl_weight > 0``. (default: ``0.1``)
+        negatives (int): candidate negatives drawn per positive; with more than
+            one, BPR uses the candidate the current model scores highest (dynamic
+            negative sampling, `Zhang et al. 2013
+            <https://doi.org/10.1145/2484028.2484126>`_), a harder and more
+            informative negative than a uniform one. (default: ``1``)
         fanout (int): 0 trains on the full graph; more trains on sampled
             neighbourhoods of at most this many neighbours per relation and hop
             (:mod:`socialrec.train.sampled`; needs pyg-lib or torch-sparse).
@@ -89,6 +94,7 @@ class TrainConfig:
     ssl_weight: float = 0.0
     ssl_temperature: float = 0.2
     noise: float = 0.1
+    negatives: int = 1
     fanout: int = 0
     refit: bool = False
 
@@ -221,10 +227,18 @@ def train(
             if world > 1:  # equal shards: every process takes the same number of steps
                 order = order[: len(order) - len(order) % world][rank::world]
             batches = _full_graph_batches(
-                g, train_users[order], train_items[order], sampler, batch_size, device
+                g,
+                train_users[order],
+                train_items[order],
+                sampler,
+                config.negatives,
+                batch_size,
+                device,
             )
         for batch_graph, users, pos, neg in batches:
             user_emb, item_emb = step_model(batch_graph)
+            if neg.dim() == 2:
+                neg = hardest_negatives(user_emb, item_emb, users, neg)
             loss, bpr = model.bpr_loss(
                 user_emb, item_emb, users, pos, neg, config.weight_decay, graph=batch_graph
             )
@@ -279,19 +293,32 @@ def train(
 Batch = tuple[TrainGraph, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
+def hardest_negatives(
+    user_emb: torch.Tensor, item_emb: torch.Tensor, users: torch.Tensor, candidates: torch.Tensor
+) -> torch.Tensor:
+    """For each row of ``candidates`` (``[B, M]`` items), the one that ``users``
+    currently score highest (no gradient flows through the choice)."""
+    with torch.no_grad():
+        scores = (user_emb[users].unsqueeze(1) * item_emb[candidates]).sum(-1)
+        return candidates.gather(1, scores.argmax(1, keepdim=True)).squeeze(1)
+
+
 def _full_graph_batches(
     graph: TrainGraph,
     users: np.ndarray,
     pos: np.ndarray,
     sampler: NegativeSampler,
+    negatives: int,
     batch_size: int,
     device: torch.device,
 ) -> Iterator[Batch]:
-    """The epoch's (user, positive) pairs in order, each with a sampled negative,
-    in batches over the whole graph."""
+    """The epoch's (user, positive) pairs in order, each with a sampled negative
+    (``[B]``) or ``negatives`` candidates (``[B, negatives]``), in batches over
+    the whole graph."""
     users_t = torch.from_numpy(users).to(device)
     pos_t = torch.from_numpy(pos).to(device)
-    neg_t = torch.from_numpy(sampler.sample(users)).to(device)
+    neg = sampler.sample(np.repeat(users, negatives)) if negatives > 1 else sampler.sample(users)
+    neg_t = torch.from_numpy(neg.reshape(len(users), -1) if negatives > 1 else neg).to(device)
     for s in range(0, len(users_t), batch_size):
         sl = slice(s, s + batch_size)
         yield graph, users_t[sl], pos_t[sl], neg_t[sl]

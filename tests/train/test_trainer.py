@@ -66,3 +66,32 @@ def test_contrastive_training_uses_noise_and_learns() -> None:
     # Noise is for training only: the final embeddings are a deterministic forward.
     again = train(graph, sp, cfg)
     assert torch.equal(r.user_embedding, again.user_embedding)
+
+
+def test_hardest_negative_is_the_highest_scored_candidate() -> None:
+    from socialrec.train.trainer import hardest_negatives
+
+    user_emb = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    item_emb = torch.tensor([[3.0, 0.0], [0.0, 2.0], [1.0, 1.0], [-1.0, 5.0]])
+    candidates = torch.tensor([[0, 1, 2], [0, 2, 3], [1, 2, 3]])
+    users = torch.tensor([0, 1, 0])
+    # user 0 scores items by x (3, 0, 1, -1); user 1 by y (0, 2, 1, 5).
+    assert hardest_negatives(user_emb, item_emb, users, candidates).tolist() == [0, 3, 2]
+
+
+def test_dynamic_negative_sampling_trains() -> None:
+    snap = synthetic_snapshot(users=300, items=150)
+    sp = split(snap, "random", (0.7, 0.1, 0.2), seed=0)
+    cfg = TrainConfig(
+        model="lightgcn",
+        epochs=10,
+        eval_every=5,
+        batch_size=512,
+        lr=0.01,
+        embedding_dim=16,
+        num_layers=2,
+        device="cpu",
+        negatives=4,
+    )
+    r = train(TrainGraph.build(snap, sp.train), sp, cfg)
+    assert r.best_valid > 0 and torch.isfinite(r.item_embedding).all()
