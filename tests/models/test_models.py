@@ -62,8 +62,10 @@ def test_hybrid_scores_a_cold_item_from_attributes() -> None:
         _, items = model(graph)
         attr_part = graph.item_attributes @ model.attribute.weight  # type: ignore[operator]
     assert float(items[4].abs().sum()) > 0
-    # With no interactions, item 4 is its attributes alone at layer 0.
+    # With no interactions, item 4 is its attributes alone at layer 0, and keeps
+    # that embedding (not a 1/(K+1) share of it) as its final one.
     assert torch.allclose(model.item_layer0(graph)[4], attr_part[4])  # type: ignore[operator]
+    assert torch.allclose(items[4], attr_part[4])  # type: ignore[index]
 
 
 def test_lightgcn_matches_dense_reference() -> None:
