@@ -120,6 +120,12 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=TrainConfig().negatives)
     parser.add_argument("--refit", action="store_true")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--section",
+        default="LastFM quality (issue 4)",
+        help="RESULTS.md section to write (another name keeps the main table).",
+    )
+    parser.add_argument("--report", default="lastfm", help="Folder under benchmarks/reports/.")
     args = parser.parse_args()
     config = replace(
         TrainConfig(),
@@ -133,7 +139,7 @@ def main() -> None:
     models = args.models.split(",")
     runs = run_all(models, [int(s) for s in args.seeds.split(",")], config, args.workers)
     experiment.write_report(
-        Path(__file__).resolve().parent / "reports" / "lastfm", runs, title="LastFM HetRec 2011"
+        Path(__file__).resolve().parent / "reports" / args.report, runs, title="LastFM HetRec 2011"
     )
     body = [
         "Per-user random 80/20 (validation = 10 % carved from the training 80 %), full "
@@ -154,10 +160,11 @@ def main() -> None:
         "split, computed in Neo4j. "
         "Reference points under this protocol: SocialLGN paper Recall@20 0.2794 / NDCG@20 "
         "0.2883 (model picked on the test set); a stock PyG LightGCN about 0.27 / 0.27. "
-        "Full report (plots, slices, long-tail curve): `benchmarks/reports/lastfm/report.md`.",
+        "Full report (plots, slices, long-tail curve): "
+        f"`benchmarks/reports/{args.report}/report.md`.",
         *([f"\n{args.note}"] if args.note else []),
     ]
-    write_section("LastFM quality (issue 4)", "\n".join(body))
+    write_section(args.section, "\n".join(body))
 
 
 def _negatives(n: int) -> str:
