@@ -69,8 +69,15 @@ def stock_epoch(sp, device: torch.device, batch: int, max_batches: int) -> tuple
 
 def ours_epoch(snapshot, sp, device: torch.device, batch: int) -> float:  # type: ignore[no-untyped-def]
     graph = TrainGraph.build(snapshot, sp.train)
+    # One uniform negative per positive, as the stock model is trained here.
     config = TrainConfig(
-        model="lightgcn", epochs=5, eval_every=1000, batch_size=batch, device=str(device), lr=0.001
+        model="lightgcn",
+        epochs=5,
+        eval_every=1000,
+        batch_size=batch,
+        device=str(device),
+        lr=0.001,
+        negatives=1,
     )
     result = train(graph, sp, config)
     return float(np.median([h["seconds"] for h in result.history[1:]]))

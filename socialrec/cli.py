@@ -508,7 +508,7 @@ def training_options(f: Any) -> Any:
         click.option(
             "--negatives",
             type=int,
-            default=1,
+            default=8,
             show_default=True,
             help="Candidate negatives per positive; > 1 trains on the hardest (DNS).",
         ),

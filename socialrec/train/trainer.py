@@ -66,7 +66,9 @@ class TrainConfig:
             one, BPR uses the candidate the current model scores highest (dynamic
             negative sampling, `Zhang et al. 2013
             <https://doi.org/10.1145/2484028.2484126>`_), a harder and more
-            informative negative than a uniform one. (default: ``1``)
+            informative negative than a uniform one: on LastFM it converged in a
+            third of the epochs to a better validation recall than 1. Full-graph
+            training only (sampled batches bring one negative each). (default: ``8``)
         fanout (int): 0 trains on the full graph; more trains on sampled
             neighbourhoods of at most this many neighbours per relation and hop
             (:mod:`socialrec.train.sampled`; needs pyg-lib or torch-sparse).
@@ -94,7 +96,7 @@ class TrainConfig:
     ssl_weight: float = 0.0
     ssl_temperature: float = 0.2
     noise: float = 0.1
-    negatives: int = 1
+    negatives: int = 8
     fanout: int = 0
     refit: bool = False
 
