@@ -11,6 +11,7 @@ from socialrec.export.exporter import EdgeList, NodeTable, build_hetero_data
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
 from socialrec.mapping import GraphMapping
+from socialrec.train.trainer import TrainConfig
 
 
 def snapshot_from_arrays(
@@ -75,3 +76,18 @@ def checkpoint_for(
         "item_embedding": item_emb,
         "metrics": {},
     }
+
+
+def small_config(model: str, **overrides: Any) -> TrainConfig:
+    """A CPU TrainConfig sized for the small synthetic graphs of the unit tests."""
+    base: dict[str, Any] = {
+        "model": model,
+        "epochs": 10,
+        "eval_every": 5,
+        "batch_size": 512,
+        "lr": 0.01,
+        "embedding_dim": 16,
+        "num_layers": 2,
+        "device": "cpu",
+    }
+    return TrainConfig(**(base | overrides))

@@ -6,7 +6,7 @@ import torch
 
 from socialrec.train import experiment
 from socialrec.train.trainer import TrainConfig, TrainResult
-from tests.helpers import synthetic_snapshot
+from tests.helpers import small_config, synthetic_snapshot
 
 
 def test_run_report_and_checkpoint_round_trip(tmp_path: Path) -> None:
@@ -47,16 +47,7 @@ def test_refit_trains_on_validation_too_for_the_selected_epochs() -> None:
 
     snap = synthetic_snapshot(users=300, items=120)
     sp = split(snap, "random", (0.6, 0.2, 0.2), seed=0)
-    config = TrainConfig(
-        model="lightgcn",
-        epochs=12,
-        eval_every=3,
-        batch_size=512,
-        lr=0.02,
-        embedding_dim=16,
-        num_layers=2,
-        device="cpu",
-    )
+    config = small_config("lightgcn", epochs=12, eval_every=3, lr=0.02)
     plain = experiment.fit(snap, sp, config)
     refit = experiment.fit(snap, sp, replace(config, refit=True))
     assert refit.best_epoch == plain.best_epoch and refit.best_valid == plain.best_valid

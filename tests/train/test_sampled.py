@@ -13,7 +13,7 @@ from socialrec.train import sampled
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import split
 from socialrec.train.trainer import TrainConfig, train
-from tests.helpers import synthetic_snapshot
+from tests.helpers import small_config, synthetic_snapshot
 from tests.models.test_models import tiny_graph
 
 
@@ -95,17 +95,7 @@ def test_sampled_training_learns() -> None:
     exclude = np.concatenate([sp.train, sp.valid], axis=1)
     recall = {}
     for name, fanout in (("popularity", 0), ("hybrid", 8)):
-        cfg = TrainConfig(
-            model=name,
-            epochs=20,
-            eval_every=5,
-            batch_size=256,
-            lr=0.01,
-            embedding_dim=32,
-            num_layers=2,
-            fanout=fanout,
-            device="cpu",
-        )
+        cfg = small_config(name, epochs=20, batch_size=256, embedding_dim=32, fanout=fanout)
         r = train(graph, sp, cfg)
         recall[name] = evaluate(r.user_embedding, r.item_embedding, sp.test, exclude)["recall@20"]
         if fanout:

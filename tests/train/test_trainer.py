@@ -4,8 +4,8 @@ import torch
 from socialrec.models import TrainGraph
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import split
-from socialrec.train.trainer import NegativeSampler, TrainConfig, train
-from tests.helpers import synthetic_snapshot
+from socialrec.train.trainer import NegativeSampler, train
+from tests.helpers import small_config, synthetic_snapshot
 
 
 def test_negatives_are_never_positives() -> None:
@@ -25,16 +25,7 @@ def test_few_epochs_beat_popularity_on_held_out_data() -> None:
     exclude = np.concatenate([sp.train, sp.valid], axis=1)
     results = {}
     for name in ("popularity", "social"):
-        cfg = TrainConfig(
-            model=name,
-            epochs=30,
-            eval_every=5,
-            batch_size=1024,
-            lr=0.01,
-            embedding_dim=32,
-            num_layers=2,
-            device="cpu",
-        )
+        cfg = small_config(name, epochs=30, batch_size=1024, embedding_dim=32)
         r = train(graph, sp, cfg)
         results[name] = evaluate(r.user_embedding, r.item_embedding, sp.test, exclude)["recall@20"]
         if name == "social":
@@ -48,18 +39,7 @@ def test_contrastive_training_uses_noise_and_learns() -> None:
     snap = synthetic_snapshot(users=300, items=150)
     sp = split(snap, "random", (0.7, 0.1, 0.2), seed=0)
     graph = TrainGraph.build(snap, sp.train)
-    cfg = TrainConfig(
-        model="hybrid",
-        epochs=10,
-        eval_every=5,
-        batch_size=512,
-        lr=0.01,
-        embedding_dim=16,
-        num_layers=2,
-        device="cpu",
-        ssl_weight=0.1,
-        noise=0.1,
-    )
+    cfg = small_config("hybrid", ssl_weight=0.1, noise=0.1)
     r = train(graph, sp, cfg)
     assert r.history[-1]["loss"] < r.history[0]["loss"]
     assert torch.isfinite(r.user_embedding).all() and torch.isfinite(r.item_embedding).all()
@@ -82,16 +62,6 @@ def test_hardest_negative_is_the_highest_scored_candidate() -> None:
 def test_dynamic_negative_sampling_trains() -> None:
     snap = synthetic_snapshot(users=300, items=150)
     sp = split(snap, "random", (0.7, 0.1, 0.2), seed=0)
-    cfg = TrainConfig(
-        model="lightgcn",
-        epochs=10,
-        eval_every=5,
-        batch_size=512,
-        lr=0.01,
-        embedding_dim=16,
-        num_layers=2,
-        device="cpu",
-        negatives=4,
-    )
+    cfg = small_config("lightgcn", negatives=4)
     r = train(TrainGraph.build(snap, sp.train), sp, cfg)
     assert r.best_valid > 0 and torch.isfinite(r.item_embedding).all()
