@@ -57,9 +57,10 @@ class HybridSocialLGN(SocialLGN):
             torch.nn.init.normal_(self.attribute.weight, std=0.1)
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        users, items = super().forward(graph)
+        items0 = self.item_layer0(graph)
+        users, items = self.propagate(graph, self.user_layer0(graph), items0)
         isolated = (graph.item_degree == 0).unsqueeze(-1)
-        return users, torch.where(isolated, self.item_layer0(graph), items)
+        return users, torch.where(isolated, items0, items)
 
     def item_layer0(self, graph: TrainGraph) -> Tensor:
         warm = (graph.item_degree > 0).to(self.item.weight.dtype).unsqueeze(-1)

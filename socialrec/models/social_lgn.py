@@ -71,7 +71,10 @@ class SocialLGN(GraphRecommender):
         return g * from_items + (1 - g) * from_friends
 
     def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        u, i = self.user_layer0(graph), self.item_layer0(graph)
+        return self.propagate(graph, self.user_layer0(graph), self.item_layer0(graph))
+
+    def propagate(self, graph: TrainGraph, u: Tensor, i: Tensor) -> tuple[Tensor, Tensor]:
+        """Layer means of the propagation from layer-0 embeddings ``u`` and ``i``."""
         u_sum, i_sum = u, i
         for k in range(self.num_layers):
             from_items = graph.item_to_user @ i

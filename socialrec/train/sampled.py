@@ -112,15 +112,15 @@ def batch_graph(batch: HeteroData) -> tuple[TrainGraph, Tensor, Tensor, Tensor]:
             batch[node_type].num_nodes if node_type in batch.node_types else 0
         )
     # A sampled (user, item) edge may arrive in either direction, or both.
-    pairs = [batch[INTERACTS].edge_index]
+    parts = [batch[INTERACTS].edge_index]
     if REV_INTERACTS in batch.edge_types:
-        pairs.append(batch[REV_INTERACTS].edge_index.flip(0))
-    interactions = _unique_pairs(torch.cat(pairs, dim=1), sub["item"].num_nodes)
+        parts.append(batch[REV_INTERACTS].edge_index.flip(0))
+    pairs = torch.cat(parts, dim=1)
+    interactions = pairs[:, _first_of_each_pair(pairs, sub["item"].num_nodes)]
     if FRIENDS in batch.edge_types and batch[FRIENDS].edge_index.numel():
         f = batch[FRIENDS].edge_index
-        sub[FRIENDS].edge_index = _unique_pairs(
-            torch.cat([f, f.flip(0)], dim=1), sub["user"].num_nodes
-        )
+        f = torch.cat([f, f.flip(0)], dim=1)
+        sub[FRIENDS].edge_index = f[:, _first_of_each_pair(f, sub["user"].num_nodes)]
     attribute_ids = None
     has_parts = [
         (batch[et].edge_index if et == HAS else batch[et].edge_index.flip(0), batch[et].edge_weight)
@@ -130,10 +130,8 @@ def batch_graph(batch: HeteroData) -> tuple[TrainGraph, Tensor, Tensor, Tensor]:
     if has_parts:
         edges = torch.cat([e for e, _ in has_parts], dim=1)
         weights = torch.cat([w for _, w in has_parts])
-        n_attr = max(sub["attribute"].num_nodes, 1)
-        _, first = np.unique((edges[0] * n_attr + edges[1]).numpy(), return_index=True)
-        sub[HAS].edge_index = edges[:, torch.from_numpy(first)]
-        sub[HAS].edge_weight = weights[torch.from_numpy(first)]
+        first = _first_of_each_pair(edges, sub["attribute"].num_nodes)
+        sub[HAS].edge_index, sub[HAS].edge_weight = edges[:, first], weights[first]
         attribute_ids = batch["attribute"].n_id
     graph = TrainGraph.from_data(sub, interactions.numpy())
     graph.user_ids = batch["user"].n_id
@@ -147,6 +145,7 @@ def batch_graph(batch: HeteroData) -> tuple[TrainGraph, Tensor, Tensor, Tensor]:
     )
 
 
-def _unique_pairs(edges: Tensor, num_cols: int) -> Tensor:
-    keys = torch.unique(edges[0] * max(num_cols, 1) + edges[1])
-    return torch.stack([keys // max(num_cols, 1), keys % max(num_cols, 1)])
+def _first_of_each_pair(edges: Tensor, num_cols: int) -> Tensor:
+    """Column indices of ``edges`` keeping one of each (row, col) pair, in pair order."""
+    keys = (edges[0] * max(num_cols, 1) + edges[1]).numpy()
+    return torch.from_numpy(np.unique(keys, return_index=True)[1])

@@ -319,8 +319,8 @@ def _full_graph_batches(
     the whole graph."""
     users_t = torch.from_numpy(users).to(device)
     pos_t = torch.from_numpy(pos).to(device)
-    neg = sampler.sample(np.repeat(users, negatives)) if negatives > 1 else sampler.sample(users)
-    neg_t = torch.from_numpy(neg.reshape(len(users), -1) if negatives > 1 else neg).to(device)
+    neg = sampler.sample(np.repeat(users, negatives)).reshape(len(users), negatives)
+    neg_t = torch.from_numpy(neg[:, 0] if negatives == 1 else neg).to(device)
     for s in range(0, len(users_t), batch_size):
         sl = slice(s, s + batch_size)
         yield graph, users_t[sl], pos_t[sl], neg_t[sl]
