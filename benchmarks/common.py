@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from socialrec.config import ConnectionSettings
 from socialrec.graph.local_server import LocalNeo4j, ServerSettings
@@ -53,8 +55,18 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def describe_device(device: Any) -> str:
+    """``cpu`` (with its thread count) or the GPU's name, for result tables."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"`cuda` ({torch.cuda.get_device_name(device)})"
+    return f"`cpu` ({torch.get_num_threads()} threads)"
+
+
 def command_line() -> str:
-    return "python -m benchmarks." + Path(sys.argv[0]).stem + "".join(f" {a}" for a in sys.argv[1:])
+    return shlex.join(["python", "-m", "benchmarks." + Path(sys.argv[0]).stem, *sys.argv[1:]])
 
 
 def write_section(name: str, body: str) -> None:

@@ -2,6 +2,7 @@
 
 Usage: python -m benchmarks.lastfm_quality [--seeds 0,1,2,3,4] [--models ...] [--workers 2]
        [--negatives 8] [--refit] [--embedding-dim 64] [--lr ...] [--weight-decay ...]
+       [--recipe recipe.json] [--reuse gds_similarity] [--device cuda]
 
 Protocol of the social-recommendation papers: binarised interactions, per-user
 random 80/20 train/test, full ranking over all items with training items
@@ -14,11 +15,19 @@ Every neural model is trained with the same recipe (the options below). With
 ``--workers N`` the (model, seed) runs are spread over N processes of one
 thread each, longest first; ``gds_similarity`` runs in the main process, which
 holds the GDS connection. Each run is the same seeded computation either way.
+
+``--recipe`` takes TrainConfig overrides as JSON (``benchmarks.lastfm_sweep
+--best-out`` writes one, chosen on validation). ``--reuse`` copies the named
+models' runs from the report folder's existing ``report.json`` instead of
+training them again: for baselines that no recipe option touches
+(``gds_similarity``, ``popularity``), on the same seeds' splits. That lets a
+machine without Neo4j (a GPU box) redo the neural rows of a table.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,7 +36,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import lastfm_snapshot, write_section
+from benchmarks.common import describe_device, lastfm_snapshot, write_section
 from socialrec.config import ConnectionSettings
 from socialrec.graph.gds import open_gds
 from socialrec.graph.local_server import LocalNeo4j, ServerSettings
@@ -120,6 +129,11 @@ def main() -> None:
     parser.add_argument("--negatives", type=int, default=TrainConfig().negatives)
     parser.add_argument("--refit", action="store_true")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--device", default=TrainConfig().device)
+    parser.add_argument("--recipe", type=Path, help="JSON of TrainConfig overrides")
+    parser.add_argument(
+        "--reuse", default="", help="models whose runs are read from the existing report.json"
+    )
     parser.add_argument(
         "--section",
         default="LastFM quality (issue 4)",
@@ -135,17 +149,32 @@ def main() -> None:
         embedding_dim=args.embedding_dim,
         negatives=args.negatives,
         refit=args.refit,
+        device=args.device,
     )
+    if args.recipe:
+        config = replace(config, **json.loads(args.recipe.read_text()))
     models = args.models.split(",")
-    runs = run_all(models, [int(s) for s in args.seeds.split(",")], config, args.workers)
-    experiment.write_report(
-        Path(__file__).resolve().parent / "reports" / args.report, runs, title="LastFM HetRec 2011"
-    )
+    seeds = [int(s) for s in args.seeds.split(",")]
+    report = Path(__file__).resolve().parent / "reports" / args.report
+    reuse = [m for m in args.reuse.split(",") if m]
+    kept = {
+        (r.model, r.seed): r
+        for r in (experiment.read_report(report) if reuse else [])
+        if r.model in reuse and r.seed in seeds
+    }
+    missing = [(m, s) for m in reuse for s in seeds if (m, s) not in kept]
+    if missing:
+        raise SystemExit(f"--reuse: {report / 'report.json'} has no run for {missing}")
+    trained = run_all([m for m in models if m not in reuse], seeds, config, args.workers)
+    by_key = {(r.model, r.seed): r for r in trained} | kept
+    runs = [by_key[(m, s)] for s in seeds for m in models]
+    experiment.write_report(report, runs, title="LastFM HetRec 2011")
     body = [
         "Per-user random 80/20 (validation = 10 % carved from the training 80 %), full "
         f"ranking, mean ± std over seeds {args.seeds}; lr {config.lr}, L2 "
         f"{config.weight_decay}, {config.embedding_dim} dims, {config.num_layers} layers, "
-        f"batch {config.batch_size}, {_negatives(config.negatives)}, early stopping on "
+        f"batch {config.batch_size}, {_negatives(config.negatives)}, device "
+        f"{describe_device(config.resolved_device())}, early stopping on "
         "validation Recall@20"
         + (
             "; then each model is trained again on training + validation for the number "
@@ -156,6 +185,14 @@ def main() -> None:
         "",
         experiment.markdown_table(runs),
         "",
+        *(
+            [
+                f"Rows of {', '.join(reuse)}: reused from the previous report (same seeds and "
+                "splits; no recipe option changes them)."
+            ]
+            if reuse
+            else []
+        ),
         "`gds_similarity`: GDS Node Similarity (Jaccard, 50 neighbours) on the training "
         "split, computed in Neo4j. "
         "Reference points under this protocol: SocialLGN paper Recall@20 0.2794 / NDCG@20 "

@@ -52,6 +52,30 @@ class Run:
             "train": self.result.to_dict(),
         }
 
+    @classmethod
+    def from_summary(cls, summary: dict[str, Any]) -> Run:
+        """A run read back from ``report.json`` (metrics and history; no embeddings)."""
+
+        def floats(values: dict[str, Any]) -> dict[str, float]:
+            return {k: math.nan if v is None else float(v) for k, v in values.items()}
+
+        trained = summary["train"]
+        result = TrainResult(
+            TrainConfig(**trained["config"]),
+            torch.empty(0),
+            torch.empty(0),
+            trained["history"],
+            trained["best_epoch"],
+            trained["best_valid"],
+            trained["seconds"],
+        )
+        test = RankingMetrics(
+            floats(summary["test"]),
+            list(summary["recall_curve"]),
+            slices={name: floats(v) for name, v in summary["slices"].items()},
+        )
+        return cls(summary["model"], summary["seed"], result, test, summary["tail_curve"])
+
 
 def slices_for(split_: Split, snapshot: GraphSnapshot) -> dict[str, np.ndarray]:
     train_deg = np.bincount(split_.train[0], minlength=split_.num_users)
@@ -293,6 +317,11 @@ def write_report(out: str | Path, runs: Sequence[Run], title: str = "socialrec r
     (out / "report.md").write_text("\n".join(md))
     _plots(out, runs)
     return out
+
+
+def read_report(out: str | Path) -> list[Run]:
+    """The runs of a report written by :func:`write_report`."""
+    return [Run.from_summary(s) for s in json.loads((Path(out) / "report.json").read_text())]
 
 
 def _json_default(value: Any) -> Any:
