@@ -211,7 +211,9 @@ def train(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
     batch_size = max(1, config.batch_size // world)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    # The fused kernel updates all parameters in one pass (CPU and CUDA): on
+    # LastFM, Adam's step went from about half of a propagation to a sixth.
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     sampler = NegativeSampler(split.train, split.num_items, rng)
     train_users, train_items = split.train[0], split.train[1]
     # The same validation users in every process: they must agree on when to stop.
@@ -221,7 +223,9 @@ def train(
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        total, steps = 0.0, 0
+        # The loss is summed on the device and read once an epoch: a per-step
+        # .item() would make the CPU wait for every CUDA step before queueing the next.
+        total, steps = torch.zeros((), device=device), 0
         if loader is not None:
             batches = _sampled_batches(loader, device)
         else:
@@ -251,9 +255,13 @@ def train(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += bpr.item()
+            total += bpr.detach()
             steps += 1
-        row = {"epoch": epoch, "loss": total / max(steps, 1), "seconds": time.perf_counter() - t0}
+        row = {
+            "epoch": epoch,
+            "loss": total.item() / max(steps, 1),
+            "seconds": time.perf_counter() - t0,
+        }
         if valid.shape[1] == 0:  # nothing to select on (a refit): the last epoch wins
             best_epoch = epoch
             if epoch == config.epochs:
