@@ -120,6 +120,11 @@ def main() -> None:
     parser.add_argument("--vary", action="append", default=[], help="field=v1,v2,...")
     parser.add_argument("--combo", action="append", default=[], help="field=v;field=v")
     parser.add_argument("--best-out", type=Path, help="write the winner's overrides (JSON)")
+    parser.add_argument(
+        "--section",
+        default="",
+        help="RESULTS.md section (default: 'LastFM recipe sweep, MODEL (issue 4)')",
+    )
     args = parser.parse_args()
     base = json.loads(args.base)
     for key in base:
@@ -147,7 +152,8 @@ def main() -> None:
         "",
         f"Chosen: {changes(best['recipe'], base)}.",
     ]
-    write_section(f"LastFM recipe sweep, {args.model} (issue 4)", "\n".join(lines))
+    section = args.section or f"LastFM recipe sweep, {args.model} (issue 4)"
+    write_section(section, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import time
 import numpy as np
 import torch
 
-from benchmarks.common import lastfm_snapshot, write_section
+from benchmarks.common import describe_device, lastfm_snapshot, write_section
 from socialrec.models import TrainGraph
 from socialrec.train.allocator import keep_freed_memory
 from socialrec.train.splits import split
@@ -111,8 +111,7 @@ def main() -> None:
     how = "timed whole" if not args.stock_batches else f"extrapolated from {timed} batches"
     lines = [
         f"LastFM training split: {sp.train.shape[1]:,} interactions, "
-        f"{sp.num_users:,} users, {sp.num_items:,} items; device `{device}`, "
-        f"{torch.get_num_threads()} threads.",
+        f"{sp.num_users:,} users, {sp.num_items:,} items; device {describe_device(device)}.",
         "",
         "| LightGCN (64 dims, 3 layers) | batch | seconds / epoch | speed-up |",
         "|---|---:|---:|---:|",

@@ -31,6 +31,14 @@ def test_run_report_and_checkpoint_round_trip(tmp_path: Path) -> None:
     assert len(report[1]["recall_curve"]) == 50
     assert report[1]["tail_curve"][0]["penalty"] == 0.0
 
+    # read back: the same table, so a report's rows can be reused in a later one
+    again = experiment.read_report(out)
+    assert [(r.model, r.seed) for r in again] == [(r.model, r.seed) for r in runs]
+    assert again[1].test.values == runs[1].test.values
+    assert again[1].result.best_epoch == runs[1].result.best_epoch
+    assert again[1].result.config == runs[1].result.config
+    assert experiment.markdown_table(again) == experiment.markdown_table(runs)
+
     path = experiment.save_checkpoint(tmp_path / "ck.pt", runs[1], snap)
     torch.load(path, weights_only=True)
     ck = experiment.load_checkpoint(path)
