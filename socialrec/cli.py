@@ -528,6 +528,15 @@ def training_options(f: Any) -> Any:
             help="Noise added to each layer while training with --ssl-weight.",
         ),
         click.option(
+            "--loss",
+            type=click.Choice(["bpr", "softmax"]),
+            default="bpr",
+            show_default=True,
+            help="bpr: BPR on the hardest negative; softmax: sampled softmax over all "
+            "--negatives on cosine scores.",
+        ),
+        click.option("--softmax-temperature", type=float, default=0.1, show_default=True),
+        click.option(
             "--refit/--no-refit",
             default=False,
             show_default=True,
@@ -571,6 +580,8 @@ def _config(params: dict[str, Any]) -> Any:
         "ssl_temperature",
         "noise",
         "refit",
+        "loss",
+        "softmax_temperature",
         "fanout",
         "device",
     )

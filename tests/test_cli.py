@@ -259,13 +259,20 @@ def test_train_and_evaluate_from_a_snapshot_file(
         "cpu",
     ]
     code, out, err = run_cli(
-        ["train", "--model", "lightgcn", "--out", str(tmp_path / "run"), *common],
+        [
+            "train",
+            *("--model", "lightgcn", "--loss", "softmax", "--softmax-temperature", "0.2"),
+            *("--out", str(tmp_path / "run"), *common),
+        ],
         None,
         monkeypatch,
         capsys,
     )
     assert code == 0, err
-    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["model"] == "lightgcn"
+    checkpoint = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert checkpoint["model"] == "lightgcn"
+    assert checkpoint["config"]["loss"] == "softmax"
+    assert checkpoint["config"]["softmax_temperature"] == 0.2
     assert "| lightgcn | 1 |" in out
     code, out, err = run_cli(
         [

@@ -115,11 +115,58 @@ class GraphRecommender(torch.nn.Module):
         s_pos = (u * item_emb[pos]).sum(-1)
         s_neg = (u * item_emb[neg]).sum(-1)
         bpr = -F.logsigmoid(s_pos - s_neg).mean()
+        return bpr + weight_decay * self._l2(users, pos, neg, graph), bpr
+
+    def softmax_loss(
+        self,
+        user_emb: Tensor,
+        item_emb: Tensor,
+        users: Tensor,
+        pos: Tensor,
+        neg: Tensor,
+        weight_decay: float,
+        temperature: float,
+        graph: TrainGraph | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        r"""Sampled softmax loss over cosine scores, with L2 (`"On the
+        Effectiveness of Sampled Softmax Loss for Item Recommendation"
+        <https://arxiv.org/abs/2201.02327>`_):
+
+        .. math::
+            \mathcal{L} = -\frac{1}{|B|}\sum_{(u,i) \in B} \ln
+            \frac{\exp(\cos(\mathbf{e}_u, \mathbf{e}_i) / \tau)}
+            {\exp(\cos(\mathbf{e}_u, \mathbf{e}_i) / \tau)
+            + \sum_{j \in N_u} \exp(\cos(\mathbf{e}_u, \mathbf{e}_j) / \tau)}
+            + \frac{\lambda}{2|B|} \lVert \Theta^{(0)}_B \rVert^2
+
+        ``neg`` holds each positive's sampled negatives :math:`N_u` (``[B, M]``
+        or ``[B]``). Every negative takes part, weighted by how close it scores
+        (a soft form of hard-negative mining), and cosine scores keep popular
+        items' large norms from dominating. A model trained so is scored with
+        unit-length embeddings (:func:`normalize_output`). Returns
+        ``(total, softmax_part)``.
+        """
+        neg = neg.view(len(pos), -1)
+        u = F.normalize(user_emb[users], dim=-1)
+        candidates = F.normalize(item_emb[torch.cat([pos.unsqueeze(1), neg], 1)], dim=-1)
+        logits = (candidates @ u.unsqueeze(-1)).squeeze(-1) / temperature
+        part = -F.log_softmax(logits, dim=1)[:, 0].mean()
+        return part + weight_decay * self._l2(users, pos, neg.reshape(-1), graph), part
+
+    def _l2(self, users: Tensor, pos: Tensor, neg: Tensor, graph: TrainGraph | None) -> Tensor:
+        r""":math:`\lVert \Theta^{(0)}_B \rVert^2 / 2|B|` over the batch's layer-0 rows."""
         items = torch.cat([pos, neg])
+        batch = len(users)
         if graph is not None and graph.user_ids is not None and graph.item_ids is not None:
             users, items = graph.user_ids[users], graph.item_ids[items]
-        reg = sum(p.pow(2).sum() for p in self.initial_embeddings(users, items))
-        return bpr + weight_decay * reg / (2 * len(users)), bpr
+        reg = torch.stack([p.pow(2).sum() for p in self.initial_embeddings(users, items)]).sum()
+        return reg / (2 * batch)
+
+
+def normalize_output(user_emb: Tensor, item_emb: Tensor) -> tuple[Tensor, Tensor]:
+    """Unit-length embeddings: inner products become the cosine scores that
+    :meth:`GraphRecommender.softmax_loss` trains."""
+    return F.normalize(user_emb, dim=-1), F.normalize(item_emb, dim=-1)
 
 
 def _info_nce(view_a: Tensor, view_b: Tensor, temperature: float) -> Tensor:

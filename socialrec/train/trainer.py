@@ -24,12 +24,16 @@ from torch.nn.parallel import DistributedDataParallel
 
 from socialrec.errors import ConfigError
 from socialrec.models import GraphRecommender, TrainGraph, build_model
+from socialrec.models.base import normalize_output
 from socialrec.models.gds_similarity import node_similarity_embeddings
 from socialrec.train import sampled
 from socialrec.train.allocator import keep_freed_memory
 from socialrec.train.distributed import local_device, rank_and_world
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import Split
+
+#: Training objectives (``TrainConfig.loss``).
+LOSSES = ("bpr", "softmax")
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,12 @@ class TrainConfig:
             the validation part, train again from scratch on training +
             validation for that many epochs (:func:`socialrec.train.experiment.fit`).
             The test part is still never seen. (default: ``False``)
+        loss (str): ``"bpr"`` (BPR on one negative, the hardest candidate when
+            ``negatives > 1``) or ``"softmax"``: sampled softmax over the
+            positive and all ``negatives`` candidates on cosine scores
+            (:meth:`~socialrec.models.base.GraphRecommender.softmax_loss`); the
+            final embeddings are then unit length. (default: ``"bpr"``)
+        softmax_temperature (float): its temperature :math:`\\tau`. (default: ``0.1``)
     """
 
     model: str = "social"
@@ -99,6 +109,12 @@ class TrainConfig:
     negatives: int = 8
     fanout: int = 0
     refit: bool = False
+    loss: str = "bpr"
+    softmax_temperature: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":
@@ -243,11 +259,23 @@ def train(
             )
         for batch_graph, users, pos, neg in batches:
             user_emb, item_emb = step_model(batch_graph)
-            if neg.dim() == 2:
-                neg = hardest_negatives(user_emb, item_emb, users, neg)
-            loss, bpr = model.bpr_loss(
-                user_emb, item_emb, users, pos, neg, config.weight_decay, graph=batch_graph
-            )
+            if config.loss == "softmax":
+                loss, part = model.softmax_loss(
+                    user_emb,
+                    item_emb,
+                    users,
+                    pos,
+                    neg,
+                    config.weight_decay,
+                    config.softmax_temperature,
+                    graph=batch_graph,
+                )
+            else:
+                if neg.dim() == 2:
+                    neg = hardest_negatives(user_emb, item_emb, users, neg)
+                loss, part = model.bpr_loss(
+                    user_emb, item_emb, users, pos, neg, config.weight_decay, graph=batch_graph
+                )
             if model.noise:
                 loss = loss + config.ssl_weight * model.contrastive_loss(
                     user_emb, item_emb, users, pos, config.ssl_temperature
@@ -255,7 +283,7 @@ def train(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += bpr.detach()
+            total += part.detach()
             steps += 1
         row = {
             "epoch": epoch,
@@ -269,7 +297,7 @@ def train(
             if log and epoch % config.eval_every == 0:
                 log(f"epoch {epoch:4d}  loss {row['loss']:.4f}  ({row['seconds']:.2f} s/epoch)")
         elif epoch % config.eval_every == 0 or epoch == config.epochs:
-            recall = _valid_recall(model, g, valid, split.train, config.k)
+            recall = _valid_recall(model, g, valid, split.train, config)
             row["valid_recall"] = recall
             if recall > best:
                 best, best_epoch, bad = recall, epoch, 0
@@ -285,9 +313,7 @@ def train(
         if bad >= config.patience:
             break
     model.load_state_dict(best_state)
-    model.eval()
-    with torch.no_grad():
-        user_emb, item_emb = model(g)
+    user_emb, item_emb = _scoring_embeddings(model, g, config)
     return TrainResult(
         config,
         user_emb.detach().cpu(),
@@ -351,12 +377,26 @@ def _sample_users(edges: np.ndarray, limit: int, rng: np.random.Generator) -> np
     return edges[:, keep[edges[0]]]
 
 
-def _valid_recall(
-    model: GraphRecommender, graph: TrainGraph, valid: np.ndarray, train: np.ndarray, k: int
-) -> float:
+def _scoring_embeddings(
+    model: GraphRecommender, graph: TrainGraph, config: TrainConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The final embeddings whose inner products are the model's scores."""
     model.eval()
     with torch.no_grad():
         user_emb, item_emb = model(graph)
-    metrics = evaluate(user_emb, item_emb, valid, train, ks=(k,), max_k=k)
+    if config.loss == "softmax":  # trained on cosine scores
+        user_emb, item_emb = normalize_output(user_emb, item_emb)
+    return user_emb, item_emb
+
+
+def _valid_recall(
+    model: GraphRecommender,
+    graph: TrainGraph,
+    valid: np.ndarray,
+    train: np.ndarray,
+    config: TrainConfig,
+) -> float:
+    user_emb, item_emb = _scoring_embeddings(model, graph, config)
     model.train()
-    return metrics[f"recall@{k}"]
+    metrics = evaluate(user_emb, item_emb, valid, train, ks=(config.k,), max_k=config.k)
+    return metrics[f"recall@{config.k}"]

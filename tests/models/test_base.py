@@ -53,3 +53,45 @@ def test_identical_views_score_lower_than_shuffled_ones() -> None:
     e = torch.eye(2)
     expected = -torch.log(torch.exp(torch.tensor(1.0)) / (torch.exp(torch.tensor(1.0)) + 1))
     assert torch.isclose(_info_nce(e, e, 1.0), expected)
+
+
+def test_softmax_loss_with_one_negative_is_bpr_on_cosine_scores() -> None:
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    model = build_model("lightgcn", tiny_graph(), embedding_dim=8, num_layers=2)
+    user_emb, item_emb = torch.randn(4, 8), torch.randn(5, 8)
+    users, pos, neg = torch.tensor([0, 1, 3]), torch.tensor([0, 2, 3]), torch.tensor([1, 4, 4])
+    _, part = model.softmax_loss(user_emb, item_emb, users, pos, neg, 0.0, 0.5)
+    cos = lambda a, b: F.cosine_similarity(a, b, dim=-1)  # noqa: E731
+    margin = cos(user_emb[users], item_emb[pos]) - cos(user_emb[users], item_emb[neg])
+    assert torch.isclose(part, -F.logsigmoid(margin / 0.5).mean())
+
+
+def test_softmax_loss_prefers_positives_and_reaches_every_negative() -> None:
+    torch.manual_seed(0)
+    graph = tiny_graph()
+    model = build_model("hybrid", graph, embedding_dim=8, num_layers=2)
+    # the positive points where the user does; negatives point away
+    user_emb = torch.tensor([[1.0, 0.0]])
+    items = torch.tensor([[1.0, 0.1], [-1.0, 0.2], [0.0, 1.0]], requires_grad=True)
+    good, _ = model.softmax_loss(
+        user_emb, items, torch.tensor([0]), torch.tensor([0]), torch.tensor([[1, 2]]), 0.0, 0.1
+    )
+    bad, _ = model.softmax_loss(
+        user_emb, items, torch.tensor([0]), torch.tensor([1]), torch.tensor([[0, 2]]), 0.0, 0.1
+    )
+    assert good < bad
+    bad.backward()
+    # every candidate gets a gradient, the hard negative (item 0) the largest
+    grads = items.grad.norm(dim=-1)  # type: ignore[union-attr]
+    assert (grads > 0).all() and grads[0] > grads[2]
+    # L2 adds the batch's layer-0 rows
+    users, items_b = model(graph)
+    plain, _ = model.softmax_loss(
+        users, items_b, torch.tensor([0]), torch.tensor([0]), torch.tensor([[1, 2]]), 0.0, 0.1
+    )
+    reg, _ = model.softmax_loss(
+        users, items_b, torch.tensor([0]), torch.tensor([0]), torch.tensor([[1, 2]]), 1.0, 0.1
+    )
+    assert reg > plain

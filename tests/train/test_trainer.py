@@ -65,3 +65,24 @@ def test_dynamic_negative_sampling_trains() -> None:
     cfg = small_config("lightgcn", negatives=4)
     r = train(TrainGraph.build(snap, sp.train), sp, cfg)
     assert r.best_valid > 0 and torch.isfinite(r.item_embedding).all()
+
+
+def test_softmax_loss_trains_unit_length_embeddings() -> None:
+    snap = synthetic_snapshot(users=300, items=150)
+    sp = split(snap, "random", (0.7, 0.1, 0.2), seed=0)
+    cfg = small_config("social", negatives=4, loss="softmax", softmax_temperature=0.2)
+    r = train(TrainGraph.build(snap, sp.train), sp, cfg)
+    assert r.history[-1]["loss"] < r.history[0]["loss"] and r.best_valid > 0
+    # scored by cosine: the stored embeddings (and so Neo4j's inner products) are unit length
+    assert torch.allclose(r.user_embedding.norm(dim=-1), torch.ones(sp.num_users), atol=1e-5)
+    assert torch.allclose(r.item_embedding.norm(dim=-1), torch.ones(sp.num_items), atol=1e-5)
+
+
+def test_unknown_loss_is_a_config_error() -> None:
+    import pytest
+
+    from socialrec.errors import ConfigError
+    from socialrec.train.trainer import TrainConfig
+
+    with pytest.raises(ConfigError, match="loss must be one of bpr, softmax"):
+        TrainConfig(loss="hinge")
