@@ -55,14 +55,21 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def describe_device(device: Any) -> str:
-    """``cpu`` (with its thread count) or the GPU's name, for result tables."""
+def describe_device(device: Any, workers: int = 1) -> str:
+    """``cpu`` (with its threads) or the GPU's name, for result tables; ``workers``
+    > 1: that many one-thread processes ran side by side."""
     import torch
 
     device = torch.device(device)
-    if device.type == "cuda":
-        return f"`cuda` ({torch.cuda.get_device_name(device)})"
-    return f"`cpu` ({torch.get_num_threads()} threads)"
+    name = (
+        f"`cuda` ({torch.cuda.get_device_name(device)})"
+        if device.type == "cuda"
+        else f"`cpu` ({torch.get_num_threads()} threads)"
+    )
+    if workers > 1:
+        name = name[: name.index(" (")] if device.type == "cpu" else name
+        name += f", {workers} one-thread processes side by side"
+    return name
 
 
 def command_line() -> str:

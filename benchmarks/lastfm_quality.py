@@ -174,7 +174,7 @@ def main() -> None:
         f"ranking, mean ± std over seeds {args.seeds}; lr {config.lr}, L2 "
         f"{config.weight_decay}, {config.embedding_dim} dims, {config.num_layers} layers, "
         f"batch {config.batch_size}, {_negatives(config.negatives)}, device "
-        f"{describe_device(config.resolved_device())}, early stopping on "
+        f"{describe_device(config.resolved_device(), args.workers)}, early stopping on "
         "validation Recall@20"
         + (
             "; then each model is trained again on training + validation for the number "

@@ -136,7 +136,7 @@ def main() -> None:
     best = rows[0]
     if args.best_out:
         args.best_out.write_text(json.dumps(best["recipe"], indent=1) + "\n")
-    device = describe_device(TrainConfig(device=args.device).resolved_device())
+    device = describe_device(TrainConfig(device=args.device).resolved_device(), args.workers)
     lines = [
         f"`{args.model}`, seed {args.seed}, scored on the validation part only (10 % carved "
         "from the training 80 %); ranked by the mean of validation Recall@20 and NDCG@20. "
