@@ -44,7 +44,7 @@ sweep)
 table)
     recipe=${2:-$OUT/recipe.json}
     [ -f "$recipe" ] || recipe=<(echo "$BASE")
-    timeout "${TABLE_SECONDS:-360}" python3 -m benchmarks.lastfm_quality --device cuda --workers 12 --refit \
+    timeout "${TABLE_SECONDS:-360}" python3 -m benchmarks.lastfm_quality --device cuda --workers "${WORKERS:-12}" --refit \
         --recipe "$recipe" --reuse gds_similarity,popularity 2>&1 | grep -v "epoch " | tail -60
     cp benchmarks/RESULTS.md benchmarks/reports/lastfm/* "$OUT/"
     ;;
