@@ -4,7 +4,11 @@
 #
 #   bash benchmarks/device_figures.sh sweep   # CUDA smoke of every model, LightGCN
 #                                             # speed on cuda, recipe sweep (validation)
-#   bash benchmarks/device_figures.sh table   # five-seed LastFM table with that recipe
+#   bash benchmarks/device_figures.sh table [RECIPE]
+#                                             # five-seed LastFM table with a recipe
+#                                             # (the sweep's winner; RESULTS.md's table:
+#                                             # benchmarks/recipes/lastfm.json, chosen in
+#                                             # three sweep rounds, two of them on CPU)
 #
 # It needs benchmarks/out/lastfm.pt (made by any CPU benchmark run) and the neo4j
 # driver importable (benchmarks/common.py imports it; wheels in .whl/ are
