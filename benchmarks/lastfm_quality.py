@@ -173,7 +173,7 @@ def main() -> None:
         "Per-user random 80/20 (validation = 10 % carved from the training 80 %), full "
         f"ranking, mean ± std over seeds {args.seeds}; lr {config.lr}, L2 "
         f"{config.weight_decay}, {config.embedding_dim} dims, {config.num_layers} layers, "
-        f"batch {config.batch_size}, {_negatives(config.negatives)}, device "
+        f"batch {config.batch_size}, {_negatives(config.negatives, config.fanout)}, device "
         f"{describe_device(config.resolved_device(), args.workers)}, early stopping on "
         "validation Recall@20"
         + (
@@ -193,9 +193,13 @@ def main() -> None:
             if reuse
             else []
         ),
-        "`gds_similarity`: GDS Node Similarity (Jaccard, 50 neighbours) on the training "
-        "split, computed in Neo4j. "
-        "Reference points under this protocol: SocialLGN paper Recall@20 0.2794 / NDCG@20 "
+        (
+            "`gds_similarity`: GDS Node Similarity (Jaccard, 50 neighbours) on the training "
+            "split, computed in Neo4j. "
+            if "gds_similarity" in models
+            else ""
+        )
+        + "Reference points under this protocol: SocialLGN paper Recall@20 0.2794 / NDCG@20 "
         "0.2883 (model picked on the test set); a stock PyG LightGCN about 0.27 / 0.27. "
         "Full report (plots, slices, long-tail curve): "
         f"`benchmarks/reports/{args.report}/report.md`.",
@@ -204,7 +208,9 @@ def main() -> None:
     write_section(args.section, "\n".join(body))
 
 
-def _negatives(n: int) -> str:
+def _negatives(n: int, fanout: int) -> str:
+    if fanout > 0:
+        return f"neighbour-sampled batches ({fanout} per relation and hop), one negative each"
     if n <= 1:
         return "one uniform negative per positive"
     return f"the hardest of {n} uniform negatives per positive (dynamic negative sampling)"
