@@ -537,6 +537,13 @@ def training_options(f: Any) -> Any:
         ),
         click.option("--softmax-temperature", type=float, default=0.1, show_default=True),
         click.option(
+            "--ensemble",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Models from different seeds whose scores are averaged (one embedding).",
+        ),
+        click.option(
             "--refit/--no-refit",
             default=False,
             show_default=True,
@@ -582,6 +589,7 @@ def _config(params: dict[str, Any]) -> Any:
         "refit",
         "loss",
         "softmax_temperature",
+        "ensemble",
         "fanout",
         "device",
     )

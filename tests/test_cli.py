@@ -1,5 +1,6 @@
 """The command line, end to end against the real server."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -281,6 +282,8 @@ def test_train_and_evaluate_from_a_snapshot_file(
             "popularity,mf",
             "--seeds",
             "0,1",
+            "--ensemble",
+            "2",
             "--out",
             str(tmp_path / "cmp"),
             *common,
@@ -291,6 +294,8 @@ def test_train_and_evaluate_from_a_snapshot_file(
     )
     assert code == 0, err
     assert "| mf | 2 |" in (tmp_path / "cmp" / "report.md").read_text()
+    report = json.loads((tmp_path / "cmp" / "report.json").read_text())
+    assert [r["train"]["config"]["ensemble"] for r in report] == [2, 2, 2, 2]
     code, _, err = run_cli(
         ["evaluate", "--models", "nope", "--out", str(tmp_path / "x"), *common],
         None,

@@ -123,6 +123,10 @@ def evaluate_run(
     return metrics, curve
 
 
+#: Seed distance between the members of an ensemble (``TrainConfig.ensemble``).
+ENSEMBLE_SEED_STRIDE = 1000
+
+
 def fit(
     snapshot: GraphSnapshot,
     split_: Split,
@@ -131,7 +135,7 @@ def fit(
     gds: Any = None,
     graph: TrainGraph | None = None,
 ) -> TrainResult:
-    """Train ``config.model``, selecting the epoch count on ``split_.valid``.
+    r"""Train ``config.model``, selecting the epoch count on ``split_.valid``.
 
     With ``config.refit`` (neural models), a second model is then trained from
     scratch on training + validation for the selected number of epochs, so that
@@ -139,8 +143,49 @@ def fit(
     embeddings (the usual last step before deployment, and the training set of
     the papers' 80/20 protocol). Its result keeps the selection run's history,
     best epoch and validation score; ``seconds`` counts both runs.
+
+    With ``config.ensemble = N > 1`` (neural models), N models are fitted so,
+    from seeds ``seed``, ``seed + 1000``, ..., and their scores averaged:
+    the result's embeddings are the members' side by side, scaled by
+    :math:`1/\sqrt{N}`, so one inner product (in Neo4j too) gives the mean
+    score. History, best epoch and validation score are the first member's.
     """
     graph = graph if graph is not None else TrainGraph.build(snapshot, split_.train)
+    if config.ensemble <= 1 or config.model not in NEURAL_MODELS:
+        return _fit_one(snapshot, split_, config, log, gds, graph)
+    members = []
+    for m in range(config.ensemble):
+        seed = config.seed + ENSEMBLE_SEED_STRIDE * m
+        if log:
+            log(f"   ensemble member {m + 1} of {config.ensemble} (seed {seed})")
+        member = replace(config, seed=seed, ensemble=1)
+        members.append(_fit_one(snapshot, split_, member, log, gds, graph))
+    return _average(members, config)
+
+
+def _average(members: Sequence[TrainResult], config: TrainConfig) -> TrainResult:
+    scale = 1.0 / math.sqrt(len(members))
+    first = members[0]
+    return TrainResult(
+        config,
+        torch.cat([m.user_embedding for m in members], dim=1) * scale,
+        torch.cat([m.item_embedding for m in members], dim=1) * scale,
+        first.history,
+        first.best_epoch,
+        first.best_valid,
+        sum(m.seconds for m in members),
+        {f"member{i}.{k}": v for i, m in enumerate(members) for k, v in m.state_dict.items()},
+    )
+
+
+def _fit_one(
+    snapshot: GraphSnapshot,
+    split_: Split,
+    config: TrainConfig,
+    log: Callable[[str], None] | None,
+    gds: Any,
+    graph: TrainGraph,
+) -> TrainResult:
     result = train(graph, split_, config, log=log, gds=gds)
     if not config.refit or config.model not in NEURAL_MODELS or split_.valid.shape[1] == 0:
         return result

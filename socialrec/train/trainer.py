@@ -87,6 +87,9 @@ class TrainConfig:
             (:meth:`~socialrec.models.base.GraphRecommender.softmax_loss`); the
             final embeddings are then unit length. (default: ``"bpr"``)
         softmax_temperature (float): its temperature :math:`\\tau`. (default: ``0.1``)
+        ensemble (int): models trained from different seeds whose scores are
+            averaged, served as one concatenated embedding
+            (:func:`socialrec.train.experiment.fit`). (default: ``1``)
     """
 
     model: str = "social"
@@ -111,10 +114,13 @@ class TrainConfig:
     refit: bool = False
     loss: str = "bpr"
     softmax_temperature: float = 0.1
+    ensemble: int = 1
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
+        if self.ensemble < 1:
+            raise ConfigError(f"ensemble must be at least 1, not {self.ensemble}")
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":

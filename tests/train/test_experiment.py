@@ -2,9 +2,11 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import torch
 
 from socialrec.train import experiment
+from socialrec.train.splits import split
 from socialrec.train.trainer import TrainConfig, TrainResult
 from tests.helpers import small_config, synthetic_snapshot
 
@@ -74,3 +76,30 @@ def test_refit_trains_on_validation_too_for_the_selected_epochs() -> None:
     gain_valid = mean_score(refit, sp.valid) - mean_score(plain, sp.valid)
     gain_test = mean_score(refit, sp.test) - mean_score(plain, sp.test)
     assert gain_valid > gain_test
+
+
+def test_an_ensemble_scores_the_mean_of_its_members() -> None:
+    snap = synthetic_snapshot(users=200, items=80)
+    sp = split(snap, "random", (0.7, 0.1, 0.2), seed=0)
+    config = small_config("lightgcn", embedding_dim=8, refit=True)
+    members = [
+        experiment.fit(snap, sp, replace(config, seed=s))
+        for s in (0, experiment.ENSEMBLE_SEED_STRIDE)
+    ]
+    ensemble = experiment.fit(snap, sp, replace(config, ensemble=2))
+    assert ensemble.user_embedding.shape == (sp.num_users, 16)
+    expected = sum(m.user_embedding @ m.item_embedding.T for m in members) / 2
+    scores = ensemble.user_embedding @ ensemble.item_embedding.T
+    assert torch.allclose(scores, expected, atol=1e-5)
+    assert ensemble.best_epoch == members[0].best_epoch
+    assert ensemble.config.ensemble == 2 and ensemble.config.seed == 0
+    assert set(ensemble.state_dict) == {
+        f"member{i}.{k}" for i in (0, 1) for k in members[0].state_dict
+    }
+
+
+def test_an_ensemble_of_none_is_a_config_error() -> None:
+    from socialrec.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ensemble must be at least 1"):
+        TrainConfig(ensemble=0)
