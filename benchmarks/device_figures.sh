@@ -4,11 +4,16 @@
 #
 #   bash benchmarks/device_figures.sh sweep   # CUDA smoke of every model, LightGCN
 #                                             # speed on cuda, recipe sweep (validation)
+#   bash benchmarks/device_figures.sh ensemble # LightGCN speed on cuda again, then
+#                                             # LightGCN, social and hybrid as ensembles
+#                                             # of two (recipes/lastfm-ensemble2.json),
+#                                             # five seeds, 15 processes
 #   bash benchmarks/device_figures.sh table [RECIPE]
 #                                             # five-seed LastFM table with a recipe
 #                                             # (the sweep's winner; RESULTS.md's table:
 #                                             # benchmarks/recipes/lastfm.json, chosen in
-#                                             # three sweep rounds, two of them on CPU)
+#                                             # three sweep rounds, two of them on CPU),
+#                                             # with the ensemble rows of `ensemble` added
 #
 # It needs benchmarks/out/lastfm.pt (made by any CPU benchmark run) and the neo4j
 # driver importable (benchmarks/common.py imports it; wheels in .whl/ are
@@ -49,11 +54,22 @@ table)
     recipe=${2:-$OUT/recipe.json}
     [ -f "$recipe" ] || recipe=<(echo "$BASE")
     timeout "${TABLE_SECONDS:-360}" python3 -m benchmarks.lastfm_quality --device cuda --workers "${WORKERS:-12}" --refit \
-        --recipe "$recipe" --reuse gds_similarity,popularity 2>&1 | grep -v "epoch " | tail -60
+        --recipe "$recipe" --reuse gds_similarity,popularity --include lastfm-ensemble2 2>&1 | grep -v "\] epoch " | tail -60
     cp benchmarks/RESULTS.md benchmarks/reports/lastfm/* "$OUT/"
     ;;
+ensemble)
+    echo "== LightGCN speed on cuda"
+    timeout 120 python3 -m benchmarks.lightgcn_speed --device cuda --rounds 3
+    echo "== ensembles of two, five seeds"
+    timeout "${TABLE_SECONDS:-480}" python3 -m benchmarks.lastfm_quality --device cuda \
+        --workers "${WORKERS:-15}" --refit --models lightgcn,social,hybrid \
+        --recipe benchmarks/recipes/lastfm-ensemble2.json --report lastfm-ensemble2 \
+        --section "LastFM, ensembles of two (issue 4)" 2>&1 | grep -v "\] epoch " | tail -60
+    cp benchmarks/RESULTS.md "$OUT/"
+    cp benchmarks/reports/lastfm-ensemble2/* "$OUT/" 2>/dev/null
+    ;;
 *)
-    echo "usage: $0 sweep|table" >&2
+    echo "usage: $0 sweep|ensemble|table" >&2
     exit 2
     ;;
 esac

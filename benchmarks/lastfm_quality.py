@@ -2,7 +2,7 @@
 
 Usage: python -m benchmarks.lastfm_quality [--seeds 0,1,2,3,4] [--models ...] [--workers 2]
        [--negatives 8] [--refit] [--embedding-dim 64] [--lr ...] [--weight-decay ...]
-       [--recipe recipe.json] [--reuse gds_similarity] [--device cuda]
+       [--recipe recipe.json] [--reuse gds_similarity] [--include REPORT] [--device cuda]
 
 Protocol of the social-recommendation papers: binarised interactions, per-user
 random 80/20 train/test, full ranking over all items with training items
@@ -15,6 +15,9 @@ Every neural model is trained with the same recipe (the options below). With
 ``--workers N`` the (model, seed) runs are spread over N processes of one
 thread each, longest first; ``gds_similarity`` runs in the main process, which
 holds the GDS connection. Each run is the same seeded computation either way.
+
+``--include`` adds the rows of other report folders (same seeds) to the table,
+e.g. the ensembles of ``--report lastfm-ensemble2``, labelled ``hybrid (ensemble of 2)``.
 
 ``--recipe`` takes TrainConfig overrides as JSON (``benchmarks.lastfm_sweep
 --best-out`` writes one, chosen on validation). ``--reuse`` copies the named
@@ -135,6 +138,11 @@ def main() -> None:
         "--reuse", default="", help="models whose runs are read from the existing report.json"
     )
     parser.add_argument(
+        "--include",
+        default="",
+        help="report folders under benchmarks/reports/ whose rows are added to the table",
+    )
+    parser.add_argument(
         "--section",
         default="LastFM quality (issue 4)",
         help="RESULTS.md section to write (another name keeps the main table).",
@@ -160,14 +168,15 @@ def main() -> None:
     kept = {
         (r.model, r.seed): r
         for r in (experiment.read_report(report) if reuse else [])
-        if r.model in reuse and r.seed in seeds
+        if r.label in reuse and r.seed in seeds
     }
     missing = [(m, s) for m in reuse for s in seeds if (m, s) not in kept]
     if missing:
         raise SystemExit(f"--reuse: {report / 'report.json'} has no run for {missing}")
+    extra = included(report.parent, args.include, seeds)  # fail before training, not after
     trained = run_all([m for m in models if m not in reuse], seeds, config, args.workers)
     by_key = {(r.model, r.seed): r for r in trained} | kept
-    runs = [by_key[(m, s)] for s in seeds for m in models]
+    runs = [by_key[(m, s)] for s in seeds for m in models] + extra
     experiment.write_report(report, runs, title="LastFM HetRec 2011")
     body = [
         "Per-user random 80/20 (validation = 10 % carved from the training 80 %), full "
@@ -185,6 +194,17 @@ def main() -> None:
         "",
         experiment.markdown_table(runs),
         "",
+        *(
+            [
+                f"Rows {', '.join(dict.fromkeys(r.label for r in extra))}: from "
+                f"`benchmarks/reports/{args.include}` (same seeds and splits). An ensemble of N "
+                "is N models (`--ensemble N`), each trained with the recipe above "
+                "from its own initialisation; their scores are averaged, and served as one "
+                "concatenated embedding, so Cypher serving is unchanged."
+            ]
+            if args.include
+            else []
+        ),
         *(
             [
                 f"Rows of {', '.join(reuse)}: reused from the previous report (same seeds and "
@@ -206,6 +226,19 @@ def main() -> None:
         *([f"\n{args.note}"] if args.note else []),
     ]
     write_section(args.section, "\n".join(body))
+
+
+def included(reports: Path, names: str, seeds: list[int]) -> list[experiment.Run]:
+    """The runs on ``seeds`` of the report folders ``names`` (comma-separated)."""
+    runs = []
+    for name in filter(None, names.split(",")):
+        found = [r for r in experiment.read_report(reports / name) if r.seed in seeds]
+        for label in dict.fromkeys(r.label for r in found):
+            have = {r.seed for r in found if r.label == label}
+            if have != set(seeds):
+                raise SystemExit(f"--include {name}: {label} has seeds {sorted(have)}, not {seeds}")
+        runs += found
+    return runs
 
 
 def _negatives(n: int, fanout: int) -> str:

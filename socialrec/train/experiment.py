@@ -41,6 +41,16 @@ class Run:
     test: RankingMetrics
     tail_curve: list[dict[str, float]] = field(default_factory=list)
 
+    @property
+    def label(self) -> str:
+        """The run's row in tables and plots: the model, and the ensemble size if any.
+
+        ``hybrid`` and an ensemble of two ``hybrid`` models (``hybrid (ensemble of 2)``) are
+        different rows of one table, never averaged together.
+        """
+        n = self.result.config.ensemble
+        return f"{self.model} (ensemble of {n})" if n > 1 else self.model
+
     def summary(self) -> dict[str, Any]:
         return {
             "model": self.model,
@@ -300,13 +310,13 @@ def _mean_std(values: list[float]) -> str:
 
 
 def markdown_table(runs: Sequence[Run]) -> str:
-    models = list(dict.fromkeys(r.model for r in runs))
+    models = list(dict.fromkeys(r.label for r in runs))
     lines = [
         "| model | seeds | " + " | ".join(TABLE_METRICS) + " | best epoch | train s |",
         "|---|---:|" + "---:|" * len(TABLE_METRICS) + "---:|---:|",
     ]
     for m in models:
-        rs = [r for r in runs if r.model == m]
+        rs = [r for r in runs if r.label == m]
         cells = [_mean_std([r.test.values[k] for r in rs]) for k in TABLE_METRICS]
         epochs = f"{np.mean([r.result.best_epoch for r in rs]):.0f}"
         secs = np.mean([r.result.seconds for r in rs])
@@ -321,12 +331,15 @@ def markdown_table(runs: Sequence[Run]) -> str:
             "|---|" + "---:|" * len(slice_names),
         ]
         for m in models:
-            rs = [r for r in runs if r.model == m]
+            rs = [r for r in runs if r.label == m]
             cells = []
             for s in slice_names:
+                n = int(rs[0].test.slices[s]["users"])
+                if n == 0:  # e.g. no user without friends: nothing to average
+                    cells.append("- (0 users)")
+                    continue
                 rec = np.nanmean([r.test.slices[s]["recall@20"] for r in rs])
                 ndcg = np.nanmean([r.test.slices[s]["ndcg@20"] for r in rs])
-                n = int(rs[0].test.slices[s]["users"])
                 cells.append(f"{rec:.4f} / {ndcg:.4f} ({n} users)")
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -350,12 +363,12 @@ def write_report(out: str | Path, runs: Sequence[Run], title: str = "socialrec r
         ]
         seen = set()
         for r in tail:
-            if r.model in seen:
+            if r.label in seen:
                 continue
-            seen.add(r.model)
+            seen.add(r.label)
             for p in r.tail_curve:
                 md.append(
-                    f"| {r.model} | {p['penalty']} | {p['recall@20']:.4f} | "
+                    f"| {r.label} | {p['penalty']} | {p['recall@20']:.4f} | "
                     f"{p['tail_share@20']:.4f} |"
                 )
     md += ["", "![training](training.png)", "", "![recall@K](recall_at_k.png)", ""]
@@ -383,7 +396,7 @@ def _plots(out: Path, runs: Sequence[Run]) -> None:
 
     first: dict[str, Run] = {}
     for r in runs:
-        first.setdefault(r.model, r)
+        first.setdefault(r.label, r)
     fig, (ax_loss, ax_valid) = plt.subplots(1, 2, figsize=(11, 4))
     for name, r in first.items():
         hist = r.result.history
@@ -405,7 +418,7 @@ def _plots(out: Path, runs: Sequence[Run]) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for name in first:
-        curves = np.array([r.test.recall_curve for r in runs if r.model == name])
+        curves = np.array([r.test.recall_curve for r in runs if r.label == name])
         ks = np.arange(1, curves.shape[1] + 1)
         ax.plot(ks, curves.mean(0), label=name)
     ax.set(title="test Recall@K", xlabel="K", ylabel="recall")

@@ -103,3 +103,33 @@ def test_an_ensemble_of_none_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="ensemble must be at least 1"):
         TrainConfig(ensemble=0)
+
+
+def _scored_run(model: str, seed: int, recall: float, ensemble: int = 1) -> experiment.Run:
+    from socialrec.train.metrics import RankingMetrics
+
+    values = {k: recall for k in experiment.TABLE_METRICS}
+    slices = {
+        "cold users": {"recall@20": recall, "ndcg@20": recall, "users": 3.0},
+        "users without friends": {"recall@20": float("nan"), "ndcg@20": float("nan"), "users": 0},
+    }
+    config = TrainConfig(model=model, seed=seed, ensemble=ensemble)
+    result = TrainResult(config, torch.empty(0), torch.empty(0), [], 10, recall, 1.0)
+    return experiment.Run(model, seed, result, RankingMetrics(values, [recall] * 50, 1, slices))
+
+
+def test_a_table_keeps_ensembles_in_rows_of_their_own() -> None:
+    runs = [
+        _scored_run("hybrid", 0, 0.30),
+        _scored_run("hybrid", 1, 0.32),
+        _scored_run("hybrid", 0, 0.40, ensemble=2),
+        _scored_run("hybrid", 1, 0.42, ensemble=2),
+    ]
+    assert [r.label for r in runs] == ["hybrid"] * 2 + ["hybrid (ensemble of 2)"] * 2
+    rows = experiment.markdown_table(runs).splitlines()
+    single = next(row for row in rows if row.startswith("| hybrid | 2 |"))
+    pair = next(row for row in rows if row.startswith("| hybrid (ensemble of 2) | 2 |"))
+    assert "0.3100 ± 0.0141" in single and "0.4100 ± 0.0141" in pair
+    # a slice with no users is shown as such, not as nan
+    assert "| hybrid (ensemble of 2) | 0.4100 / 0.4100 (3 users) | - (0 users) |" in rows
+    assert not any("nan" in row for row in rows)
