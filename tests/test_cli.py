@@ -293,7 +293,7 @@ def test_train_and_evaluate_from_a_snapshot_file(
         capsys,
     )
     assert code == 0, err
-    assert "| mf | 2 |" in (tmp_path / "cmp" / "report.md").read_text()
+    assert "| mf (ensemble of 2) | 2 |" in (tmp_path / "cmp" / "report.md").read_text()
     report = json.loads((tmp_path / "cmp" / "report.json").read_text())
     assert [r["train"]["config"]["ensemble"] for r in report] == [2, 2, 2, 2]
     code, _, err = run_cli(
