@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from socialrec.models.gather import gather_rows
 from socialrec.models.graph import TrainGraph
 
 
@@ -87,8 +88,12 @@ class GraphRecommender(torch.nn.Module):
 
     def initial_embeddings(self, users: Tensor, items: Tensor) -> list[Tensor]:
         """The free (layer-0) parameters behind a batch, for L2 regularisation
-        (global indices)."""
-        return [self.user(users), self.item(items)]
+        (global indices). Their gradient is sparse: ``forward`` also reads these
+        tables, so autograd adds it into a dense one (see :mod:`~socialrec.models.gather`)."""
+        return [
+            gather_rows(self.user.weight, users, sparse_grad=True),
+            gather_rows(self.item.weight, items, sparse_grad=True),
+        ]
 
     def bpr_loss(
         self,
@@ -111,10 +116,10 @@ class GraphRecommender(torch.nn.Module):
         it is a sampled subgraph (pass it, so that L2 finds the global rows).
         Returns ``(total, bpr_part)``.
         """
-        u = user_emb[users]
-        s_pos = (u * item_emb[pos]).sum(-1)
-        s_neg = (u * item_emb[neg]).sum(-1)
-        bpr = -F.logsigmoid(s_pos - s_neg).mean()
+        u = gather_rows(user_emb, users)
+        # One gather for both sides: one zero table in the backward, not two.
+        i_pos, i_neg = gather_rows(item_emb, torch.cat([pos, neg])).split(len(pos))
+        bpr = -F.logsigmoid((u * (i_pos - i_neg)).sum(-1)).mean()
         return bpr + weight_decay * self._l2(users, pos, neg, graph), bpr
 
     def softmax_loss(
@@ -147,8 +152,11 @@ class GraphRecommender(torch.nn.Module):
         ``(total, softmax_part)``.
         """
         neg = neg.view(len(pos), -1)
-        u = F.normalize(user_emb[users], dim=-1)
-        candidates = F.normalize(item_emb[torch.cat([pos.unsqueeze(1), neg], 1)], dim=-1)
+        u = F.normalize(gather_rows(user_emb, users), dim=-1)
+        candidates = torch.cat([pos.unsqueeze(1), neg], 1)
+        candidates = F.normalize(
+            gather_rows(item_emb, candidates).view(*candidates.shape, -1), dim=-1
+        )
         logits = (candidates @ u.unsqueeze(-1)).squeeze(-1) / temperature
         part = -F.log_softmax(logits, dim=1)[:, 0].mean()
         return part + weight_decay * self._l2(users, pos, neg.reshape(-1), graph), part
