@@ -2,7 +2,12 @@
 
 import torch
 
-from socialrec.models.propagation import SparseOperator, bipartite_operators, layer_mean
+from socialrec.models.propagation import (
+    SparseOperator,
+    bipartite_operators,
+    layer_mean,
+    spmm,
+)
 
 
 def random_bipartite(seed: int = 0) -> SparseOperator:
@@ -48,3 +53,16 @@ def test_sparse_operator_gradient_is_the_transpose() -> None:
     (op @ x).sum().backward()
     dense = op.matrix.to_dense()
     assert torch.allclose(x.grad, dense.T @ torch.ones(2, 2))
+
+
+def test_spmm_matches_the_dense_product_with_empty_rows_and_a_scale() -> None:
+    # rows 1 and 3 of the 4 x 5 matrix are empty, and so are columns 0 and 4
+    row, col = torch.tensor([0, 0, 2, 2, 2]), torch.tensor([1, 3, 1, 2, 3])
+    op = SparseOperator.from_edges(row, col, torch.tensor([0.5, 2.0, 1.0, -1.0, 3.0]), (4, 5))
+    dense = op.matrix.to_dense()
+    x, y = torch.randn(5, 3), torch.randn(4, 3)
+    assert torch.allclose(spmm(op.matrix, x), dense @ x, atol=1e-6)
+    assert torch.equal(spmm(op.matrix, x)[[1, 3]], torch.zeros(2, 3))
+    assert torch.allclose(spmm(op.matrix, x, 0.25), 0.25 * (dense @ x), atol=1e-6)
+    assert torch.allclose(spmm(op.matrix_t, y), dense.T @ y, atol=1e-6)
+    assert torch.allclose(spmm(op.matrix.double(), x.double()), dense.double() @ x.double())
