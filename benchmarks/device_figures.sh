@@ -2,6 +2,8 @@
 # The GPU figures of issue 4, as run through the workplace's `device` tool (one
 # GPU machine with PyTorch and PyG but no Neo4j, no network):
 #
+#   bash benchmarks/device_figures.sh smoke   # CUDA smoke of every model, then LightGCN
+#                                             # speed on cuda
 #   bash benchmarks/device_figures.sh sweep   # CUDA smoke of every model, LightGCN
 #                                             # speed on cuda, recipe sweep (validation)
 #   bash benchmarks/device_figures.sh ensemble # LightGCN speed on cuda again, then
@@ -33,16 +35,24 @@ fi
 python3 -c "import torch, torch_geometric as g; print(torch.__version__, g.__version__, torch.cuda.get_device_name())"
 BASE='{"embedding_dim": 128, "lr": 0.002}'
 
-case "${1:-}" in
-sweep)
+smoke() {
     cp benchmarks/RESULTS.md /tmp/RESULTS.md
     echo "== smoke: every model, 2 epochs on cuda"
-    timeout 60 python3 -m benchmarks.lastfm_quality --device cuda --seeds 0 --epochs 2 \
+    timeout 90 python3 -m benchmarks.lastfm_quality --device cuda --seeds 0 --epochs 2 \
         --models mf,lightgcn,social,attention,hybrid --workers 5 --report device-smoke \
         --section smoke 2>&1 | grep -E "test recall|Error|error|Traceback" | tail -20
     cp /tmp/RESULTS.md benchmarks/RESULTS.md
     echo "== LightGCN speed on cuda"
-    timeout 90 python3 -m benchmarks.lightgcn_speed --device cuda --rounds 3
+    timeout 120 python3 -m benchmarks.lightgcn_speed --device cuda --rounds 3
+}
+
+case "${1:-}" in
+smoke)
+    smoke
+    cp benchmarks/RESULTS.md "$OUT/"
+    ;;
+sweep)
+    smoke
     echo "== recipe sweep (hybrid, validation, seed 0): twelve candidates at once"
     timeout 180 python3 -m benchmarks.lastfm_sweep --device cuda --workers 12 --base "$BASE" \
         --vary lr=0.001,0.005 --vary embedding_dim=256 --vary num_layers=2,4 \
@@ -69,7 +79,7 @@ ensemble)
     cp benchmarks/reports/lastfm-ensemble2/* "$OUT/" 2>/dev/null
     ;;
 *)
-    echo "usage: $0 sweep|ensemble|table" >&2
+    echo "usage: $0 smoke|sweep|ensemble|table" >&2
     exit 2
     ;;
 esac
