@@ -11,7 +11,7 @@ The CSR index arrays are int32 where they fit (MKL's sparse routines and the
 converted on every call). On CPU, :func:`spmm` computes a CSR product as an
 ``embedding_bag`` sum: each row of the matrix is a bag of rows of ``x`` weighted
 by the row's values. That is the kernel PyTorch tunes for recommendation
-models' embedding tables, and on LastFM it is 2-3x faster than the MKL CSR
+models' embedding tables, and on LastFM it is about 2x faster than the MKL CSR
 product that ``matrix @ x`` calls (without MKL's inspector-executor
 optimisation). On CUDA the CSR product (cuSPARSE) stays.
 
