@@ -37,7 +37,7 @@ def spmm(matrix: Tensor, x: Tensor, scale: float = 1.0) -> Tensor:
     if x.device.type == "cpu" and x.dtype == values.dtype:
         return F.embedding_bag(
             matrix.col_indices(),
-            x,
+            x.contiguous(),
             matrix.crow_indices(),
             mode="sum",
             per_sample_weights=values * scale if scale != 1.0 else values,
@@ -55,7 +55,7 @@ class _SpMM(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple[None, None, Tensor]:  # type: ignore[override]
-        return None, None, spmm(ctx.matrix_t, grad.contiguous())
+        return None, None, spmm(ctx.matrix_t, grad)
 
 
 @dataclass

@@ -66,3 +66,5 @@ def test_spmm_matches_the_dense_product_with_empty_rows_and_a_scale() -> None:
     assert torch.allclose(spmm(op.matrix, x, 0.25), 0.25 * (dense @ x), atol=1e-6)
     assert torch.allclose(spmm(op.matrix_t, y), dense.T @ y, atol=1e-6)
     assert torch.allclose(spmm(op.matrix.double(), x.double()), dense.double() @ x.double())
+    wide = torch.randn(3, 5).T  # a transposed (non-contiguous) table
+    assert torch.allclose(spmm(op.matrix, wide), dense @ wide, atol=1e-6)
