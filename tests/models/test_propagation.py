@@ -1,5 +1,6 @@
 """The fixed sparse operators and LightGCN's fused propagation."""
 
+import pytest
 import torch
 
 from socialrec.models.propagation import (
@@ -10,12 +11,12 @@ from socialrec.models.propagation import (
 )
 
 
-def random_bipartite(seed: int = 0) -> SparseOperator:
+def random_bipartite(seed: int = 0, num_users: int = 7, num_items: int = 11) -> SparseOperator:
     gen = torch.Generator().manual_seed(seed)
-    users = torch.randint(0, 7, (30,), generator=gen)
-    items = torch.randint(0, 11, (30,), generator=gen)
-    keys = torch.unique(users * 11 + items)
-    to_user, _ = bipartite_operators(keys // 11, keys % 11, 7, 11)
+    users = torch.randint(0, num_users, (30,), generator=gen)
+    items = torch.randint(0, num_items, (30,), generator=gen)
+    keys = torch.unique(users * num_items + items)
+    to_user, _ = bipartite_operators(keys // num_items, keys % num_items, num_users, num_items)
     return to_user
 
 
@@ -25,12 +26,13 @@ def test_csr_indices_are_int32() -> None:
     assert op.matrix_t.col_indices().dtype == torch.int32
 
 
-def test_layer_mean_equals_per_layer_autograd() -> None:
-    op = random_bipartite()
+@pytest.mark.parametrize("num_users,num_items", [(7, 11), (11, 7)])  # either side smaller
+def test_layer_mean_equals_per_layer_autograd(num_users: int, num_items: int) -> None:
+    op = random_bipartite(0, num_users, num_items)
     dense = op.matrix.to_dense()
-    for num_layers in (0, 1, 3):
-        u0 = torch.randn(7, 4, requires_grad=True)
-        i0 = torch.randn(11, 4, requires_grad=True)
+    for num_layers in (0, 1, 2, 3, 4):
+        u0 = torch.randn(num_users, 4, requires_grad=True)
+        i0 = torch.randn(num_items, 4, requires_grad=True)
         # Reference: plain dense products, autograd through every layer.
         u, i, u_sum, i_sum = u0, i0, u0, i0
         for _ in range(num_layers):
