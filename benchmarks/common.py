@@ -61,13 +61,13 @@ def describe_device(device: Any, workers: int = 1) -> str:
     import torch
 
     device = torch.device(device)
-    name = (
-        f"`cuda` ({torch.cuda.get_device_name(device)})"
-        if device.type == "cuda"
-        else f"`cpu` ({torch.get_num_threads()} threads)"
-    )
+    if device.type == "cuda":
+        name = f"`cuda` ({torch.cuda.get_device_name(device)})"
+    elif workers > 1:  # each worker runs one thread: the process's count says nothing
+        name = "`cpu`"
+    else:
+        name = f"`cpu` ({torch.get_num_threads()} threads)"
     if workers > 1:
-        name = name[: name.index(" (")] if device.type == "cpu" else name
         name += f", {workers} one-thread processes side by side"
     return name
 

@@ -117,10 +117,11 @@ class GraphRecommender(torch.nn.Module):
         Returns ``(total, bpr_part)``.
         """
         u = gather_rows(user_emb, users)
+        items = torch.cat([pos, neg])
         # One gather for both sides: one zero table in the backward, not two.
-        i_pos, i_neg = gather_rows(item_emb, torch.cat([pos, neg])).split(len(pos))
+        i_pos, i_neg = gather_rows(item_emb, items).split(len(pos))
         bpr = -F.logsigmoid((u * (i_pos - i_neg)).sum(-1)).mean()
-        return bpr + weight_decay * self._l2(users, pos, neg, graph), bpr
+        return bpr + weight_decay * self._l2(users, items, graph), bpr
 
     def softmax_loss(
         self,
@@ -153,17 +154,18 @@ class GraphRecommender(torch.nn.Module):
         """
         neg = neg.view(len(pos), -1)
         u = F.normalize(gather_rows(user_emb, users), dim=-1)
-        candidates = torch.cat([pos.unsqueeze(1), neg], 1)
+        candidate_ids = torch.cat([pos.unsqueeze(1), neg], 1)
         candidates = F.normalize(
-            gather_rows(item_emb, candidates).view(*candidates.shape, -1), dim=-1
+            gather_rows(item_emb, candidate_ids).view(*candidate_ids.shape, -1), dim=-1
         )
         logits = (candidates @ u.unsqueeze(-1)).squeeze(-1) / temperature
         part = -F.log_softmax(logits, dim=1)[:, 0].mean()
-        return part + weight_decay * self._l2(users, pos, neg.reshape(-1), graph), part
+        items = torch.cat([pos, neg.reshape(-1)])
+        return part + weight_decay * self._l2(users, items, graph), part
 
-    def _l2(self, users: Tensor, pos: Tensor, neg: Tensor, graph: TrainGraph | None) -> Tensor:
-        r""":math:`\lVert \Theta^{(0)}_B \rVert^2 / 2|B|` over the batch's layer-0 rows."""
-        items = torch.cat([pos, neg])
+    def _l2(self, users: Tensor, items: Tensor, graph: TrainGraph | None) -> Tensor:
+        r""":math:`\lVert \Theta^{(0)}_B \rVert^2 / 2|B|` over the batch's layer-0 rows
+        (``items``: its positives, then its negatives)."""
         batch = len(users)
         if graph is not None and graph.user_ids is not None and graph.item_ids is not None:
             users, items = graph.user_ids[users], graph.item_ids[items]
