@@ -3,14 +3,19 @@
 Integration tests (``@pytest.mark.integration``) talk to one real Neo4j with GDS
 for the whole session, chosen in this order:
 
-1. ``NEO4J_URI`` (+ ``NEO4J_USER`` / ``NEO4J_PASSWORD`` / ``NEO4J_DATABASE``): any server;
+1. ``SOCIALREC_TEST_NEO4J_URI`` (+ ``SOCIALREC_TEST_NEO4J_USER`` / ``_PASSWORD`` /
+   ``_DATABASE``): a server given to the tests;
 2. a Docker engine that answers: testcontainers' Neo4j 5.26 image with the GDS plugin;
 3. otherwise the local server socialrec provisions (instance ``pytest`` on
    ``$SOCIALREC_TEST_BOLT_PORT``, default 17687), stopped at the end if the
    session started it.
 
-Each test gets an empty database. When a test fails, the server's log tail is
-printed in the terminal summary.
+Each test gets an empty database, so the tests never touch a database they were
+not given: the user's own ``NEO4J_URI`` (and every other variable or config file
+that points socialrec at a server or a mapping) is removed from the environment
+before any test runs, and a database that holds data the tests did not create is
+refused (see :func:`claim_test_database`). When a test fails, the server's log
+tail is printed in the terminal summary.
 """
 
 from __future__ import annotations
@@ -28,6 +33,55 @@ from socialrec.graph.local_server import LocalNeo4j, ServerSettings
 from socialrec.graph.runner import Neo4jRunner
 
 _LOCAL: LocalNeo4j | None = None
+
+#: Variables that point socialrec at a user's server, mapping or config: a test
+#: must never pick them up by accident (a CLI test would otherwise reach the
+#: user's database).
+_USER_ENVIRONMENT = (
+    "NEO4J_URI",
+    "NEO4J_USER",
+    "NEO4J_PASSWORD",
+    "NEO4J_DATABASE",
+    "SOCIALREC_CONFIG",
+    "SOCIALREC_MAPPING",
+    "SOCIALREC_INSTANCE",
+    "SOCIALREC_BOLT_PORT",
+    "SOCIALREC_HTTP_PORT",
+)
+for _name in _USER_ENVIRONMENT:
+    os.environ.pop(_name, None)
+
+#: An index whose presence says "this database belongs to socialrec's tests". It
+#: is schema, not data, so no test's node or relationship count ever sees it.
+TEST_MARKER_INDEX = "pytest_owned_database_marker"
+
+
+class ForeignDatabaseError(RuntimeError):
+    """The database given to the tests holds data they did not create."""
+
+
+def claim_test_database(runner: Neo4jRunner) -> None:
+    """Make sure the tests own this database before anything deletes in it.
+
+    A database is the tests' own when it carries :data:`TEST_MARKER_INDEX`, or
+    when it is empty (then it gets the marker). Anything else is somebody's data.
+    """
+    marked = runner.read(
+        "SHOW INDEXES YIELD name WHERE name = $n RETURN name", {"n": TEST_MARKER_INDEX}
+    )
+    if marked:
+        return
+    nodes = runner.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    if nodes:
+        raise ForeignDatabaseError(
+            f"refusing to run integration tests against {runner.settings.describe()}: it holds "
+            f"{nodes:,} nodes that the tests did not create, and every test empties the "
+            "database. Give the tests an empty database of their own "
+            "(SOCIALREC_TEST_NEO4J_URI), or leave it unset to use the local test server."
+        )
+    runner.write(
+        f"CREATE INDEX {TEST_MARKER_INDEX} IF NOT EXISTS FOR (n:PytestOwnedDatabase) ON (n.marker)"
+    )
 
 
 def _docker_answers() -> bool:
@@ -54,15 +108,25 @@ def test_server_settings() -> ServerSettings:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """An empty config file, so a ./socialrec.toml of the user's is never read."""
+    empty = tmp_path_factory.mktemp("config") / "socialrec.toml"
+    empty.write_text("")
+    os.environ["SOCIALREC_CONFIG"] = str(empty)
+    yield
+    os.environ.pop("SOCIALREC_CONFIG", None)
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings() -> Iterator[ConnectionSettings]:
     global _LOCAL
-    if os.environ.get("NEO4J_URI"):
+    if os.environ.get("SOCIALREC_TEST_NEO4J_URI"):
         yield ConnectionSettings(
-            uri=os.environ["NEO4J_URI"],
-            user=os.environ.get("NEO4J_USER", "neo4j"),
-            password=os.environ.get("NEO4J_PASSWORD", ""),
-            database=os.environ.get("NEO4J_DATABASE", "neo4j"),
+            uri=os.environ["SOCIALREC_TEST_NEO4J_URI"],
+            user=os.environ.get("SOCIALREC_TEST_NEO4J_USER", "neo4j"),
+            password=os.environ.get("SOCIALREC_TEST_NEO4J_PASSWORD", ""),
+            database=os.environ.get("SOCIALREC_TEST_NEO4J_DATABASE", "neo4j"),
         )
         return
     if _docker_answers():
@@ -90,6 +154,10 @@ def neo4j_settings() -> Iterator[ConnectionSettings]:
 def session_runner(neo4j_settings: ConnectionSettings) -> Iterator[Neo4jRunner]:
     with Neo4jRunner(neo4j_settings) as runner:
         runner.verify()
+        try:
+            claim_test_database(runner)
+        except ForeignDatabaseError as e:
+            pytest.exit(str(e), returncode=3)
         yield runner
 
 
