@@ -27,39 +27,26 @@ import numpy as np
 
 from benchmarks.common import bench_runner, write_section
 from benchmarks.writeback_rate import SNAPSHOT, popularity_model
+from socialrec.checkpoint import Checkpoint
 from socialrec.export import GraphSnapshot
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.jobs import RetrainPolicy, Sync, SyncConfig
 from socialrec.mapping import GraphMapping
-from socialrec.train.experiment import CHECKPOINT_VERSION
 from socialrec.writeback import RunStore, WritebackConfig
 
 STATE = Path(__file__).resolve().parent / "out" / "sync-state"
 
 
 def save_model(snapshot: GraphSnapshot, path: Path) -> None:
-    import torch
-
-    from socialrec.export.snapshot import _ids_to_plain
-
     scorer = popularity_model(snapshot)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
-        {
-            "format_version": CHECKPOINT_VERSION,
-            "model": "popularity-bench",
-            "config": "{}",
-            "state_dict": {},
-            "user_embedding": scorer.user_embedding,
-            "item_embedding": scorer.item_embedding,
-            "ids": {nt: _ids_to_plain(snapshot.ids[nt]) for nt in ("user", "item")},
-            "mapping": snapshot.mapping.to_dict(),
-            "schema_hash": snapshot.schema_hash,
-            "metrics": "{}",
-            "trained_at": time.time(),
-        },
-        path,
-    )
+    Checkpoint(
+        model="popularity-bench",
+        user_embedding=scorer.user_embedding,
+        item_embedding=scorer.item_embedding,
+        ids={nt: snapshot.ids[nt] for nt in ("user", "item")},
+        mapping=snapshot.mapping.to_dict(),
+        schema_hash=snapshot.schema_hash,
+    ).save(path)
 
 
 def incremental_only(

@@ -1,13 +1,14 @@
 // by_attribute.cypher: a user's best items among those with one attribute.
 //
-// Parameters: $user (user id), $attribute (attribute id), $k.
+// Parameters: $namespace (the mapping's output namespace), $user (user id),
+// $attribute (attribute id), $k.
 // Returns: item (id), score (the model's score: inner product of the stored
 // user and item embeddings of the current run, the same number as
 // RECOMMENDED.score), rank (its rank among the user's stored
 // recommendations, or null).
 // Every item with the attribute is scored, not only the stored top-K, so a
 // niche attribute still gets a full list.
-MATCH (run:${RecommendationRun} {current: true})
+MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 MATCH (u:${User} {${user_id}: $user})
 WHERE u[run.embedding_property] IS NOT NULL
 WITH run, u, u[run.embedding_property] AS ue

@@ -1,6 +1,7 @@
 // explain.cypher: why an item is recommended to a user.
 //
-// Parameters: $user (user id), $item (item id), $limit (how many friends and
+// Parameters: $namespace (the mapping's output namespace, see
+// `socialrec inspect`), $user (user id), $item (item id), $limit (how many friends and
 // attributes to list).
 // Returns: item, score and rank (null when the current run did not recommend
 // it), because (friend ids stored at writeback), friends (friends who
@@ -8,7 +9,7 @@
 // friends_total, attributes (the item's attributes shared with items the user
 // interacted with: id, kind, and how many of the user's items have it).
 MATCH (u:${User} {${user_id}: $user}), (i:${Item} {${item_id}: $item})
-OPTIONAL MATCH (run:${RecommendationRun} {current: true})
+OPTIONAL MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 OPTIONAL MATCH (u)-[rec:${RECOMMENDED}]->(i)
 WHERE rec.run_id IN run.serves
 CALL (u, i) {

@@ -1,12 +1,13 @@
 // popular_fallback.cypher: popular items for a user with neither history nor friends.
 //
-// Parameters: $user (user id; may be unknown to the database), $k.
+// Parameters: $namespace (the mapping's output namespace, see
+// `socialrec inspect`), $user (user id; may be unknown to the database), $k.
 // Returns: item (id), popularity_rank (1 = most interactions when the current
 // run was written).
 // The current run stores its most popular items (RecommendationRun.popular),
 // so this costs a list lookup, not a count over every interaction. Items the
 // user already has are skipped.
-MATCH (run:${RecommendationRun} {current: true})
+MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 OPTIONAL MATCH (u:${User} {${user_id}: $user})
 UNWIND range(0, size(run.popular) - 1) AS pos
 MATCH (i:${Item} {${item_id}: run.popular[pos]})

@@ -1,12 +1,13 @@
 // recommend.cypher: a user's top-K recommendations from the current run.
 //
-// Parameters: $user (user id), $k (how many).
+// Parameters: $namespace (the mapping's output namespace, see
+// `socialrec inspect`), $user (user id), $k (how many).
 // Returns: item (id), score, rank (1 = best), because (ids of friends who
 // interacted with the item), run_id, model.
 // Only the current RecommendationRun is read (a run being written, or a failed
 // one, is invisible). Items the user has interacted with since the run was
 // scored are skipped, so a fresh listen does not come back as a suggestion.
-MATCH (run:${RecommendationRun} {current: true})
+MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 MATCH (u:${User} {${user_id}: $user})-[rec:${RECOMMENDED}]->(i:${Item})
 WHERE rec.run_id IN run.serves
   AND NOT EXISTS { (u)-[:${INTERACTED}]->(i) }

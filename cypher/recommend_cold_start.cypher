@@ -1,6 +1,7 @@
 // recommend_cold_start.cypher: recommendations for a user the last run did not score.
 //
-// Parameters: $user (user id), $k (how many).
+// Parameters: $namespace (the mapping's output namespace, see
+// `socialrec inspect`), $user (user id), $k (how many).
 // Returns: item (id), score (cosine similarity), because (friends who
 // interacted with the item).
 // No retraining: the user's embedding is formed in the database as the mean of
@@ -9,7 +10,7 @@
 // current run's item vector index finds the nearest items. Returns nothing
 // when the user has neither friends nor items with embeddings: then use
 // popular_fallback.cypher.
-MATCH (run:${RecommendationRun} {current: true})
+MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 MATCH (u:${User} {${user_id}: $user})
 CALL (u, run) {
   MATCH (u)-[:${FRIENDS_WITH}]-(f:${User})

@@ -8,7 +8,7 @@
 // Either all of it happens or none: until this commits, every query still
 // reads the previous run.
 MATCH (new:${RecommendationRun} {id: $id, status: 'running'})
-OPTIONAL MATCH (old:${RecommendationRun} {current: true})
+OPTIONAL MATCH (old:${RecommendationRun} {namespace: new.namespace, current: true})
 WHERE old <> new
 CALL (old) {
   UNWIND CASE WHEN old IS NULL THEN [] ELSE $superseded_users END AS uid

@@ -1,12 +1,12 @@
 // runs_to_clean.cypher: runs whose relationships no query will read again.
 //
-// Parameters: $keep (how many complete runs to keep, the current one included),
+// Parameters: $namespace (only this namespace's runs are ever cleaned), $keep (how many complete runs to keep, the current one included),
 // $except (the id of the run being written now, never cleaned).
 // Returns: id, status, reason: 'orphaned' (status running: its writer died,
 // since only the lock holder writes), 'failed', or 'pruned' (a complete run
 // beyond the newest $keep that no kept run still serves: an incremental run
 // serves the runs it builds on, so those are kept with it).
-MATCH (r:${RecommendationRun})
+MATCH (r:${RecommendationRun} {namespace: $namespace})
 WHERE NOT coalesce(r.cleaned, false)
 WITH r ORDER BY r.started_at DESC
 WITH collect(r) AS runs

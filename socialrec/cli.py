@@ -919,7 +919,9 @@ def _sync_config(app: App, **overrides: Any) -> Any:
     from socialrec.jobs import SyncConfig
 
     conn = app.connection()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{conn.uri}-{conn.database}").strip("-")
+    # one state folder per server, database and namespace: two mappings never share one
+    where = f"{conn.uri}-{conn.database}-{app.mapping().output_namespace}"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", where).strip("-")
     config = SyncConfig.from_table(app.config.get("sync", {}), socialrec_home() / "sync" / slug)
     if overrides.get("state_dir"):
         config = replace(config, state_dir=Path(overrides["state_dir"]))

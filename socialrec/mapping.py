@@ -21,6 +21,15 @@ A mapping file (TOML or YAML) names only what differs from the defaults::
     [properties]
     user_id = "personId"
     weight = "rating"
+
+    [output]
+    namespace = "movies"   # optional; default: derived from the labels and type
+
+The **namespace** keeps what socialrec writes for one mapping apart from what
+it writes for another in the same database: runs, the writer lock, embedding
+properties, vector indexes and sync state are all per namespace, so two
+products (say, movies and books for the same people) publish and prune
+independently.
 """
 
 from __future__ import annotations
@@ -46,6 +55,12 @@ IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 #: Labels and types socialrec itself writes: recommendations, their runs, and the
 #: writer lock (see ``cypher/writeback_schema.cypher``).
 OUTPUT_NAMES = ("RECOMMENDED", "RecommendationRun", "SocialrecLock")
+
+#: Prefix of every property, index and constraint name socialrec writes.
+OUTPUT_PREFIX = "socialrec_"
+
+#: What a namespace may look like: it becomes part of property and index names.
+NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
 
 def validate_identifier(name: object, field: str) -> str:
@@ -87,6 +102,9 @@ class GraphMapping:
         weight (str): interaction strength property. (default: ``"weight"``)
         timestamp (str): interaction time property, epoch seconds.
             (default: ``"ts"``)
+        namespace (str): keeps this mapping's runs, lock, embeddings and
+            indexes apart from another mapping's in the same database.
+            (default: ``""``, meaning :attr:`default_namespace`)
     """
 
     user: str = "User"
@@ -101,10 +119,52 @@ class GraphMapping:
     attribute_kind: str = "kind"
     weight: str = "weight"
     timestamp: str = "ts"
+    namespace: str = ""
 
     def __post_init__(self) -> None:
         for f in _fields():
-            validate_identifier(getattr(self, f), f"{_section_of(f)}.{f}")
+            if f != "namespace":
+                validate_identifier(getattr(self, f), f"{_section_of(f)}.{f}")
+        if self.namespace and not NAMESPACE.fullmatch(self.namespace):
+            raise MappingError(
+                f"output.namespace: {self.namespace!r} is not a valid namespace "
+                "(lower-case letters, digits and '_', starting with a letter, at most 48)"
+            )
+        self._refuse_socialrec_names()
+
+    def _refuse_socialrec_names(self) -> None:
+        """A mapping may not point at what socialrec writes: it would read its own output."""
+        for f in (*_SECTION_FIELDS["labels"], *_SECTION_FIELDS["relationships"]):
+            if getattr(self, f) in OUTPUT_NAMES:
+                raise MappingError(
+                    f"{_section_of(f)}.{f}: {getattr(self, f)!r} is a name socialrec writes "
+                    f"itself ({', '.join(OUTPUT_NAMES)}); name your own label or type"
+                )
+        for f in _SECTION_FIELDS["properties"]:
+            if getattr(self, f).startswith(OUTPUT_PREFIX):
+                raise MappingError(
+                    f"properties.{f}: {getattr(self, f)!r} starts with {OUTPUT_PREFIX!r}, "
+                    "which socialrec uses for what it writes; name your own property"
+                )
+        for section in ("labels", "relationships"):
+            names = [getattr(self, f) for f in _SECTION_FIELDS[section]]
+            if len(set(names)) < len(names):
+                raise MappingError(
+                    f"[{section}]: {dict(zip(_SECTION_FIELDS[section], names, strict=True))} "
+                    "names one label or type twice; each role needs its own"
+                )
+
+    @property
+    def default_namespace(self) -> str:
+        """``user_interacted_item`` in lower case: one per kind of recommendation."""
+        raw = f"{self.user}_{self.interacted}_{self.item}".lower()
+        slug = re.sub(r"[^a-z0-9]+", "_", raw).strip("_")[:48] or "default"
+        return slug if slug[0].isalpha() else f"n{slug}"[:48]
+
+    @property
+    def output_namespace(self) -> str:
+        """The namespace in effect: :attr:`namespace` or :attr:`default_namespace`."""
+        return self.namespace or self.default_namespace
 
     @property
     def node_labels(self) -> dict[str, str]:
@@ -117,6 +177,10 @@ class GraphMapping:
             "friends": self.friends,
             "has_attribute": self.has_attribute,
         }
+
+    def output_name(self, what: str) -> str:
+        """A property or index name of this namespace: ``socialrec_<namespace>_<what>``."""
+        return f"{OUTPUT_PREFIX}{self.output_namespace}_{what}"
 
     def placeholders(self) -> dict[str, str]:
         """The ``${...}`` names used in ``cypher/*.cypher``, each quoted.
@@ -148,11 +212,14 @@ class GraphMapping:
         for section, names in _SECTION_FIELDS.items():
             for name in names:
                 out[section][name] = getattr(self, name)
+        if not self.namespace:
+            del out["output"]
         return out
 
     def fingerprint(self) -> str:
-        """A short stable hash, stored with exported snapshots."""
-        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        """A short stable hash of what is read (the namespace only says where output goes)."""
+        read = {k: v for k, v in self.to_dict().items() if k != "output"}
+        blob = json.dumps(read, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
     @classmethod
@@ -175,8 +242,16 @@ class GraphMapping:
                         f"{source}: unknown key {section}.{key}; "
                         f"expected one of {', '.join(_SECTION_FIELDS[section])}"
                     )
-                values[key] = validate_identifier(value, f"{source}: {section}.{key}")
-        return cls(**values)
+                if section == "output":
+                    if not isinstance(value, str):
+                        raise MappingError(f"{source}: output.{key} must be a string")
+                    values[key] = value
+                else:
+                    values[key] = validate_identifier(value, f"{source}: {section}.{key}")
+        try:
+            return cls(**values)
+        except MappingError as e:
+            raise MappingError(f"{source}: {e}") from e
 
     @classmethod
     def from_file(cls, path: str | Path) -> GraphMapping:
@@ -212,6 +287,7 @@ _SECTION_FIELDS: dict[str, tuple[str, ...]] = {
         "weight",
         "timestamp",
     ),
+    "output": ("namespace",),
 }
 
 

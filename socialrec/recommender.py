@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from socialrec.checkpoint import Checkpoint
 from socialrec.errors import SocialrecError
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.graph.runner import QueryRunner
@@ -46,7 +47,7 @@ class Recommender:
         self.config = replace(TrainConfig(**train_options), model=model, seed=seed)
         self.run: experiment.Run | None = None
         self.scorer: Scorer | None = None
-        self._checkpoint: dict[str, Any] | None = None
+        self._checkpoint: Checkpoint | None = None
 
     def fit(self, snapshot: GraphSnapshot) -> Recommender:
         """Train with early stopping on a validation split (80/10/10 per user).
@@ -63,7 +64,7 @@ class Recommender:
     def metrics(self) -> dict[str, float]:
         if self.run is not None:
             return dict(self.run.test.values)
-        return dict((self._checkpoint or {}).get("metrics", {}).get("test", {}))
+        return self._checkpoint.test_metrics if self._checkpoint is not None else {}
 
     def _scorer(self) -> Scorer:
         if self.scorer is None:
@@ -81,16 +82,18 @@ class Recommender:
 
     def save(self, path: str | Path) -> Path:
         """A checkpoint (weights, embeddings, id maps) loadable with ``weights_only=True``."""
-        if self.run is None:
-            raise SocialrecError("nothing to save: call fit() first")
-        return experiment.save_checkpoint(path, self.run, self._scorer().snapshot)
+        if self.run is not None:
+            return experiment.save_checkpoint(path, self.run, self._scorer().snapshot)
+        if self._checkpoint is not None:  # loaded: save what was loaded
+            return self._checkpoint.save(path)
+        raise SocialrecError("nothing to save: call fit() or Recommender.load() first")
 
     @classmethod
     def load(cls, path: str | Path, snapshot: GraphSnapshot) -> Recommender:
         """A saved model lined up with ``snapshot`` (new nodes embedded from neighbours)."""
-        checkpoint = experiment.load_checkpoint(path)
-        options = {k: v for k, v in checkpoint["config"].items() if k != "model"}
-        rec = cls(checkpoint["model"], **options)
+        checkpoint = Checkpoint.load(path)
+        options = {k: v for k, v in checkpoint.config.items() if k not in ("model", "seed")}
+        rec = cls(checkpoint.model, seed=checkpoint.config.get("seed", 0), **options)
         rec._checkpoint = checkpoint
         rec.scorer = Scorer.from_checkpoint(checkpoint, snapshot)
         return rec

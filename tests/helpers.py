@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from socialrec.checkpoint import Checkpoint
 from socialrec.export.exporter import EdgeList, NodeTable, build_hetero_data
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
@@ -65,17 +66,17 @@ def synthetic_snapshot(users: int = 600, items: int = 300, seed: int = 0) -> Gra
 
 def checkpoint_for(
     snapshot: GraphSnapshot, user_emb: torch.Tensor, item_emb: torch.Tensor, reverse: bool = False
-) -> dict[str, Any]:
-    """A checkpoint-shaped dict for ``snapshot`` (ids reversed when ``reverse``)."""
+) -> Checkpoint:
+    """A checkpoint of hand-made embeddings for ``snapshot`` (ids reversed when ``reverse``)."""
     ids = {nt: snapshot.ids[nt][::-1] if reverse else snapshot.ids[nt] for nt in ("user", "item")}
-    return {
-        "model": "handmade",
-        "mapping": snapshot.mapping.to_dict(),
-        "ids": {nt: torch.as_tensor(np.ascontiguousarray(v)) for nt, v in ids.items()},
-        "user_embedding": user_emb,
-        "item_embedding": item_emb,
-        "metrics": {},
-    }
+    return Checkpoint(
+        model="handmade",
+        user_embedding=user_emb,
+        item_embedding=item_emb,
+        ids={nt: np.ascontiguousarray(v) for nt, v in ids.items()},
+        mapping=snapshot.mapping.to_dict(),
+        schema_hash=snapshot.schema_hash,
+    )
 
 
 def small_config(model: str, **overrides: Any) -> TrainConfig:

@@ -241,7 +241,7 @@ def test_export_full_subgraph_incremental_and_mismatch(
 def test_train_and_evaluate_from_a_snapshot_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from socialrec.train.experiment import load_checkpoint
+    from socialrec.checkpoint import Checkpoint
     from tests.helpers import synthetic_snapshot
 
     snap_path = synthetic_snapshot(users=200, items=80).save(tmp_path / "s.pt")
@@ -270,10 +270,10 @@ def test_train_and_evaluate_from_a_snapshot_file(
         capsys,
     )
     assert code == 0, err
-    checkpoint = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
-    assert checkpoint["model"] == "lightgcn"
-    assert checkpoint["config"]["loss"] == "softmax"
-    assert checkpoint["config"]["softmax_temperature"] == 0.2
+    checkpoint = Checkpoint.load(tmp_path / "run" / "checkpoint.pt")
+    assert checkpoint.model == "lightgcn"
+    assert checkpoint.config["loss"] == "softmax"
+    assert checkpoint.config["softmax_temperature"] == 0.2
     assert "| lightgcn | 1 |" in out
     code, out, err = run_cli(
         [

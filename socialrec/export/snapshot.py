@@ -14,7 +14,8 @@ an older snapshot still land on the right nodes.
 
 A snapshot saves to one file that :func:`torch.load` opens with
 ``weights_only=True`` (tensors, lists and strings only: no pickled code), so a
-snapshot can be moved to a GPU box and trained there without Neo4j.
+snapshot can be moved to a GPU box and trained there without Neo4j. The file
+format (kind, version, content digest) is :mod:`socialrec.fileformat`'s.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ import numpy as np
 import torch
 from torch_geometric.data import HeteroData
 
-from socialrec.errors import SocialrecError
+from socialrec.fileformat import FileFormatError, load_payload, save_payload
+from socialrec.ids import canonical_ids, ids_from_plain, ids_to_plain
 from socialrec.mapping import GraphMapping
 
-FORMAT_VERSION = 1
+KIND = "socialrec-snapshot"
+FORMAT_VERSION = 2
 
 NODE_TYPES = ("user", "item", "attribute")
 INTERACTS = ("user", "interacts", "item")
@@ -58,8 +61,8 @@ def positions(
     return np.where(haystack[found] == needles, found, -1)
 
 
-class SnapshotMismatchError(SocialrecError):
-    """A saved snapshot was made with another mapping or format than expected."""
+class SnapshotMismatchError(FileFormatError):
+    """A saved snapshot is missing, damaged, or was made with another mapping or format."""
 
 
 @dataclass
@@ -118,10 +121,20 @@ class GraphSnapshot:
     def num_nodes(self, node_type: str) -> int:
         return len(self.ids[node_type])
 
+    def __post_init__(self) -> None:
+        self.ids = {nt: canonical_ids(v) for nt, v in self.ids.items()}
+
     def index_of(self, node_type: str, values: Any) -> np.ndarray:
-        """Indices of the given Neo4j id values; ``-1`` for unknown ids."""
+        """Indices of the given Neo4j id values; ``-1`` for unknown ids.
+
+        Values of the other kind than the snapshot's ids (a string where ids
+        are integers) are simply unknown.
+        """
         ids = self.ids[node_type]
-        return positions(ids, np.asarray(values, dtype=ids.dtype))
+        wanted = canonical_ids(values)
+        if len(wanted) and wanted.dtype != ids.dtype:
+            return np.full(len(wanted), -1, dtype=np.int64)
+        return positions(ids, wanted)
 
     @property
     def schema_hash(self) -> str:
@@ -141,40 +154,29 @@ class GraphSnapshot:
 
     def save(self, path: str | Path) -> Path:
         """Write the snapshot to ``path`` (one file, safe to load with ``weights_only``)."""
-        path = Path(path)
         payload = {
-            "format_version": FORMAT_VERSION,
             "mapping": self.mapping.to_dict(),
             "schema_hash": self.schema_hash,
             "watermark": int(self.watermark),
             "exported_at": float(self.exported_at),
             "data": _data_to_plain(self.data),
-            "ids": {nt: _ids_to_plain(v) for nt, v in self.ids.items()},
+            "ids": {nt: ids_to_plain(v) for nt, v in self.ids.items()},
             "removed": {nt: torch.from_numpy(m.astype(np.bool_)) for nt, m in self.removed.items()},
             "report": json.dumps(self.report.to_dict()),
             "degrees": {k: torch.from_numpy(v.astype(np.int64)) for k, v in self.degrees.items()},
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(payload, tmp)
-        tmp.replace(path)  # never leave a half-written snapshot under the real name
-        return path
+        return save_payload(path, KIND, FORMAT_VERSION, payload)
 
     @classmethod
     def load(cls, path: str | Path, mapping: GraphMapping | None = None) -> GraphSnapshot:
         """Read a snapshot; refuse it if it was made with a different ``mapping``."""
         path = Path(path)
         try:
-            payload = torch.load(path, weights_only=True, map_location="cpu")
-        except FileNotFoundError as e:
-            raise SocialrecError(f"{path}: no such snapshot") from e
-        except Exception as e:  # not a torch file, truncated, or holds code
-            raise SnapshotMismatchError(f"{path}: not a socialrec snapshot ({e})") from e
-        if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
-            raise SnapshotMismatchError(
-                f"{path}: snapshot format {payload.get('format_version')!r} "
-                f"is not {FORMAT_VERSION} (export again with this version)"
-            )
+            payload = load_payload(path, KIND, FORMAT_VERSION)
+        except SnapshotMismatchError:
+            raise
+        except FileFormatError as e:
+            raise SnapshotMismatchError(str(e)) from e
         saved_mapping = GraphMapping.from_dict(payload["mapping"], source=str(path))
         if mapping is not None and saved_mapping != mapping:
             raise SnapshotMismatchError(
@@ -184,7 +186,7 @@ class GraphSnapshot:
         report = ExportReport(**json.loads(payload["report"]))
         snapshot = cls(
             data=_data_from_plain(payload["data"]),
-            ids={nt: _ids_from_plain(v) for nt, v in payload["ids"].items()},
+            ids={nt: ids_from_plain(v) for nt, v in payload["ids"].items()},
             mapping=saved_mapping,
             watermark=payload["watermark"],
             exported_at=payload["exported_at"],
@@ -212,15 +214,3 @@ def _data_from_plain(plain: dict[str, dict[str, Any]]) -> HeteroData:
         for k, v in attrs.items():
             store[k] = v
     return data
-
-
-def _ids_to_plain(ids: np.ndarray) -> torch.Tensor | list[str]:
-    if ids.dtype.kind in "iu":
-        return torch.from_numpy(ids.astype(np.int64))
-    return [str(v) for v in ids.tolist()]
-
-
-def _ids_from_plain(value: torch.Tensor | list[str]) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.numpy()
-    return np.asarray(value, dtype=object)

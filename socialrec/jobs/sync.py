@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from socialrec.checkpoint import Checkpoint
 from socialrec.errors import ConfigError, SocialrecError
 from socialrec.export import Exporter, GraphSnapshot
 from socialrec.export.snapshot import INTERACTS
@@ -155,11 +156,8 @@ class SyncSummary:
 
 def model_age_hours(path: Path) -> float:
     """Hours since the checkpoint was trained (its ``trained_at``, else the file's mtime)."""
-    import torch
-
-    # mmap: reading one number must not load a large model's embeddings.
-    payload = torch.load(path, weights_only=True, mmap=True, map_location="cpu")
-    trained_at = float(payload.get("trained_at", path.stat().st_mtime))
+    # peek: reading one number must not load a large model's embeddings.
+    trained_at = float(Checkpoint.peek(path).get("trained_at") or path.stat().st_mtime)
     return (time.time() - trained_at) / 3600
 
 
@@ -316,7 +314,7 @@ class Sync:
     ) -> None:
         cfg = self.config
         with self._stage("score", summary, lock):
-            checkpoint = experiment.load_checkpoint(cfg.model_path)
+            checkpoint = Checkpoint.load(cfg.model_path)
             scorer = Scorer.from_checkpoint(checkpoint, snapshot)
             if previous is not None:
                 recall, n = fresh_recall(scorer, previous)
@@ -326,14 +324,14 @@ class Sync:
         with self._stage("writeback", summary, lock):
             report = writeback.run(
                 scorer,
-                checkpoint["model"],
+                checkpoint.model,
                 users=users,
                 metrics=summary.metrics,
                 checkpoint=str(cfg.model_path),
                 incremental=users is not None,
                 plan=plan,
                 # the model that scored (a reused one may differ from cfg.model)
-                stats=self._stats(summary) | {"model": checkpoint["model"]},
+                stats=self._stats(summary) | {"model": checkpoint.model},
             )
             summary.users_scored = report.users
             summary.relationships = report.relationships

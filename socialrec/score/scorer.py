@@ -28,8 +28,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from socialrec.checkpoint import Checkpoint
 from socialrec.errors import SocialrecError
 from socialrec.export.snapshot import FRIENDS, INTERACTS, GraphSnapshot, positions
+from socialrec.ids import is_integer
+from socialrec.mapping import GraphMapping
 from socialrec.score.topk import CSR, TopK, iter_top_k
 
 
@@ -118,33 +121,41 @@ class Scorer:
 
     @classmethod
     def from_checkpoint(
-        cls, checkpoint: dict[str, Any], snapshot: GraphSnapshot, inductive: bool = True
+        cls, checkpoint: Checkpoint, snapshot: GraphSnapshot, inductive: bool = True
     ) -> Scorer:
-        """Line up a checkpoint (from :func:`~socialrec.train.experiment.load_checkpoint`).
+        """Line up a :class:`~socialrec.checkpoint.Checkpoint` with ``snapshot``.
 
-        With ``inductive``, nodes the checkpoint has never seen get the mean of
-        their known neighbours' embeddings.
+        Ids of both are canonical (:mod:`socialrec.ids`), so a checkpoint trained
+        on string ids lines up with a snapshot of string ids, whichever file or
+        export they came from. With ``inductive``, nodes the checkpoint has never
+        seen get the mean of their known neighbours' embeddings.
         """
-        if checkpoint["mapping"] != snapshot.mapping.to_dict():
+        if (
+            GraphMapping.from_dict(checkpoint.mapping).fingerprint()
+            != snapshot.mapping.fingerprint()
+        ):
             raise ScoringError(
                 "the checkpoint was trained with another mapping than the snapshot's"
             )
-        d = checkpoint["user_embedding"].shape[1]
+        d = checkpoint.user_embedding.shape[1]
         out: dict[str, tuple[Tensor, np.ndarray]] = {}
-        for node_type, key in (("user", "user_embedding"), ("item", "item_embedding")):
-            trained = np.asarray(checkpoint["ids"][node_type])
-            if isinstance(checkpoint["ids"][node_type], torch.Tensor):
-                trained = checkpoint["ids"][node_type].numpy()
+        trained_emb = {"user": checkpoint.user_embedding, "item": checkpoint.item_embedding}
+        for node_type in ("user", "item"):
+            trained = checkpoint.ids[node_type]
             current = snapshot.ids[node_type]
-            if trained.dtype.kind != current.dtype.kind and len(trained) and len(current):
+            if trained.dtype != current.dtype and len(trained) and len(current):
+                kinds = {True: "integers", False: "strings"}
                 raise ScoringError(
-                    f"{node_type} ids are {trained.dtype} in the checkpoint but "
-                    f"{current.dtype} in the snapshot"
+                    f"{node_type} ids are {kinds[is_integer(trained)]} in the checkpoint but "
+                    f"{kinds[is_integer(current)]} in the snapshot: the database's "
+                    f"{node_type} id property changed type since training; train again"
                 )
-            where = positions(trained, current.astype(trained.dtype, copy=False))
+            where = positions(trained, current) if len(trained) else np.full(len(current), -1)
             known = where >= 0
             emb = torch.zeros(len(current), d)
-            emb[torch.as_tensor(known)] = checkpoint[key].float()[torch.as_tensor(where[known])]
+            emb[torch.as_tensor(known)] = trained_emb[node_type].float()[
+                torch.as_tensor(where[known])
+            ]
             out[node_type] = (emb, known)
         scorer = cls(snapshot, out["user"][0], out["item"][0], out["user"][1], out["item"][1])
         if inductive:

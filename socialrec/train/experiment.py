@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -19,13 +18,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from socialrec.export.snapshot import GraphSnapshot, _ids_to_plain
+from socialrec.checkpoint import Checkpoint
+from socialrec.export.snapshot import GraphSnapshot
 from socialrec.models import NEURAL_MODELS, TrainGraph
 from socialrec.train.metrics import RankingMetrics, evaluate
 from socialrec.train.splits import Split, split
 from socialrec.train.trainer import TrainConfig, TrainResult, train
 
-CHECKPOINT_VERSION = 1
 #: Popularity-penalty weights of the long-tail trade-off curve.
 TAIL_PENALTIES = (0.0, 0.5, 1.0, 2.0, 4.0)
 COLD_USER_MAX = 5
@@ -254,38 +253,24 @@ def run(
 # ---------------------------------------------------------------- checkpoints
 
 
+def checkpoint_of(run_: Run, snapshot: GraphSnapshot) -> Checkpoint:
+    """The :class:`~socialrec.checkpoint.Checkpoint` of a trained run on ``snapshot``."""
+    return Checkpoint(
+        model=run_.model,
+        user_embedding=run_.result.user_embedding,
+        item_embedding=run_.result.item_embedding,
+        ids={nt: snapshot.ids[nt] for nt in ("user", "item")},
+        mapping=snapshot.mapping.to_dict(),
+        schema_hash=snapshot.schema_hash,
+        config=asdict(run_.result.config),
+        state_dict=run_.result.state_dict,
+        metrics=run_.summary(),
+    )
+
+
 def save_checkpoint(path: str | Path, run_: Run, snapshot: GraphSnapshot) -> Path:
-    """Weights, config, final embeddings, id maps and the snapshot's schema hash.
-
-    Loadable with ``torch.load(weights_only=True)``; scoring needs only the
-    embeddings and id maps, not the graph.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "format_version": CHECKPOINT_VERSION,
-        "model": run_.model,
-        "config": json.dumps(asdict(run_.result.config)),
-        "state_dict": run_.result.state_dict,
-        "user_embedding": run_.result.user_embedding,
-        "item_embedding": run_.result.item_embedding,
-        "ids": {nt: _ids_to_plain(v) for nt, v in snapshot.ids.items()},
-        "mapping": snapshot.mapping.to_dict(),
-        "schema_hash": snapshot.schema_hash,
-        "metrics": json.dumps(run_.summary()),
-        "trained_at": time.time(),
-    }
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
-    return path
-
-
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    payload: dict[str, Any] = torch.load(Path(path), weights_only=True, map_location="cpu")
-    payload["config"] = json.loads(payload["config"])
-    payload["metrics"] = json.loads(payload["metrics"])
-    return payload
+    """Write :func:`checkpoint_of` to ``path``."""
+    return checkpoint_of(run_, snapshot).save(path)
 
 
 # ---------------------------------------------------------------- reports

@@ -27,6 +27,11 @@ from socialrec.mapping import GraphMapping
 DEFAULT_LOCK = "writer"
 
 
+def lock_name(mapping: GraphMapping, name: str = DEFAULT_LOCK) -> str:
+    """One lock per namespace: writers of two mappings never wait for each other."""
+    return f"{name}:{mapping.output_namespace}"
+
+
 class LockError(SocialrecError):
     """The lease is held by someone else, or was lost while working."""
 
@@ -41,8 +46,8 @@ class WriterLock:
 
     Args:
         runner (QueryRunner): the database.
-        mapping (GraphMapping): for the lock label.
-        name (str): which lock. (default: ``"writer"``)
+        mapping (GraphMapping): for the lock label and the namespace.
+        name (str): which lock of the namespace. (default: ``"writer"``)
         ttl (float): seconds the lease lasts without renewal. (default: ``60``)
         wait (float): seconds to keep trying while another owner holds it;
             ``0`` fails at once. (default: ``0``)
@@ -59,7 +64,7 @@ class WriterLock:
         owner: str | None = None,
     ) -> None:
         self.runner = runner
-        self.name = name
+        self.name = lock_name(mapping, name)
         self.ttl = ttl
         self.wait = wait
         self.owner = owner or default_owner()

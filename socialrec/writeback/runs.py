@@ -10,9 +10,13 @@ written; complete runs beyond the newest ``keep`` are pruned the same way, their
 nodes kept as job history.
 
 Each run also owns an embedding *slot*: the node property and item vector index
-it writes (``socialrec_embedding_<slot>``, ``socialrec_items_<slot>``). A full
-run writes the slot the current run does not use, so the embeddings queries read
-always belong to one model.
+it writes (``socialrec_<namespace>_embedding_<slot>``,
+``socialrec_<namespace>_items_<slot>``). A full run writes the slot the current
+run does not use, so the embeddings queries read always belong to one model.
+
+Everything here is per **namespace** (:attr:`GraphMapping.output_namespace`):
+runs, the current run, cleaning and pruning only ever see their own mapping's
+runs, so two mappings in one database never touch each other's output.
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ class WritebackError(SocialrecError):
     """A writeback failed; the previous recommendations are still the current ones."""
 
 
-def embedding_property(slot: int) -> str:
-    return f"socialrec_embedding_{slot}"
+def embedding_property(mapping: GraphMapping, slot: int) -> str:
+    """The node property a slot's embeddings live in, for ``mapping``'s namespace."""
+    return mapping.output_name(f"embedding_{slot}")
 
 
-def item_index_name(slot: int) -> str:
-    return f"socialrec_items_{slot}"
+def item_index_name(mapping: GraphMapping, slot: int) -> str:
+    """The vector index over a slot's item embeddings, for ``mapping``'s namespace."""
+    return mapping.output_name(f"items_{slot}")
 
 
 def new_run_id() -> str:
@@ -58,6 +64,7 @@ class RunStore:
     def __init__(self, runner: QueryRunner, mapping: GraphMapping) -> None:
         self.runner = runner
         self.mapping = mapping
+        self.namespace = mapping.output_namespace
 
     def _q(self, name: str) -> str:
         return queries.load(name, self.mapping)
@@ -67,11 +74,12 @@ class RunStore:
             self.runner.write(statement)
 
     def current(self) -> dict[str, Any] | None:
-        rows = self.runner.read(self._q("run_current"))
+        rows = self.runner.read(self._q("run_current"), {"namespace": self.namespace})
         return rows[0]["run"] if rows else None
 
     def history(self, limit: int = 20) -> list[dict[str, Any]]:
-        return [r["run"] for r in self.runner.read(self._q("runs_list"), {"limit": limit})]
+        rows = self.runner.read(self._q("runs_list"), {"namespace": self.namespace, "limit": limit})
+        return [r["run"] for r in rows]
 
     def begin(
         self,
@@ -87,14 +95,15 @@ class RunStore:
             self._q("run_begin"),
             {
                 "id": run_id,
+                "namespace": self.namespace,
                 "model": model,
                 "kind": kind,
                 "k": k,
                 "owner": owner,
                 "checkpoint": checkpoint,
                 "slot": slot,
-                "embedding_property": embedding_property(slot),
-                "item_index": item_index_name(slot),
+                "embedding_property": embedding_property(self.mapping, slot),
+                "item_index": item_index_name(self.mapping, slot),
             },
         )
         return run_id
@@ -139,7 +148,10 @@ class RunStore:
         Only call while holding the writer lock: a ``running`` run is then dead.
         """
         cleaned = []
-        rows = self.runner.read(self._q("runs_to_clean"), {"keep": keep, "except": except_id})
+        rows = self.runner.read(
+            self._q("runs_to_clean"),
+            {"namespace": self.namespace, "keep": keep, "except": except_id},
+        )
         for row in rows:
             n = self.delete_recommendations(row["id"])
             self.mark_cleaned(row["id"], row["reason"])

@@ -31,7 +31,10 @@ class Served:
 
 def recommend(runner: QueryRunner, mapping: GraphMapping, user: Any, k: int = 10) -> Served:
     for source in SOURCES:
-        rows = runner.read(queries.load(source, mapping), {"user": user, "k": k})
+        rows = runner.read(
+            queries.load(source, mapping),
+            {"namespace": mapping.output_namespace, "user": user, "k": k},
+        )
         if rows:
             return Served(user, source, rows)
     return Served(user, "none")
@@ -42,6 +45,7 @@ def explain(
 ) -> dict[str, Any]:
     """``explain.cypher`` for one (user, item): friends who interacted, shared attributes."""
     rows = runner.read(
-        queries.load("explain", mapping), {"user": user, "item": item, "limit": limit}
+        queries.load("explain", mapping),
+        {"namespace": mapping.output_namespace, "user": user, "item": item, "limit": limit},
     )
     return rows[0] if rows else {}

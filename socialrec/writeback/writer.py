@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from socialrec import queries
+from socialrec.checkpoint import Checkpoint
 from socialrec.errors import SocialrecError
 from socialrec.export.snapshot import HAS, INTERACTS, GraphSnapshot
 from socialrec.graph.runner import QueryRunner
@@ -279,7 +280,7 @@ class Writeback:
             self._write_recommendations(scorer, users, item_mask, run_id, model, report)
             report.seconds["recommendations"] = time.perf_counter() - t
             if cfg.embeddings:
-                name = item_index_name(plan.slot)
+                name = item_index_name(self.mapping, plan.slot)
                 self.runner.read("CALL db.awaitIndex($name, 600)", {"name": name})
             self._check_lock()
             previous = plan.previous
@@ -385,7 +386,7 @@ class Writeback:
         run shares the current run's slot and adds only the nodes that got an
         embedding inductively (trained ones have not changed).
         """
-        extra = {"embedding": embedding_property(slot)}
+        extra = {"embedding": embedding_property(self.mapping, slot)}
         if incremental:
             user_rows, item_rows = scorer.inductive["user"], scorer.inductive["item"]
         else:
@@ -414,13 +415,13 @@ class Writeback:
                 report.item_embeddings = len(rows)
 
     def _ensure_vector_index(self, slot: int, dimensions: int) -> None:
-        name = item_index_name(slot)
+        name = item_index_name(self.mapping, slot)
         rows = self.runner.read(
             queries.load("vector_index_dimensions", self.mapping), {"name": name}
         )
         if rows and rows[0]["dimensions"] != dimensions:
             self.runner.write(queries.load("drop_index", self.mapping), {"name": name})
-        extra = {"embedding": embedding_property(slot)}
+        extra = {"embedding": embedding_property(self.mapping, slot)}
         self.runner.write(
             queries.load("item_vector_index", self.mapping, extra),
             {"name": name, "dimensions": dimensions},
@@ -438,16 +439,14 @@ def write_checkpoint(
     progress: Callable[[str], None] | None = None,
 ) -> WritebackReport:
     """Score a saved checkpoint against ``snapshot`` and publish it as a new full run."""
-    from socialrec.train.experiment import load_checkpoint
-
-    checkpoint = load_checkpoint(checkpoint_path)
+    checkpoint = Checkpoint.load(checkpoint_path)
     scorer = Scorer.from_checkpoint(checkpoint, snapshot)
     writeback = Writeback(runner, snapshot.mapping, config, lock=lock, progress=progress)
     users = scorer.user_indices(user_ids) if user_ids is not None else None
-    test = checkpoint["metrics"].get("test", {})
+    test = checkpoint.test_metrics
     return writeback.run(
         scorer,
-        checkpoint["model"],
+        checkpoint.model,
         users=users,
         item_mask=item_mask,
         metrics=test,

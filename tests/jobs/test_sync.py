@@ -21,6 +21,7 @@ from socialrec.writeback import LockError, RunStore, WritebackConfig, WritebackE
 from socialrec.writeback.lock import default_owner
 
 MAPPING = GraphMapping()
+NS = MAPPING.output_namespace
 USERS = 200
 
 
@@ -44,7 +45,8 @@ def served(db: Neo4jRunner) -> dict[Any, list[tuple[Any, ...]]]:
     users = [r["u"] for r in db.read("MATCH (u:User) RETURN u.id AS u")]
     return {
         u: [
-            (r["item"], r["score"], r["rank"], r["run_id"]) for r in db.read(q, {"user": u, "k": 5})
+            (r["item"], r["score"], r["rank"], r["run_id"])
+            for r in db.read(q, {"namespace": NS, "user": u, "k": 5})
         ]
         for u in users
     }

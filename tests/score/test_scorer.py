@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
+from socialrec.checkpoint import Checkpoint
+from socialrec.export import GraphSnapshot
+from socialrec.ids import canonical_ids
 from socialrec.score import Scorer, ScoringError
 from tests.helpers import checkpoint_for, snapshot_from_arrays
 
@@ -33,8 +38,8 @@ def test_new_user_gets_mean_of_friends_and_items() -> None:
     user_emb, item_emb = torch.randn(4, 3), torch.randn(5, 3)
     ckpt = checkpoint_for(snap, user_emb, item_emb)
     # user 0 is unknown to the checkpoint: friends 1 and 2, item 0
-    ckpt["ids"]["user"] = ckpt["ids"]["user"][1:]
-    ckpt["user_embedding"] = user_emb[1:]
+    ckpt.ids["user"] = ckpt.ids["user"][1:]
+    ckpt.user_embedding = user_emb[1:]
     scorer = Scorer.from_checkpoint(ckpt, snap)
     expected = (user_emb[1] + user_emb[2] + item_emb[0]) / 3
     assert torch.allclose(scorer.user_embedding[0], expected, atol=1e-6)
@@ -62,6 +67,29 @@ def test_recommendations_exclude_history_and_name_friends() -> None:
 def test_mismatched_checkpoint_is_refused() -> None:
     snap = small_snapshot()
     ckpt = checkpoint_for(snap, torch.randn(4, 3), torch.randn(5, 3))
-    ckpt["mapping"] = {"labels": {"user": "Person"}}
+    ckpt.mapping = {"labels": {"user": "Person"}}
     with pytest.raises(ScoringError, match="another mapping"):
+        Scorer.from_checkpoint(ckpt, snap)
+
+
+def test_string_ids_line_up_after_a_save_and_load(tmp_path: Path) -> None:
+    """A checkpoint of string ids scores a snapshot of string ids (was: '<U4 vs object')."""
+    snap = small_snapshot()
+    for nt in ("user", "item"):
+        snap.ids[nt] = canonical_ids([f"p-{i}" for i in range(snap.num_nodes(nt))])
+    user_emb, item_emb = torch.randn(4, 3), torch.randn(5, 3)
+    path = checkpoint_for(snap, user_emb, item_emb, reverse=True).save(tmp_path / "c.pt")
+    loaded = Checkpoint.load(path)
+    assert loaded.ids["user"].dtype == object and loaded.ids["user"][0] == "p-3"
+    scorer = Scorer.from_checkpoint(loaded, GraphSnapshot.load(snap.save(tmp_path / "s.pt")))
+    assert torch.equal(scorer.user_embedding, user_emb.flip(0))
+    batch = next(scorer.recommendations(2, because=0))
+    assert all(isinstance(u, str) for u in batch.users)
+
+
+def test_ids_of_another_type_are_refused_by_name() -> None:
+    snap = small_snapshot()
+    ckpt = checkpoint_for(snap, torch.randn(4, 3), torch.randn(5, 3))
+    ckpt.ids["user"] = canonical_ids([str(i) for i in range(4)])
+    with pytest.raises(ScoringError, match="user ids are strings in the checkpoint but integers"):
         Scorer.from_checkpoint(ckpt, snap)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from socialrec.train.experiment import load_checkpoint
+from socialrec.checkpoint import Checkpoint
 from tests.helpers import synthetic_snapshot
 
 WORKER = textwrap.dedent(
@@ -63,5 +63,5 @@ def test_cli_train_under_torchrun_writes_one_checkpoint(tmp_path: Path) -> None:
         "--out", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    assert load_checkpoint(out / "checkpoint.pt")["model"] == "lightgcn"
+    assert Checkpoint.load(out / "checkpoint.pt").model == "lightgcn"
     assert done.stdout.count("checkpoint:") == 1  # rank 0 only

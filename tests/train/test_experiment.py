@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from socialrec.checkpoint import Checkpoint
 from socialrec.train import experiment
 from socialrec.train.splits import split
 from socialrec.train.trainer import TrainConfig, TrainResult
@@ -43,11 +44,11 @@ def test_run_report_and_checkpoint_round_trip(tmp_path: Path) -> None:
 
     path = experiment.save_checkpoint(tmp_path / "ck.pt", runs[1], snap)
     torch.load(path, weights_only=True)
-    ck = experiment.load_checkpoint(path)
-    assert ck["model"] == "lightgcn" and ck["schema_hash"] == snap.schema_hash
-    assert torch.equal(ck["user_embedding"], runs[1].result.user_embedding)
-    assert ck["config"]["embedding_dim"] == 16
-    assert ck["ids"]["user"].tolist() == snap.ids["user"].tolist()
+    ck = Checkpoint.load(path)
+    assert ck.model == "lightgcn" and ck.schema_hash == snap.schema_hash
+    assert torch.equal(ck.user_embedding, runs[1].result.user_embedding)
+    assert ck.config["embedding_dim"] == 16
+    assert ck.ids["user"].tolist() == snap.ids["user"].tolist()
 
 
 def test_refit_trains_on_validation_too_for_the_selected_epochs() -> None:

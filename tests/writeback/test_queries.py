@@ -14,6 +14,7 @@ from tests.writeback.conftest import Planted, community
 pytestmark = pytest.mark.integration
 
 MAPPING = GraphMapping()
+NS = MAPPING.output_namespace
 
 
 def q(name: str) -> str:
@@ -34,13 +35,13 @@ def history(db: Neo4jRunner, user: int) -> set[int]:
 def test_recommend_skips_items_interacted_with_after_the_run(
     db: Neo4jRunner, written: Planted
 ) -> None:
-    before = [r["item"] for r in db.read(q("recommend"), {"user": 0, "k": 5})]
+    before = [r["item"] for r in db.read(q("recommend"), {"namespace": NS, "user": 0, "k": 5})]
     assert len(before) == 5 and not set(before) & history(db, 0)
     db.write(
         "MATCH (u:User {id: 0}), (i:Item {id: $i}) CREATE (u)-[:INTERACTED {weight: 1.0}]->(i)",
         {"i": before[0]},
     )
-    after = [r["item"] for r in db.read(q("recommend"), {"user": 0, "k": 5})]
+    after = [r["item"] for r in db.read(q("recommend"), {"namespace": NS, "user": 0, "k": 5})]
     assert after == before[1:]
 
 
@@ -52,8 +53,8 @@ def test_cold_start_user_gets_items_of_their_friends_taste(
         "CREATE (n:User {id: 100}) WITH n MATCH (f:User) WHERE f.id IN [10, 11, 12] "
         "CREATE (n)-[:FRIENDS_WITH]->(f)"
     )
-    assert db.read(q("recommend"), {"user": 100, "k": 5}) == []
-    rows = db.read(q("recommend_cold_start"), {"user": 100, "k": 5})
+    assert db.read(q("recommend"), {"namespace": NS, "user": 100, "k": 5}) == []
+    rows = db.read(q("recommend_cold_start"), {"namespace": NS, "user": 100, "k": 5})
     assert len(rows) == 5
     assert all(community(r["item"]) == 1 for r in rows)
     friends_items = set().union(*(history(db, f) for f in (10, 11, 12)))
@@ -73,7 +74,7 @@ def test_explain_names_real_friends_and_shared_attributes(
     )
     assert rows, "the planted graph has friends who interacted with recommended items"
     user, item = rows[0]["u"], rows[0]["i"]
-    why = db.read(q("explain"), {"user": user, "item": item, "limit": 5})[0]
+    why = db.read(q("explain"), {"namespace": NS, "user": user, "item": item, "limit": 5})[0]
     truth = db.read(
         "MATCH (:User {id: $u})-[:FRIENDS_WITH]-(f:User)-[:INTERACTED]->(:Item {id: $i}) "
         "RETURN collect(f.id) AS f",
@@ -90,7 +91,7 @@ def test_explain_names_real_friends_and_shared_attributes(
 
 
 def test_popular_fallback_for_unknown_user(db: Neo4jRunner, written: Planted) -> None:
-    rows = db.read(q("popular_fallback"), {"user": "nobody", "k": 3})
+    rows = db.read(q("popular_fallback"), {"namespace": NS, "user": "nobody", "k": 3})
     counts = db.read(
         "MATCH (i:Item)<-[r:INTERACTED]-() RETURN i.id AS i, count(r) AS n ORDER BY n DESC, i"
     )
@@ -103,7 +104,7 @@ def test_popular_fallback_for_unknown_user(db: Neo4jRunner, written: Planted) ->
 def test_by_attribute_ranks_every_item_of_the_attribute_by_model_score(
     db: Neo4jRunner, written: Planted
 ) -> None:
-    rows = db.read(q("by_attribute"), {"user": 0, "attribute": "genre-1", "k": 20})
+    rows = db.read(q("by_attribute"), {"namespace": NS, "user": 0, "attribute": "genre-1", "k": 20})
     scorer = written.scorer
     u = scorer.user_embedding[int(scorer.snapshot.index_of("user", [0])[0])].numpy()
     items = [i for i in range(10, 20)]
@@ -115,7 +116,7 @@ def test_by_attribute_ranks_every_item_of_the_attribute_by_model_score(
 
 
 def test_similar_items_are_cosine_neighbours(db: Neo4jRunner, written: Planted) -> None:
-    rows = db.read(q("similar_items"), {"item": 0, "k": 4})
+    rows = db.read(q("similar_items"), {"namespace": NS, "item": 0, "k": 4})
     emb = written.scorer.item_embedding.numpy()
     ids = written.scorer.snapshot.ids["item"]
     seed = emb[int(np.flatnonzero(ids == 0)[0])]

@@ -34,6 +34,7 @@ from tests.writeback.conftest import N_USERS, Planted, community, planted_embedd
 pytestmark = pytest.mark.integration
 
 MAPPING = GraphMapping()
+NS = MAPPING.output_namespace
 SMALL = WritebackConfig(k=5, relationships_per_transaction=20, writers=2)
 
 
@@ -42,7 +43,8 @@ def served(db: Neo4jRunner, k: int = 5) -> dict[int, list[tuple[Any, ...]]]:
     q = queries.load("recommend", MAPPING)
     return {
         u: [
-            (r["item"], r["score"], r["rank"], r["run_id"]) for r in db.read(q, {"user": u, "k": k})
+            (r["item"], r["score"], r["rank"], r["run_id"])
+            for r in db.read(q, {"namespace": NS, "user": u, "k": k})
         ]
         for u in range(N_USERS)
     }
@@ -258,5 +260,5 @@ def test_embedding_slots_alternate_and_follow_the_model_size(
     assert slots == [0, 1, 0]
     # slot 0's index was rebuilt for 8 dimensions; slot 1's kept 4
     assert dims("socialrec_items_0") == 8 and dims("socialrec_items_1") == 4
-    rows = db.read(queries.load("similar_items", MAPPING), {"item": 0, "k": 3})
+    rows = db.read(queries.load("similar_items", MAPPING), {"namespace": NS, "item": 0, "k": 3})
     assert len(rows) == 3
