@@ -6,16 +6,23 @@
 // Returns: item, score and rank (null when the current run did not recommend
 // it), because (friend ids stored at writeback), friends (friends who
 // interacted with the item: id and interaction weight, heaviest first),
-// friends_total, attributes (the item's attributes shared with items the user
+// friends_total (distinct friends, whichever direction the friendship is
+// stored in), attributes (the item's attributes shared with items the user
 // interacted with: id, kind, and how many of the user's items have it).
 MATCH (u:${User} {${user_id}: $user}), (i:${Item} {${item_id}: $item})
 OPTIONAL MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 OPTIONAL MATCH (u)-[rec:${RECOMMENDED}]->(i)
 WHERE rec.run_id IN run.serves
 CALL (u, i) {
-  MATCH (u)-[:${FRIENDS_WITH}]-(f:${User})-[x:${INTERACTED}]->(i)
-  WITH f, x ORDER BY x.${weight} DESC
-  RETURN collect({friend: f.${user_id}, weight: x.${weight}}) AS friends
+  // DISTINCT friends: a friendship may be stored in both directions, and an
+  // interaction more than once; each friend is named once, with their heaviest.
+  MATCH (u)-[:${FRIENDS_WITH}]-(f:${User})
+  WHERE f <> u
+  WITH DISTINCT f
+  MATCH (f)-[x:${INTERACTED}]->(i)
+  WITH f, max(x.${weight}) AS weight
+  ORDER BY weight DESC, f.${user_id}
+  RETURN collect({friend: f.${user_id}, weight: weight}) AS friends
 }
 CALL (u, i) {
   MATCH (i)-[:${HAS_ATTRIBUTE}]->(a:${Attribute})<-[:${HAS_ATTRIBUTE}]-(other:${Item})<-[:${INTERACTED}]-(u)

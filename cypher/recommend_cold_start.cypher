@@ -14,12 +14,14 @@ MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 MATCH (u:${User} {${user_id}: $user})
 CALL (u, run) {
   MATCH (u)-[:${FRIENDS_WITH}]-(f:${User})
-  WHERE f[run.embedding_property] IS NOT NULL
+  WHERE f <> u AND f[run.embedding_property] IS NOT NULL
+  WITH DISTINCT f  // a friendship stored in both directions counts once
   RETURN collect(f[run.embedding_property]) AS friend_vectors
 }
 CALL (u, run) {
   MATCH (u)-[:${INTERACTED}]->(i:${Item})
   WHERE i[run.embedding_property] IS NOT NULL
+  WITH DISTINCT i
   RETURN collect(i[run.embedding_property]) AS item_vectors, count(i) AS seen
 }
 WITH run, u, seen, friend_vectors + item_vectors AS vectors
@@ -35,6 +37,8 @@ ORDER BY score DESC
 LIMIT $k
 CALL (u, i) {
   MATCH (u)-[:${FRIENDS_WITH}]-(f:${User})-[:${INTERACTED}]->(i)
+  WHERE f <> u
+  WITH DISTINCT f
   RETURN collect(f.${user_id})[..3] AS because
 }
 RETURN i.${item_id} AS item, score, because

@@ -5,12 +5,13 @@
 // friends who both interacted: the social signal socialrec learns from),
 // top_attributes (the item's three heaviest attributes).
 MATCH (i:${Item})<-[:${INTERACTED}]-(u:${User})
-WITH i, count(u) AS users
+WITH i, count(DISTINCT u) AS users
 ORDER BY users DESC, i.${item_id}
 LIMIT $k
 CALL (i) {
   OPTIONAL MATCH (i)<-[:${INTERACTED}]-(a:${User})-[:${FRIENDS_WITH}]-(b:${User})-[:${INTERACTED}]->(i)
   WHERE elementId(a) < elementId(b)
+  WITH DISTINCT a, b  // however often the friendship or interactions are stored
   RETURN count(a) AS friend_pairs
 }
 CALL (i) {

@@ -716,16 +716,27 @@ def evaluate_cmd(
 
 def writeback_options(f: Any) -> Any:
     options = [
-        click.option("--k", type=int, default=20, show_default=True, help="Items a user."),
+        click.option(
+            "--k",
+            type=click.IntRange(1, 10_000),
+            default=20,
+            show_default=True,
+            help="Items a user.",
+        ),
         click.option(
             "--batch-size",
-            type=int,
+            type=click.IntRange(1),
             default=20_000,
             show_default=True,
             help="Relationships a transaction.",
         ),
-        click.option("--keep-runs", type=int, default=3, show_default=True),
-        click.option("--writers", type=int, default=2, show_default=True),
+        click.option("--keep-runs", type=click.IntRange(1), default=3, show_default=True),
+        click.option("--writers", type=click.IntRange(1), default=2, show_default=True),
+        click.option(
+            "--allow-shrink",
+            is_flag=True,
+            help="Publish a full run that serves far fewer users than the current one.",
+        ),
         click.option(
             "--embeddings/--no-embeddings",
             default=True,
@@ -749,6 +760,7 @@ def _writeback_config(params: dict[str, Any]) -> Any:
         writers=params["writers"],
         embeddings=params["embeddings"],
         device=params["device"],
+        allow_shrink=params["allow_shrink"],
     )
 
 
@@ -847,7 +859,7 @@ def _user_id(app: App, text: str) -> Any:
 
 @cli.command("recommend")
 @click.argument("user_id")
-@click.option("--k", type=int, default=10, show_default=True)
+@click.option("--k", type=click.IntRange(1, 10_000), default=10, show_default=True)
 @click.option("--explain", is_flag=True, help="Friends and attributes behind each item.")
 @pass_app
 def recommend_cmd(app: App, user_id: str, k: int, explain: bool) -> None:
@@ -856,12 +868,23 @@ def recommend_cmd(app: App, user_id: str, k: int, explain: bool) -> None:
 
 
 def _print_recommendations(app: App, user: Any, k: int, explain: bool) -> None:
-    from socialrec.writeback import serving
+    from socialrec.writeback import RunStore, serving
 
     runner, mapping = app.runner(), app.mapping()
+    if not serving.user_exists(runner, mapping, user):
+        raise SocialrecError(
+            f"no {mapping.user} node has {mapping.user_id} = {user!r}; check the id "
+            "(and the mapping's user label and user_id property: `socialrec inspect`)"
+        )
     served = serving.recommend(runner, mapping, user, k)
     if served.source == "none":
-        click.echo(f"no recommendations for {user!r}: no current run (run `socialrec writeback`)")
+        if RunStore(runner, mapping).current() is None:
+            click.echo(
+                f"no recommendations for {user!r}: no current run in namespace "
+                f"{mapping.output_namespace!r} (run `socialrec writeback`)"
+            )
+        else:
+            click.echo(f"no recommendations for {user!r}: nothing left to recommend")
         return
     click.echo(f"recommendations for user {user!r} (cypher/{served.source}.cypher):")
     score_head = "score" if served.source != "popular_fallback" else "popularity"

@@ -40,6 +40,14 @@ def recommend(runner: QueryRunner, mapping: GraphMapping, user: Any, k: int = 10
     return Served(user, "none")
 
 
+def user_exists(runner: QueryRunner, mapping: GraphMapping, user: Any) -> bool:
+    """Whether a node of the mapped user label has this id."""
+    query = queries.render(
+        "MATCH (u:${User} {${user_id}: $user}) RETURN count(u) > 0 AS ok", mapping
+    )
+    return bool(runner.read(query, {"user": user})[0]["ok"])
+
+
 def explain(
     runner: QueryRunner, mapping: GraphMapping, user: Any, item: Any, limit: int = 3
 ) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import torch
 
 from socialrec import queries
 from socialrec.checkpoint import Checkpoint
-from socialrec.errors import SocialrecError
+from socialrec.errors import ConfigError, SocialrecError
 from socialrec.export.snapshot import HAS, INTERACTS, GraphSnapshot
 from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
@@ -48,6 +48,9 @@ from socialrec.writeback.runs import (
 
 #: How many most-popular items each run stores for popular_fallback.cypher.
 POPULAR_ITEMS = 100
+
+#: Most recommendations a user a run stores; beyond this it is a data dump.
+MAX_K = 10_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ class WritebackConfig:
             small server's cores busy (relationship creation is single-threaded
             per transaction). (default: ``2``)
         device (str): where scores are computed. (default: ``"cpu"``)
+        min_coverage (float): a full run must serve at least this fraction of
+            the users the current run serves, else it is refused before it is
+            published (a checkpoint of a subgraph, a filter that excludes most
+            items...). (default: ``0.5``)
+        allow_shrink (bool): publish a full run that serves fewer users than
+            ``min_coverage`` allows (never an empty one). (default: ``False``)
     """
 
     k: int = 20
@@ -76,6 +85,20 @@ class WritebackConfig:
     keep_runs: int = 3
     writers: int = 2
     device: str = "cpu"
+    min_coverage: float = 0.5
+    allow_shrink: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("k", "relationships_per_transaction", "keep_runs", "writers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"writeback {name} must be a whole number >= 1, not {value!r}")
+        if self.k > MAX_K:
+            raise ConfigError(f"writeback k {self.k} is more than {MAX_K:,} items a user")
+        if not isinstance(self.because, int) or self.because < 0:
+            raise ConfigError(f"writeback because must be >= 0, not {self.because!r}")
+        if not 0.0 <= self.min_coverage <= 1.0:
+            raise ConfigError(f"writeback min_coverage must be in [0, 1], not {self.min_coverage}")
 
 
 @dataclass
@@ -99,6 +122,8 @@ class WritebackReport:
     item_embeddings: int = 0
     cleaned: list[CleanedRun] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: ids of the users who got at least one recommendation (incremental runs only)
+    written_users: list[Any] = field(default_factory=list)
 
     @property
     def relationships_per_second(self) -> float:
@@ -277,23 +302,28 @@ class Writeback:
                 self._write_embeddings(scorer, plan.slot, report, incremental)
                 report.seconds["embeddings"] = time.perf_counter() - t
             t = time.perf_counter()
-            self._write_recommendations(scorer, users, item_mask, run_id, model, report)
+            self._write_recommendations(
+                scorer, users, item_mask, run_id, model, report, incremental
+            )
             report.seconds["recommendations"] = time.perf_counter() - t
             if cfg.embeddings:
                 name = item_index_name(self.mapping, plan.slot)
                 self.runner.read("CALL db.awaitIndex($name, 600)", {"name": name})
             self._check_lock()
             previous = plan.previous
+            served_users = self._served_users(report, previous, scorer, incremental)
             serves = [run_id] + (list(previous["serves"]) if incremental and previous else [])
             stats = {
                 "users": report.users,
+                "served_users": served_users,
                 "relationships": report.relationships,
                 "popular": popular_items(scorer.snapshot),
                 "metrics": json.dumps(metrics or {}),
                 "seconds": time.perf_counter() - plan.started,
                 **(extra_stats or {}),
             }
-            superseded = scorer.snapshot.ids["user"][users].tolist() if incremental else []
+            # only users who got new rows lose their old ones: nobody is left with none
+            superseded = report.written_users if incremental else []
             self.runs.publish(run_id, serves, stats, superseded)
         except BaseException as e:
             self.abandon(plan, e)
@@ -313,6 +343,40 @@ class Writeback:
     def _check_lock(self) -> None:
         if self.lock is not None:
             self.lock.check()
+
+    def _served_users(
+        self,
+        report: WritebackReport,
+        previous: dict[str, Any] | None,
+        scorer: Scorer,
+        incremental: bool,
+    ) -> int:
+        """Users the new run serves; refuse a full run that would leave users without any.
+
+        Publishing is the point of no return for the users it drops, so an empty
+        run, or a full run serving far fewer users than the current one (a
+        checkpoint of a subgraph, a filter that excludes most items), is refused
+        here, before it becomes current.
+        """
+        before = int((previous or {}).get("served_users") or (previous or {}).get("users") or 0)
+        if incremental:
+            # rewritten users were served already, except the ones new since
+            return before + len(scorer.inductive["user"])
+        if report.relationships == 0:
+            raise WritebackError(
+                "nothing to publish: the run has no recommendations (no scorable users, or "
+                "every item excluded); the current run stays current"
+            )
+        needed = self.config.min_coverage * before
+        if report.users < needed and not self.config.allow_shrink:
+            raise WritebackError(
+                f"refusing to publish a full run for {report.users:,} users: the current run "
+                f"serves {before:,}, and publishing would leave {before - report.users:,} users "
+                f"without recommendations (min_coverage {self.config.min_coverage:.0%}). Check the "
+                "checkpoint, the snapshot and the item filter; --user ID writes an incremental "
+                "run for some users; --allow-shrink publishes it anyway"
+            )
+        return report.users
 
     def abandon(self, plan: RunPlan, error: BaseException) -> None:
         """Mark the run failed and delete what it wrote.
@@ -335,6 +399,7 @@ class Writeback:
         run_id: str,
         model: str,
         report: WritebackReport,
+        incremental: bool = False,
     ) -> None:
         cfg = self.config
         query = queries.load("write_recommendations", self.mapping)
@@ -350,8 +415,11 @@ class Writeback:
         def finish_oldest() -> None:
             future, batch = in_flight.popleft()
             future.result()
-            report.users += len(batch.users)
+            got = [u for u, row in zip(batch.users, batch.items, strict=True) if row]
+            report.users += len(got)
             report.relationships += len(batch)
+            if incremental:
+                report.written_users += got
             self.progress(f"  {report.relationships:,} recommendations written")
 
         pool = ThreadPoolExecutor(max_workers=cfg.writers, thread_name_prefix="socialrec-write")
@@ -438,12 +506,17 @@ def write_checkpoint(
     lock: WriterLock | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> WritebackReport:
-    """Score a saved checkpoint against ``snapshot`` and publish it as a new full run."""
+    """Score a saved checkpoint against ``snapshot`` and publish it as a new run.
+
+    With ``user_ids`` the run is incremental: those users' recommendations are
+    replaced and everyone else keeps theirs (a full run when nothing is current).
+    """
     checkpoint = Checkpoint.load(checkpoint_path)
     scorer = Scorer.from_checkpoint(checkpoint, snapshot)
     writeback = Writeback(runner, snapshot.mapping, config, lock=lock, progress=progress)
     users = scorer.user_indices(user_ids) if user_ids is not None else None
     test = checkpoint.test_metrics
+    incremental = users is not None and RunStore(runner, snapshot.mapping).current() is not None
     return writeback.run(
         scorer,
         checkpoint.model,
@@ -451,4 +524,5 @@ def write_checkpoint(
         item_mask=item_mask,
         metrics=test,
         checkpoint=str(checkpoint_path),
+        incremental=incremental,
     )

@@ -1,0 +1,117 @@
+"""No publish leaves users without the recommendations they had; mappings stay apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from socialrec import queries
+from socialrec.errors import ConfigError
+from socialrec.graph.runner import Neo4jRunner
+from socialrec.mapping import GraphMapping
+from socialrec.writeback import RunStore, Writeback, WritebackConfig, WriterLock
+from socialrec.writeback.runs import WritebackError
+from tests.writeback.conftest import N_USERS, Planted
+
+MAPPING = GraphMapping()
+SMALL = WritebackConfig(k=5, relationships_per_transaction=40)
+
+
+def served_users(db: Neo4jRunner, mapping: GraphMapping = MAPPING) -> dict[int, list[int]]:
+    q = queries.load("recommend", mapping)
+    out = {}
+    for u in range(N_USERS):
+        rows = db.read(q, {"namespace": mapping.output_namespace, "user": u, "k": 5})
+        out[u] = [r["item"] for r in rows]
+    return out
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("k", 0), ("k", -5), ("keep_runs", 0), ("writers", 0), ("relationships_per_transaction", 0)],
+)
+def test_bad_writeback_settings_are_errors(field: str, value: int) -> None:
+    with pytest.raises(ConfigError, match=field):
+        WritebackConfig(**{field: value})
+
+
+@pytest.mark.integration
+def test_an_empty_run_is_refused_and_the_current_one_stays(
+    db: Neo4jRunner, planted: Planted
+) -> None:
+    first = Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    before = served_users(db)
+    nothing = np.zeros(planted.snapshot.num_nodes("item"), dtype=bool)
+    for allow in (False, True):  # not even --allow-shrink publishes an empty run
+        config = WritebackConfig(k=5, allow_shrink=allow)
+        with pytest.raises(WritebackError, match="nothing to publish"):
+            Writeback(db, MAPPING, config).run(planted.scorer, "empty", item_mask=nothing)
+    current = RunStore(db, MAPPING).current()
+    assert current is not None and current["id"] == first.run_id
+    assert served_users(db) == before and all(before.values())
+
+
+@pytest.mark.integration
+def test_a_shrinking_full_run_is_refused_unless_allowed(db: Neo4jRunner, planted: Planted) -> None:
+    Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    before = served_users(db)
+    few = planted.scorer.user_indices([0, 1, 2])
+    with pytest.raises(WritebackError, match="leave 17 users without recommendations"):
+        Writeback(db, MAPPING, SMALL).run(planted.scorer, "few", users=few)
+    assert served_users(db) == before
+    allowed = WritebackConfig(k=5, allow_shrink=True)
+    Writeback(db, MAPPING, allowed).run(planted.scorer, "few", users=few)
+    after = served_users(db)
+    assert [u for u, items in after.items() if items] == [0, 1, 2]
+
+
+@pytest.mark.integration
+def test_an_incremental_run_for_some_users_keeps_everyone_else(
+    db: Neo4jRunner, planted: Planted
+) -> None:
+    Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    before = served_users(db)
+    few = planted.scorer.user_indices([3])
+    Writeback(db, MAPPING, SMALL).run(planted.scorer, "again", users=few, incremental=True)
+    after = served_users(db)
+    assert after == before  # same model: same lists, and nobody lost theirs
+    current = RunStore(db, MAPPING).current()
+    assert current is not None and current["kind"] == "incremental"
+    assert current["served_users"] == N_USERS
+
+
+@pytest.mark.integration
+def test_two_mappings_publish_and_prune_without_touching_each_other(
+    db: Neo4jRunner, planted: Planted
+) -> None:
+    other = GraphMapping(namespace="books")
+    assert other.output_namespace != MAPPING.output_namespace
+    first = Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    mine = served_users(db)
+    # the other product publishes more runs than either keeps, pruning its own
+    for n in range(4):
+        Writeback(db, other, WritebackConfig(k=3, keep_runs=1)).run(planted.scorer, f"b{n}")
+    assert served_users(db) == mine
+    current = RunStore(db, MAPPING).current()
+    assert current is not None and current["id"] == first.run_id
+    assert len(RunStore(db, other).history()) == 4
+    assert all(len(v) == 3 for v in served_users(db, other).values())
+    # embeddings and vector indexes live under each namespace's own names
+    assert RunStore(db, other).current()["embedding_property"].startswith("socialrec_books_")  # type: ignore[index]
+    # each namespace has its own writer lock: holding one does not block the other
+    with WriterLock(db, other):
+        Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted-2")
+    assert served_users(db) == mine
+
+
+def test_a_mapping_that_names_socialrec_output_is_refused() -> None:
+    from socialrec.errors import MappingError
+
+    with pytest.raises(MappingError, match="interacted.*RECOMMENDED"):
+        GraphMapping(interacted="RECOMMENDED")
+    with pytest.raises(MappingError, match="RecommendationRun"):
+        GraphMapping(item="RecommendationRun")
+    with pytest.raises(MappingError, match="socialrec_"):
+        GraphMapping(weight="socialrec_embedding_0")
+    with pytest.raises(MappingError, match="namespace"):
+        GraphMapping(namespace="Bad Name")
