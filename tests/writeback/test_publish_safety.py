@@ -107,7 +107,7 @@ def test_two_mappings_publish_and_prune_without_touching_each_other(
 def test_a_mapping_that_names_socialrec_output_is_refused() -> None:
     from socialrec.errors import MappingError
 
-    with pytest.raises(MappingError, match="interacted.*RECOMMENDED"):
+    with pytest.raises(MappingError, match=r"interacted.*RECOMMENDED"):
         GraphMapping(interacted="RECOMMENDED")
     with pytest.raises(MappingError, match="RecommendationRun"):
         GraphMapping(item="RecommendationRun")
