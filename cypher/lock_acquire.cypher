@@ -1,6 +1,8 @@
 // lock_acquire.cypher: take (or renew) the writer lease.
 //
-// Parameters: $name (lock name), $owner (host:pid:uuid), $ttl_ms (lease length).
+// Parameters: $name (lock name), $owner (host:pid:uuid), $ttl_ms (lease length),
+// $stale (an owner known to be dead: a process of this host that no longer
+// runs, or this scheduler's own earlier attempt; "" for none).
 // Returns: owner (the holder after this query: $owner when we got it), expires_at.
 // SET l.touched first takes the node's write lock, so two processes that read
 // an expired lease at once are serialised and only one of them takes it. Times
@@ -10,6 +12,7 @@ SET l.touched = timestamp()
 WITH l
 CALL (l) {
   WITH l WHERE l.owner IS NULL OR l.owner = $owner OR l.expires_at < timestamp()
+    OR l.owner = $stale
   SET l.acquired_at = CASE WHEN l.owner = $owner THEN l.acquired_at ELSE datetime() END
   SET l.owner = $owner, l.expires_at = timestamp() + $ttl_ms
 }

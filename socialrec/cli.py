@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -217,10 +218,9 @@ def inspect(app: App) -> None:
 @cli.command()
 @pass_app
 def schema(app: App) -> None:
-    """Create socialrec's constraints and indexes (idempotent)."""
-    writer = GraphWriter(app.runner(), app.mapping())
-    writer.apply_schema()
-    click.echo(f"schema applied: {writer.report.counters or 'nothing new'}")
+    """Index the mapped id and time properties, reusing indexes that exist (idempotent)."""
+    for step in GraphWriter(app.runner(), app.mapping()).apply_schema():
+        click.echo(step.describe())
 
 
 # ------------------------------------------------------------------ load
@@ -773,6 +773,8 @@ def _print_writeback(report: Any) -> None:
     )
     for c in report.cleaned:
         click.echo(f"  cleaned {c.reason} run {c.id} ({c.relationships:,} relationships)")
+    if report.cleanup_deferred:
+        click.echo(f"  published, cleanup deferred to the next run: {report.cleanup_deferred}")
 
 
 @cli.command("writeback")
@@ -928,6 +930,29 @@ def runs_cmd(app: App, limit: int) -> None:
         )
         if r.get("error"):
             click.echo(f"  error: {r['error']}")
+
+
+@cli.command("uninstall")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every namespace and socialrec's indexes and constraints, not only this mapping's.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def uninstall_cmd(app: App, everything: bool, yes: bool) -> None:
+    """Remove what socialrec added (runs, RECOMMENDED, embeddings, its indexes); nothing else."""
+    from socialrec.writeback.uninstall import uninstall
+
+    mapping = app.mapping()
+    what = (
+        "everything socialrec added" if everything else (f"namespace {mapping.output_namespace!r}")
+    )
+    if not yes:
+        click.confirm(f"Remove {what} from {app.connection().describe()}?", abort=True)
+    report = uninstall(app.runner(), mapping, everything)
+    click.echo(report.describe())
 
 
 # ------------------------------------------------------------------ sync / schedule
@@ -1088,9 +1113,20 @@ def _demo_user(runner: Neo4jRunner, mapping: GraphMapping) -> Any:
     )
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds like Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def main() -> None:
     # PyG triggers torch's own deprecation notice at import; not the user's concern.
     warnings.filterwarnings("ignore", category=FutureWarning, module=r"torch\.jit")
+    # SIGTERM ends a command like SIGINT: a writeback's run is marked failed and
+    # cleaned, and the writer lock released (`schedule` installs its own handler).
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli(standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -1098,9 +1134,13 @@ def main() -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
+    except click.exceptions.Abort as e:
+        terminated = isinstance(e.__context__, _Terminated)
+        click.echo("terminated" if terminated else "aborted", err=True)
+        sys.exit(143 if terminated else 130)
+    except _Terminated:
+        click.echo("terminated", err=True)
+        sys.exit(143)
     except SocialrecError as e:
         if os.environ.get("SOCIALREC_DEBUG"):
             raise

@@ -163,6 +163,14 @@ def session_runner(neo4j_settings: ConnectionSettings) -> Iterator[Neo4jRunner]:
 
 def clean_database(runner: Neo4jRunner) -> None:
     runner.write_autocommit("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS")
+    # schema too: a test must not inherit another test's indexes or constraints
+    for row in runner.read("SHOW CONSTRAINTS YIELD name RETURN name"):
+        runner.write("DROP CONSTRAINT $n IF EXISTS", {"n": row["name"]})
+    for row in runner.read(
+        "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' AND name <> $marker RETURN name",
+        {"marker": TEST_MARKER_INDEX},
+    ):
+        runner.write("DROP INDEX $n IF EXISTS", {"n": row["name"]})
     for row in runner.read("CALL gds.graph.list() YIELD graphName RETURN graphName"):
         runner.write("CALL gds.graph.drop($g, false) YIELD graphName", {"g": row["graphName"]})
 

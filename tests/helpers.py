@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 import torch
 
 from socialrec.checkpoint import Checkpoint
+from socialrec.config import ConnectionSettings
 from socialrec.export.exporter import EdgeList, NodeTable, build_hetero_data
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
@@ -92,3 +94,26 @@ def small_config(model: str, **overrides: Any) -> TrainConfig:
         "device": "cpu",
     }
     return TrainConfig(**(base | overrides))
+
+
+def run_cli(
+    args: list[str],
+    settings: ConnectionSettings | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[int, str, str]:
+    """Run ``socialrec ARGS`` in-process against ``settings``; (exit code, stdout, stderr)."""
+    from socialrec.cli import main
+
+    if settings is not None:
+        monkeypatch.setenv("NEO4J_URI", settings.uri)
+        monkeypatch.setenv("NEO4J_USER", settings.user)
+        monkeypatch.setenv("NEO4J_PASSWORD", settings.password)
+    monkeypatch.setattr("sys.argv", ["socialrec", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -6,30 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from socialrec.cli import main
 from socialrec.config import ConnectionSettings
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
-
-
-def run_cli(
-    args: list[str],
-    settings: ConnectionSettings | None,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> tuple[int, str, str]:
-    if settings is not None:
-        monkeypatch.setenv("NEO4J_URI", settings.uri)
-        monkeypatch.setenv("NEO4J_USER", settings.user)
-        monkeypatch.setenv("NEO4J_PASSWORD", settings.password)
-    monkeypatch.setattr("sys.argv", ["socialrec", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers import run_cli
 
 
 def test_hostile_mapping_is_refused_before_any_query(
@@ -356,8 +336,13 @@ def test_train_writeback_recommend_and_runs(
     )[0]["u"]
     out = cli("recommend", str(user), "--k", "3", "--explain")
     assert "cypher/recommend.cypher" in out and "friends:" in out
-    out = cli("recommend", "no-such-user")
-    assert "cypher/popular_fallback.cypher" in out
+    # an id that names nobody is an error, not the popular list (integer ids here)
+    code, out, err = run_cli(["recommend", "99999"], neo4j_settings, monkeypatch, capsys)
+    assert code == 1 and "no User node has id = 99999" in err
+    code, out, err = run_cli(
+        ["recommend", str(user), "--k", "0"], neo4j_settings, monkeypatch, capsys
+    )
+    assert code == 2 and "--k" in err
     out = cli("runs")
     lines = [ln for ln in out.splitlines() if " complete " in ln]
     assert len(lines) == 2 and "yes" in lines[0]

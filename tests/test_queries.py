@@ -24,9 +24,15 @@ def test_every_query_file_renders_with_no_placeholder_left() -> None:
         for p in resources.files("socialrec.cypher").iterdir()
         if p.name.endswith(".cypher")
     ]
-    assert "schema" in files and "merge_interactions" in files
-    # run-time placeholders: a writeback slot's embedding property
-    extra = {"embedding": "socialrec_embedding_0"}
+    assert "schema_unique_id" in files and "merge_interactions" in files
+    # run-time placeholders: a writeback slot's embedding property, the label and
+    # key of a schema statement, a property that uninstall removes
+    extra = {
+        "embedding": "socialrec_embedding_0",
+        "label": "User",
+        "key": "id",
+        "property": "socialrec_x_embedding_0",
+    }
     for name in files:
         for statement in queries.load_all(name, m, extra):
             assert "${" not in statement, name
@@ -43,11 +49,12 @@ def test_run_time_placeholders_are_validated_and_quoted() -> None:
         queries.load("write_item_embeddings", GraphMapping())
 
 
-def test_schema_has_one_constraint_per_node_label() -> None:
-    statements = queries.load_all("schema", GraphMapping())
-    constraints = [s for s in statements if "CONSTRAINT" in s]
-    assert len(constraints) == 3
-    assert all("IF NOT EXISTS" in s for s in statements)
+def test_schema_statements_are_idempotent_and_named_by_parameter() -> None:
+    m = GraphMapping(user="Person", user_id="personId")
+    q = queries.load("schema_unique_id", m, {"label": m.user, "key": m.user_id})
+    assert "CREATE CONSTRAINT $name IF NOT EXISTS FOR (n:`Person`)" in q
+    assert "n.`personId` IS UNIQUE" in q
+    assert "IF NOT EXISTS" in queries.load("schema_time_index", m)
 
 
 def test_unknown_placeholder_and_missing_file_are_errors() -> None:
@@ -56,4 +63,4 @@ def test_unknown_placeholder_and_missing_file_are_errors() -> None:
     with pytest.raises(SocialrecError, match="no query file"):
         queries.load("does_not_exist", GraphMapping())
     with pytest.raises(SocialrecError, match="not 1"):
-        queries.load("schema", GraphMapping())
+        queries.load("writeback_schema", GraphMapping())

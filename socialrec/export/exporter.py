@@ -421,27 +421,35 @@ class Exporter:
             if len(row["nids"]) < self.page_size:
                 break
         nids = np.concatenate(nid_parts) if nid_parts else np.empty(0, dtype=np.int64)
-        ids = self._check_ids(role, nids, [v for part in id_parts for (v,) in part])
+        values = [v for part in id_parts for (v,) in part]
         degrees = {
             d: np.concatenate(p) if p else np.empty(0, dtype=np.int64)
             for d, p in degree_parts.items()
         }
+        # Nodes without the id property cannot be named in results: they are left
+        # out (with their relationships) and counted, never a reason to fail.
+        has_id = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+        if not has_id.all():
+            label, prop = self.mapping.node_labels[role], self._id_property(role)
+            missing = int((~has_id).sum())
+            if report is not None:
+                report.warn(f":{label} nodes without {prop!r} (left out)", missing)
+            nids = nids[has_id]
+            values = [v for v, keep in zip(values, has_id, strict=True) if keep]
+            degrees = {d: v[has_id] for d, v in degrees.items()}
+        ids = self._check_ids(role, values)
         if report is not None:
             report.nodes[role] = len(nids)
         return NodeTable(role, nids, ids, degrees)
 
-    def _check_ids(self, role: str, nids: np.ndarray, values: list[Any]) -> np.ndarray:
-        label = self.mapping.node_labels[role]
-        prop = {"user": self.mapping.user_id, "item": self.mapping.item_id}.get(
+    def _id_property(self, role: str) -> str:
+        return {"user": self.mapping.user_id, "item": self.mapping.item_id}.get(
             role, self.mapping.attribute_id
         )
-        missing = [int(n) for n, v in zip(nids, values, strict=True) if v is None]
-        if missing:
-            raise ExportError(
-                f"{len(missing)} :{label} nodes have no {prop!r} property "
-                f"(internal ids {missing[:5]}{'...' if len(missing) > 5 else ''}); "
-                "give them ids or remove them"
-            )
+
+    def _check_ids(self, role: str, values: list[Any]) -> np.ndarray:
+        label = self.mapping.node_labels[role]
+        prop = self._id_property(role)
         kinds = {type(v) for v in values}
         if kinds <= {int}:
             ids = np.asarray(values, dtype=np.int64)

@@ -136,19 +136,32 @@ class Scheduler:
         self.config = config
         self.log = log or (lambda line: None)
         self.stop = threading.Event()
-        # One owner for the process's life: a retry after a lost connection
-        # takes its own lease back at once instead of waiting for it to expire.
-        self.owner = default_owner()
+        # Jobs of one process run one at a time: a nightly full sync that runs
+        # past the next incremental firing makes that firing wait, never overlap.
+        self._one_job = threading.Lock()
         self.completed: list[str] = []
 
     def run_job(self, kind: str) -> None:
         """One scheduled firing: a sync, retried on transient errors; never raises."""
+        with self._one_job:
+            self._run_job(kind)
+
+    def _run_job(self, kind: str) -> None:
         sync = Sync(self.runner, self.mapping, self.sync_config, progress=self.log, stop=self.stop)
+        previous: list[str] = []  # owners of this job's earlier attempts
 
         def attempt() -> Any:
+            # Each attempt is its own owner; it may take over the lease of this
+            # job's previous attempt at once (that attempt is over: jobs are
+            # serial), which a lost connection can leave unreleased.
             lock = WriterLock(
-                self.runner, self.mapping, wait=self.config.lock_wait_seconds, owner=self.owner
+                self.runner,
+                self.mapping,
+                wait=self.config.lock_wait_seconds,
+                owner=default_owner(),
+                takeover=previous[-1] if previous else None,
             )
+            previous.append(lock.owner)
             with lock:
                 return sync.run(kind, lock=lock)
 

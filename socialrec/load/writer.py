@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from socialrec import queries
+from socialrec.graph.indexes import SchemaStep, apply_schema
 from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
 
@@ -73,10 +74,9 @@ class GraphWriter:
         self.batch_size = batch_size
         self.report = LoadReport()
 
-    def apply_schema(self) -> None:
-        """Create the constraints and indexes of ``cypher/schema.cypher`` (idempotent)."""
-        for statement in queries.load_all("schema", self.mapping):
-            self.report.add_counters(self.runner.write(statement))
+    def apply_schema(self) -> list[SchemaStep]:
+        """Index the id and time properties, reusing what exists (see :mod:`.indexes`)."""
+        return apply_schema(self.runner, self.mapping)
 
     def _send(self, kind: str, query_name: str, params: dict[str, Any], n: int) -> None:
         query = queries.load(query_name, self.mapping)

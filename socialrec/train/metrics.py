@@ -98,6 +98,12 @@ def evaluate(
     max_k = min(max(max_k, *ks), n_items)
     counts = np.bincount(truth[0], minlength=n_users)
     users = np.flatnonzero(counts)
+    if not len(users):  # nothing held out (a tiny graph): every figure is undefined
+        empty = RankingMetrics(users=0)
+        kinds = ("precision", "recall", "hit", "ndcg", "coverage", "tail_share")
+        names = [f"{m}@{k}" for k in ks for m in kinds]
+        empty.values = dict.fromkeys(names, float("nan"))
+        return empty
     top = rank_items(user_emb, item_emb, users, exclude, max_k, popularity_penalty, popularity)
     # hits[r, j]: is the j-th recommendation of user r a held-out item? One
     # sorted array of user * n_items + item keys answers it for all at once.

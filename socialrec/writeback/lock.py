@@ -37,8 +37,29 @@ class LockError(SocialrecError):
 
 
 def default_owner() -> str:
-    """``host:pid:random``: unique per process, readable by operators."""
+    """``host:pid:random``: unique per lock taken, readable by operators."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True only when ``owner`` is a process of this host that no longer runs.
+
+    Owners are ``host:pid:random``; another host's process, or a pid that is
+    alive (possibly reused), is never declared dead: then the lease expires.
+    """
+    parts = (owner or "").split(":")
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 class WriterLock:
@@ -52,6 +73,9 @@ class WriterLock:
         wait (float): seconds to keep trying while another owner holds it;
             ``0`` fails at once. (default: ``0``)
         owner (str, optional): the owner string. (default: ``host:pid:random``)
+        takeover (str, optional): an owner whose lease may be taken at once
+            because the caller knows it is dead (a scheduler's own failed
+            attempt). (default: ``None``)
     """
 
     def __init__(
@@ -62,12 +86,15 @@ class WriterLock:
         ttl: float = 60.0,
         wait: float = 0.0,
         owner: str | None = None,
+        takeover: str | None = None,
     ) -> None:
         self.runner = runner
         self.name = lock_name(mapping, name)
         self.ttl = ttl
         self.wait = wait
         self.owner = owner or default_owner()
+        self.takeover = takeover
+        self._schema_q = queries.load("lock_schema", mapping)
         self._acquire_q = queries.load("lock_acquire", mapping)
         self._release_q = queries.load("lock_release", mapping)
         self._stop = threading.Event()
@@ -76,18 +103,40 @@ class WriterLock:
         self._last_ok = 0.0  # when the lease was last taken or renewed (monotonic)
         self.held = False
 
-    def _try(self) -> tuple[bool, str | None]:
+    def _try(self, stale: str | None = None) -> tuple[bool, str | None]:
+        sent = time.monotonic()
         rows = self.runner.write_records(
             self._acquire_q,
-            {"name": self.name, "owner": self.owner, "ttl_ms": int(self.ttl * 1000)},
+            {
+                "name": self.name,
+                "owner": self.owner,
+                "ttl_ms": int(self.ttl * 1000),
+                "stale": stale or "",
+            },
         )
         holder = rows[0]["owner"] if rows else None
+        if holder == self.owner:
+            # the lease runs from the server's clock when it got the query: no
+            # earlier than `sent` here, so `sent + ttl` never overstates it
+            self._last_ok = sent
         return holder == self.owner, holder
 
+    def _ensure_constraint(self) -> None:
+        # A read first: schema writes take a global lock and would make every
+        # acquire wait for other writers' transactions.
+        found = self.runner.read(
+            "SHOW CONSTRAINTS YIELD name WHERE name = 'socialrec_lock_name' RETURN name"
+        )
+        if not found:
+            self.runner.write(self._schema_q)
+
     def acquire(self) -> WriterLock:
+        self._ensure_constraint()
         deadline = time.monotonic() + self.wait
         while True:
-            ok, holder = self._try()
+            ok, holder = self._try(self.takeover)
+            if not ok and holder is not None and owner_is_dead(holder):
+                ok, holder = self._try(holder)
             if ok:
                 break
             if time.monotonic() >= deadline:
@@ -97,7 +146,6 @@ class WriterLock:
                 )
             time.sleep(min(1.0, max(0.05, self.ttl / 10)))
         self.held = True
-        self._last_ok = time.monotonic()
         self._lost = None
         self._stop.clear()
         self._thread = threading.Thread(target=self._renew, name="socialrec-lock", daemon=True)
@@ -116,7 +164,6 @@ class WriterLock:
             if not ok:
                 self._lost = f"the {self.name!r} lock was taken over by {holder}"
                 return
-            self._last_ok = time.monotonic()
 
     def check(self) -> None:
         """Raise :class:`LockError` if the lease was lost since it was taken."""
@@ -124,6 +171,12 @@ class WriterLock:
             raise LockError(f"the {self.name!r} lock is not held")
         if self._lost:
             raise LockError(self._lost)
+        age = time.monotonic() - self._last_ok
+        if age > self.ttl:
+            raise LockError(
+                f"the {self.name!r} lease expired {age - self.ttl:.1f} s ago without renewal; "
+                "another writer may hold it now"
+            )
 
     def release(self) -> None:
         self._stop.set()

@@ -73,7 +73,7 @@ class WritebackConfig:
         min_coverage (float): a full run must serve at least this fraction of
             the users the current run serves, else it is refused before it is
             published (a checkpoint of a subgraph, a filter that excludes most
-            items...). (default: ``0.5``)
+            items...). (default: ``0.9``)
         allow_shrink (bool): publish a full run that serves fewer users than
             ``min_coverage`` allows (never an empty one). (default: ``False``)
     """
@@ -85,7 +85,7 @@ class WritebackConfig:
     keep_runs: int = 3
     writers: int = 2
     device: str = "cpu"
-    min_coverage: float = 0.5
+    min_coverage: float = 0.9
     allow_shrink: bool = False
 
     def __post_init__(self) -> None:
@@ -124,6 +124,8 @@ class WritebackReport:
     seconds: dict[str, float] = field(default_factory=dict)
     #: ids of the users who got at least one recommendation (incremental runs only)
     written_users: list[Any] = field(default_factory=list)
+    #: why pruning older runs failed after this run was published (the next run retries)
+    cleanup_deferred: str | None = None
 
     @property
     def relationships_per_second(self) -> float:
@@ -225,7 +227,7 @@ class Writeback:
         """
         self._check_lock()
         self.runs.ensure_schema()
-        cleaned = self.runs.clean(keep=max(self.config.keep_runs, 1))
+        cleaned = self.runs.clean(keep=self.config.keep_runs)
         current = self.runs.current()
         if incremental and current is None:
             raise WritebackError("an incremental writeback needs a current run; run a full one")
@@ -332,7 +334,14 @@ class Writeback:
                     f"writeback run {run_id} failed, previous recommendations kept: {e}"
                 ) from e
             raise
-        report.cleaned += self.runs.clean(keep=max(cfg.keep_runs, 1), except_id=run_id)
+        # Publishing was the commit point: a failure from here on (Neo4j going away
+        # while pruning) leaves the new run current and complete, and the next run
+        # cleans up what this one could not.
+        try:
+            report.cleaned += self.runs.clean(keep=cfg.keep_runs, except_id=run_id)
+        except SocialrecError as e:
+            report.cleanup_deferred = str(e)
+            self.progress(f"run {run_id} published; cleanup of older runs deferred: {e}")
         report.seconds["total"] = time.perf_counter() - plan.started
         self.progress(
             f"run {run_id} is current: {report.relationships:,} recommendations for "

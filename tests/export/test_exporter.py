@@ -188,8 +188,11 @@ def test_bad_input_is_named(db: Neo4jRunner) -> None:
     db.write(
         "CREATE (:Person {id: 1})-[:RATED]->(:Movie {id: 1}), (:Person)-[:RATED]->(:Movie {id: 2})"
     )
-    with pytest.raises(ExportError, match=r"1 :Person nodes have no 'id' property"):
-        exporter.full()
+    # a node without the id property is left out (with its relationships) and counted
+    snap = exporter.full()
+    assert snap.ids["user"].tolist() == [1] and snap.num_nodes("item") == 2
+    assert snap.data["user", "interacts", "item"].edge_index.shape[1] == 1
+    assert snap.report.warnings[":Person nodes without 'id' (left out)"] == 1
     db.write("MATCH (p:Person) WHERE p.id IS NULL SET p.id = 1")
     with pytest.raises(ExportError, match=r"shared by several :Person nodes, e.g. \[1\]"):
         exporter.full()

@@ -118,3 +118,39 @@ def test_the_docker_config_file_is_valid() -> None:
     assert sync.policy.min_fresh_recall == 0.05
     schedule = ScheduleConfig.from_table(table["schedule"])
     assert {j.kind for j in schedule.jobs} == {"auto", "full"}
+
+
+def test_jobs_of_one_scheduler_never_overlap(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A full sync that runs past the next firing makes that firing wait (was: both ran)."""
+    import threading
+    import time
+
+    from socialrec.jobs import SyncConfig
+    from socialrec.jobs.schedule import ScheduleConfig, Scheduler
+    from socialrec.mapping import GraphMapping
+
+    running, overlaps, order = [0], [0], []
+
+    def fake_job(self: Scheduler, kind: str) -> None:
+        running[0] += 1
+        overlaps[0] = max(overlaps[0], running[0])
+        order.append(f"start {kind}")
+        time.sleep(0.3)
+        order.append(f"end {kind}")
+        running[0] -= 1
+
+    monkeypatch.setattr(Scheduler, "_run_job", fake_job)
+    config = ScheduleConfig.from_table({"jobs": [{"kind": "full", "every_minutes": 60}]})
+    scheduler = Scheduler(None, GraphMapping(), SyncConfig(state_dir=tmp_path), config)  # type: ignore[arg-type]
+    threads = [
+        threading.Thread(target=scheduler.run_job, args=(k,)) for k in ("full", "incremental")
+    ]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    assert overlaps[0] == 1
+    assert order == ["start full", "end full", "start incremental", "end incremental"]

@@ -112,6 +112,9 @@ def test_retrain_policy_age_and_fresh_recall(db: Neo4jRunner, tmp_path: Path) ->
 @pytest.mark.integration
 def test_two_concurrent_syncs_never_both_write(db: Neo4jRunner, tmp_path: Path) -> None:
     load_small_graph(db)
+    # as after any first writer: the lease's constraint exists (on a bare database
+    # the two would meet in Neo4j's schema lock first and run one after the other)
+    WriterLock(db, MAPPING)._ensure_constraint()
     start = threading.Barrier(2)
     outcomes: list[str] = []
 

@@ -33,6 +33,8 @@ from tests.writeback.conftest import N_USERS, Planted, community, planted_embedd
 
 pytestmark = pytest.mark.integration
 
+from socialrec.writeback.runs import item_index_name  # noqa: E402
+
 MAPPING = GraphMapping()
 NS = MAPPING.output_namespace
 SMALL = WritebackConfig(k=5, relationships_per_transaction=20, writers=2)
@@ -259,6 +261,6 @@ def test_embedding_slots_alternate_and_follow_the_model_size(
         assert n == 20  # the current slot holds this run's embeddings only
     assert slots == [0, 1, 0]
     # slot 0's index was rebuilt for 8 dimensions; slot 1's kept 4
-    assert dims("socialrec_items_0") == 8 and dims("socialrec_items_1") == 4
+    assert dims(item_index_name(MAPPING, 0)) == 8 and dims(item_index_name(MAPPING, 1)) == 4
     rows = db.read(queries.load("similar_items", MAPPING), {"namespace": NS, "item": 0, "k": 3})
     assert len(rows) == 3
