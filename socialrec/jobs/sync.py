@@ -142,6 +142,8 @@ class SyncSummary:
 
     def describe(self) -> str:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
+        if not self.run_id:
+            return f"{self.kind} sync: {self.reason} (stages: {stages})"
         lines = [
             f"{self.kind} sync, run {self.run_id} ({self.reason})",
             f"  scored {self.users_scored:,} users, {self.relationships:,} recommendations",
@@ -297,10 +299,24 @@ class Sync:
         with self._stage("export", summary, lock):
             exporter = Exporter(self.runner, self.mapping, progress=False)
             snapshot, changes = exporter.incremental(previous)
-            summary.changed_users = len(changes.users)
+            users = changes.users
+            if changes.removed.get("item"):
+                # their RECOMMENDED went with them: re-score whoever is now short
+                short = writeback.runs.users_short_of_k(cfg.writeback.k)
+                idx = snapshot.index_of("user", short)
+                users = np.union1d(users, idx[idx >= 0])
+            summary.changed_users = len(users)
             summary.new_nodes = dict(changes.new)
-            self.progress(f"  {len(changes.users):,} users changed, new {changes.new}")
-        self._score_and_write(writeback, plan, summary, lock, snapshot, changes.users, previous)
+            self.progress(f"  {len(users):,} users changed, new {changes.new}")
+        if not len(users):
+            # nothing to re-score: publishing an empty run every 15 minutes would
+            # only bury the history; the current run stays as it is
+            writeback.runs.discard(plan.run_id)
+            summary.reason = "nothing changed since the last sync; no run published"
+            summary.run_id = ""
+            self.progress(f"  {summary.reason}")
+            return
+        self._score_and_write(writeback, plan, summary, lock, snapshot, users, previous)
 
     def _score_and_write(
         self,

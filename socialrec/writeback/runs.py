@@ -131,6 +131,17 @@ class RunStore:
                 "not published"
             )
 
+    def users_short_of_k(self, k: int) -> list[Any]:
+        """Ids of users the current run serves fewer than ``k`` recommendations."""
+        rows = self.runner.read(
+            self._q("run_users_short_of_k"), {"namespace": self.namespace, "k": k}
+        )
+        return list(rows[0]["ids"]) if rows else []
+
+    def discard(self, run_id: str) -> None:
+        """Delete a run node that wrote nothing (nothing to do: no history to keep)."""
+        self.runner.write(self._q("run_discard"), {"id": run_id})
+
     def fail(self, run_id: str, error: str) -> None:
         # One attempt, no driver retries: this is best effort after a failure
         # (often Neo4j being unreachable), and the next run cleans up anyway.

@@ -423,10 +423,12 @@ class Writeback:
 
         def finish_oldest() -> None:
             future, batch = in_flight.popleft()
-            future.result()
+            counters = future.result()
             got = [u for u, row in zip(batch.users, batch.items, strict=True) if row]
             report.users += len(got)
-            report.relationships += len(batch)
+            # what the database created, so the run node agrees with it (a node
+            # deleted since the export matches nothing and creates nothing)
+            report.relationships += int(counters.get("relationships_created", len(batch)))
             if incremental:
                 report.written_users += got
             self.progress(f"  {report.relationships:,} recommendations written")

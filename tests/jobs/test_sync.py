@@ -181,3 +181,43 @@ def test_neo4j_restart_mid_sync_keeps_previous_recommendations(
     assert runs[orphan[0]["id"]]["status"] == "failed"
     assert runs[summary.run_id]["current"]
     assert {r[3] for rows in served(db).values() for r in rows} == {summary.run_id}
+
+
+@pytest.mark.integration
+def test_a_sync_with_nothing_to_do_publishes_no_run(db: Neo4jRunner, tmp_path: Path) -> None:
+    load_small_graph(db)
+    sync = Sync(db, MAPPING, small_config(tmp_path))
+    full = sync.run("full")
+    before = served(db)
+    for _ in range(3):
+        summary = sync.run("incremental")
+        assert summary.run_id == "" and "nothing changed" in summary.describe()
+    runs = RunStore(db, MAPPING).history()
+    assert [r["id"] for r in runs] == [full.run_id]
+    assert served(db) == before
+
+
+@pytest.mark.integration
+def test_deleting_a_recommended_item_rescores_the_users_it_was_recommended_to(
+    db: Neo4jRunner, tmp_path: Path
+) -> None:
+    load_small_graph(db)
+    sync = Sync(db, MAPPING, small_config(tmp_path))
+    sync.run("full")
+    # the item recommended most often, deleted as a user would (DETACH DELETE)
+    top = db.read(
+        "MATCH ()-[r:RECOMMENDED]->(i:Item) RETURN i.id AS i, count(r) AS n ORDER BY n DESC LIMIT 1"
+    )[0]
+    db.write("MATCH (i:Item {id: $i}) DETACH DELETE i", {"i": top["i"]})
+    summary = sync.run("incremental")
+    assert summary.changed_users >= top["n"]
+    rows = served(db)
+    assert all(len(v) == 5 for v in rows.values())
+    assert all(r[0] != top["i"] for v in rows.values() for r in v)
+    # the run node's counts are what the database holds
+    current = RunStore(db, MAPPING).current()
+    assert current is not None
+    created = db.read(
+        "MATCH ()-[r:RECOMMENDED {run_id: $id}]->() RETURN count(r) AS n", {"id": current["id"]}
+    )[0]["n"]
+    assert current["relationships"] == created
