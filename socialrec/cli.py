@@ -25,7 +25,7 @@ from socialrec.config import ConnectionSettings, read_config_file, resolve_conne
 from socialrec.errors import SocialrecError
 from socialrec.graph.local_server import LocalNeo4j, ServerSettings
 from socialrec.graph.runner import Neo4jRunner
-from socialrec.graph.schema import check_mapping, overview
+from socialrec.graph.schema import check_mapping, check_properties, overview
 from socialrec.load.files import (
     FileFormat,
     bundled_lastfm_dir,
@@ -206,12 +206,15 @@ def inspect(app: App) -> None:
     click.echo("Relationship types:")
     for name, n in sorted(db.relationship_types.items()):
         click.echo(f"  {name:<30} {n:>12,}")
-    click.echo("\nMapping:")
+    click.echo(f"\nMapping (output namespace {mapping.output_namespace!r}):")
     checks = check_mapping(mapping, db)
     for c in checks:
         mark = "ok" if c.count else ("MISSING" if c.required else "absent (optional)")
         click.echo(f"  {c.role:<28} {c.name:<20} {c.count:>12,}  {mark}")
-    if not all(c.ok for c in checks):
+    props = check_properties(runner, mapping) if all(c.ok for c in checks) else []
+    for p in props:
+        click.echo(f"  {p.role:<28} {p.name:<20} {p.describe()}")
+    if not all(c.ok for c in checks) or not all(p.ok for p in props):
         raise SocialrecError("the mapping does not match the database (see MISSING above)")
 
 
@@ -460,8 +463,13 @@ def export(
     click.echo(f"snapshot written to {path} (schema {snapshot.schema_hash}) in {r.seconds:.1f} s")
     click.echo("  nodes: " + ", ".join(f"{k} {v:,}" for k, v in r.nodes.items()))
     click.echo("  edges: " + ", ".join(f"{k} {v:,}" for k, v in r.edges.items()))
-    for what, n in r.warnings.items():
-        click.echo(f"  warning: {what}: {n:,}")
+    _echo_warnings(r)
+
+
+def _echo_warnings(report: Any) -> None:
+    """An export's warnings, on every command that exports."""
+    for what, n in report.warnings.items():
+        click.echo(f"  warning: {what}: {n:,}", err=True)
 
 
 # ------------------------------------------------------------------ train / evaluate
@@ -474,7 +482,9 @@ def _snapshot_for(app: App, snapshot_path: str | None) -> Any:
     if snapshot_path:
         return GraphSnapshot.load(snapshot_path, mapping=app.mapping())
     click.echo(f"exporting from {app.connection().describe()}...")
-    return Exporter(app.runner(), app.mapping()).full()
+    snapshot = Exporter(app.runner(), app.mapping()).full()
+    _echo_warnings(snapshot.report)
+    return snapshot
 
 
 def training_options(f: Any) -> Any:

@@ -98,3 +98,68 @@ def require_mapping(runner: QueryRunner, mapping: GraphMapping) -> DatabaseOverv
             f"relationship types: {db.describe_types()}"
         )
     return db
+
+
+@dataclass(frozen=True)
+class PropertyCheck:
+    """How many of a mapped label's nodes (or type's relationships) have a mapped property."""
+
+    role: str  # e.g. "properties.weight"
+    name: str
+    owner: str  # e.g. ":RATED" or ":Person"
+    present: int
+    total: int
+    required: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.present > 0 or self.total == 0 or not self.required
+
+    def describe(self) -> str:
+        if self.total == 0:
+            mark = "-"
+        elif self.present == self.total:
+            mark = "ok"
+        elif self.present == 0:
+            mark = "MISSING" if self.required else "absent on every one (optional)"
+        else:
+            mark = f"missing on {self.total - self.present:,}"
+        return f"{self.present:,} of {self.total:,} {self.owner}  {mark}"
+
+
+def check_properties(runner: QueryRunner, mapping: GraphMapping) -> list[PropertyCheck]:
+    """Count each mapped property on what it belongs to (a misspelling shows as 0 of N)."""
+    m = mapping
+    node_props = [
+        ("user_id", m.user, True),
+        ("item_id", m.item, True),
+        ("attribute_id", m.attribute, True),
+        ("attribute_kind", m.attribute, False),
+    ]
+    rel_props = [("weight", m.interacted, False), ("timestamp", m.interacted, False)]
+    checks = []
+    for role, label, required in node_props:
+        prop = getattr(m, role)
+        row = runner.read(
+            f"MATCH (n:{quote_identifier(label)}) "
+            f"RETURN count(n) AS total, count(n[$p]) AS present",
+            {"p": prop},
+        )[0]
+        checks.append(
+            PropertyCheck(
+                f"properties.{role}", prop, f":{label}", row["present"], row["total"], required
+            )
+        )
+    for role, rel_type, required in rel_props:
+        prop = getattr(m, role)
+        row = runner.read(
+            f"MATCH ()-[r:{quote_identifier(rel_type)}]->() "
+            f"RETURN count(r) AS total, count(r[$p]) AS present",
+            {"p": prop},
+        )[0]
+        checks.append(
+            PropertyCheck(
+                f"properties.{role}", prop, f":{rel_type}", row["present"], row["total"], required
+            )
+        )
+    return checks

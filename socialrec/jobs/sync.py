@@ -280,6 +280,8 @@ class Sync:
         with self._stage("export", summary, lock):
             snapshot = Exporter(self.runner, self.mapping, progress=False).full()
             self.progress(f"  {snapshot.report.nodes} {snapshot.report.edges}")
+            for what, n in snapshot.report.warnings.items():
+                self.progress(f"  warning: {what}: {n:,}")
         metrics: dict[str, float] = {}
         if retrain:
             with self._stage("train", summary, lock):
