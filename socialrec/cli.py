@@ -236,7 +236,7 @@ def load() -> None:
 
 batch_option = click.option(
     "--batch-size",
-    type=int,
+    type=click.IntRange(1),
     default=DEFAULT_BATCH_SIZE,
     show_default=True,
     help="Rows per transaction.",
@@ -297,6 +297,10 @@ def load_tsv_cmd(
     if not (interactions or friendships or attributes):
         raise click.UsageError("give at least one of --interactions, --friendships, --attributes")
     delimiter = delimiter.encode().decode("unicode_escape")  # allow '\t' typed literally
+    if len(delimiter) != 1:
+        raise click.BadParameter(
+            f"{delimiter!r}: give one character (tab, ',', ';', '|')", param_hint="--delimiter"
+        )
     fmt = FileFormat(delimiter=delimiter, header=header, id_type=id_type)  # type: ignore[arg-type]
     writer = GraphWriter(app.runner(), app.mapping(), batch_size)
     writer.apply_schema()
@@ -380,7 +384,9 @@ def _parse_properties(specs: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 @cli.command()
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Snapshot file.")
 @click.option("--user", "users", multiple=True, help="Subgraph around this user id (repeat).")
-@click.option("--hops", type=int, default=1, show_default=True, help="Hops around --user.")
+@click.option(
+    "--hops", type=click.IntRange(0), default=1, show_default=True, help="Hops around --user."
+)
 @click.option("--user-where", help='Cypher predicate on users `n`, e.g. "n.country = $c".')
 @click.option("--item-where", help="Cypher predicate on items `n`.")
 @click.option("--param", "params", multiple=True, help="NAME=VALUE for the predicates.")
@@ -655,12 +661,19 @@ def train_cmd(
     from socialrec.train.distributed import init_from_env
 
     rank, _ = init_from_env()
+    if params["epochs"] == 0:
+        click.echo(
+            "warning: --epochs 0 trains nothing: the checkpoint holds the initial, random "
+            "embeddings",
+            err=True,
+        )
+    config = _config(params)  # bad options fail before a long export
     snap = _snapshot_for(app, snapshot)
     runs = experiment.run(
         snap,
         [model],
         [seed],
-        _config(params),
+        config,
         split_kind,
         _ratios(ratios),
         log=click.echo,
@@ -705,12 +718,13 @@ def evaluate_cmd(
             f"unknown models {unknown}; choose from {MODELS}", param_hint="--models"
         )
     seed_list = [int(s) for s in seeds.split(",")]
+    config = _config(params)  # bad options fail before a long export
     snap = _snapshot_for(app, snapshot)
     runs = experiment.run(
         snap,
         names,
         seed_list,
-        _config(params),
+        config,
         split_kind,
         _ratios(ratios),
         log=click.echo,

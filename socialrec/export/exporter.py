@@ -48,6 +48,7 @@ from socialrec.export.snapshot import (
 )
 from socialrec.graph.runner import Neo4jRunner, QueryRunner
 from socialrec.graph.schema import DatabaseOverview, require_mapping
+from socialrec.ids import as_ids_like
 from socialrec.mapping import GraphMapping
 
 
@@ -222,7 +223,7 @@ class Exporter:
         all_items = self.node_table("item", report)
         if users is not None:
             if hops < 0:
-                raise ValueError("hops must be >= 0")
+                raise ExportError(f"hops must be >= 0, not {hops}")
             user_mask, item_mask = self._neighbourhood(all_users, all_items, users, hops)
         elif user_where or item_where:
             user_mask = self._where(all_users, user_where, params)
@@ -234,7 +235,7 @@ class Exporter:
                 item_mask = np.zeros(len(all_items), dtype=bool)
                 item_mask[edges.dst] = True
         else:
-            raise ValueError("give users (with hops), or user_where / item_where")
+            raise ExportError("give users (with hops), or user_where / item_where")
         users_t, items_t = all_users.subset(user_mask), all_items.subset(item_mask)
         if len(users_t) == 0:
             raise ExportError("the subgraph selection matched no users")
@@ -492,7 +493,8 @@ class Exporter:
     def _neighbourhood(
         self, users: NodeTable, items: NodeTable, seeds: Sequence[Any], hops: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        seed_values = np.asarray(list(seeds), dtype=users.ids.dtype)
+        # ids typed on a command line ("17") become integers where the graph's are
+        seed_values = as_ids_like(users.ids, seeds, f":{self.mapping.user} id")
         found = positions(users.ids, seed_values)
         unknown = seed_values[found < 0]
         if len(unknown):

@@ -196,7 +196,27 @@ class GraphSnapshot:
         )
         if snapshot.schema_hash != payload["schema_hash"]:
             raise SnapshotMismatchError(f"{path}: schema hash does not match its content")
+        snapshot.check_edges(str(path))
         return snapshot
+
+    def check_edges(self, where: str = "snapshot") -> None:
+        """Every edge index names a node of its type (no training on garbage)."""
+        for edge_type in self.data.edge_types:
+            src, _, dst = edge_type
+            index = self.data[edge_type].edge_index
+            if index.dim() != 2 or index.shape[0] != 2:
+                raise SnapshotMismatchError(
+                    f"{where}: edge_index of {'/'.join(edge_type)} has shape "
+                    f"{tuple(index.shape)}, not [2, E]; export again"
+                )
+            for row, node_type in ((0, src), (1, dst)):
+                if index.shape[1] and (
+                    int(index[row].min()) < 0 or int(index[row].max()) >= self.num_nodes(node_type)
+                ):
+                    raise SnapshotMismatchError(
+                        f"{where}: edge_index of {'/'.join(edge_type)} points outside the "
+                        f"{self.num_nodes(node_type):,} {node_type} nodes; export again"
+                    )
 
 
 def _data_to_plain(data: HeteroData) -> dict[str, dict[str, Any]]:

@@ -18,7 +18,7 @@ import neo4j
 from neo4j import exceptions as neo4j_errors
 
 from socialrec.config import ConnectionSettings
-from socialrec.errors import DatabaseError
+from socialrec.errors import ConfigError, DatabaseError
 
 Params = Mapping[str, Any]
 
@@ -108,16 +108,22 @@ class Neo4jRunner:
 
     def __init__(self, settings: ConnectionSettings, max_retry_time: float = 30.0) -> None:
         self.settings = settings
-        self._driver = neo4j.GraphDatabase.driver(
-            settings.uri,
-            auth=(settings.user, settings.password),
-            max_transaction_retry_time=max_retry_time,
-            max_connection_pool_size=8,
-            # socialrec writes its own queries; Cypher 5's deprecation notices
-            # (the exporter's id(), see cypher/export_users.cypher) are not the
-            # user's to act on, so they are not logged at every batch.
-            notifications_disabled_classifications=["DEPRECATION", "UNRECOGNIZED"],
-        )
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                settings.uri,
+                auth=(settings.user, settings.password),
+                max_transaction_retry_time=max_retry_time,
+                max_connection_pool_size=8,
+                # socialrec writes its own queries; Cypher 5's deprecation notices
+                # (the exporter's id(), see cypher/export_users.cypher) are not the
+                # user's to act on, so they are not logged at every batch.
+                notifications_disabled_classifications=["DEPRECATION", "UNRECOGNIZED"],
+            )
+        except (neo4j_errors.ConfigurationError, ValueError) as e:
+            raise ConfigError(
+                f"Neo4j URI {settings.uri!r} is not usable: {e} "
+                "(set NEO4J_URI / --uri to e.g. bolt://127.0.0.1:7687)"
+            ) from e
 
     @property
     def driver(self) -> neo4j.Driver:

@@ -396,7 +396,8 @@ def _plots(out: Path, runs: Sequence[Run]) -> None:
     ax_valid.set(title="validation Recall@20", xlabel="epoch", ylabel="recall@20")
     for ax in (ax_loss, ax_valid):
         ax.grid(alpha=0.3)
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:  # nothing trained: no empty legend
+            ax.legend()
     fig.tight_layout()
     fig.savefig(out / "training.png", dpi=110)
     plt.close(fig)

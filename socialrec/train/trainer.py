@@ -117,6 +117,16 @@ class TrainConfig:
     ensemble: int = 1
 
     def __post_init__(self) -> None:
+        for name in ("embedding_dim", "num_layers", "batch_size", "eval_every", "negatives"):
+            minimum = 0 if name == "num_layers" else 1
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                raise ConfigError(f"{name} must be a whole number >= {minimum}, not {value!r}")
+        for name in ("epochs", "patience", "fanout", "neighbours"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, not {getattr(self, name)!r}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be > 0, not {self.lr!r}")
         if self.loss not in LOSSES:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
         if self.ensemble < 1:
