@@ -7,6 +7,7 @@ LastFM is just a fixed choice of files and columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -138,9 +139,21 @@ def load_item_attributes(
 LASTFM_FILES = ("user_artist.dat", "user_user.dat", "artist_tag.dat")
 
 
+def bundled_dataset_dir(name: str) -> Path:
+    """A dataset shipped with socialrec (repository ``data/``, package ``socialrec.datasets``).
+
+    Found through the package, so it is there after ``pip install .`` (not only
+    in a source checkout) and in the Docker image.
+    """
+    path = Path(str(resources.files("socialrec.datasets").joinpath(name)))
+    if not path.is_dir():
+        raise SocialrecError(f"the bundled dataset {name!r} is missing from this installation")
+    return path
+
+
 def bundled_lastfm_dir() -> Path:
-    """The copy of LastFM HetRec 2011 shipped in the repository's ``data/``."""
-    return Path(__file__).resolve().parents[2] / "data" / "lastfm-hetrec"
+    """The copy of LastFM HetRec 2011 shipped with socialrec."""
+    return bundled_dataset_dir("lastfm-hetrec")
 
 
 def load_lastfm(
