@@ -1,7 +1,8 @@
 // by_attribute.cypher: a user's best items among those with one attribute.
 //
 // Parameters: $namespace (the mapping's output namespace), $user (user id),
-// $attribute (attribute id), $k.
+// $attribute (attribute id), $kind (its kind, e.g. "genre"; null matches any
+// kind: an attribute is identified by kind and id), $k.
 // Returns: item (id), score (the model's score: inner product of the stored
 // user and item embeddings of the current run, the same number as
 // RECOMMENDED.score), rank (its rank among the user's stored
@@ -12,8 +13,9 @@ MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 MATCH (u:${User} {${user_id}: $user})
 WHERE u[run.embedding_property] IS NOT NULL
 WITH run, u, u[run.embedding_property] AS ue
-MATCH (:${Attribute} {${attribute_id}: $attribute})<-[:${HAS_ATTRIBUTE}]-(i:${Item})
-WHERE i[run.embedding_property] IS NOT NULL
+MATCH (a:${Attribute} {${attribute_id}: $attribute})<-[:${HAS_ATTRIBUTE}]-(i:${Item})
+WHERE ($kind IS NULL OR a.${attribute_kind} = $kind)
+  AND i[run.embedding_property] IS NOT NULL
   AND NOT EXISTS { (u)-[:${INTERACTED}]->(i) }
 WITH run, u, i, ue, i[run.embedding_property] AS ie
 WITH run, u, i, reduce(s = 0.0, d IN range(0, size(ue) - 1) | s + ue[d] * ie[d]) AS score

@@ -818,7 +818,12 @@ def _print_writeback(report: Any) -> None:
     "--exclude-items-where",
     help='Cypher predicate: items `n` never to recommend ("n.sold_out").',
 )
-@click.option("--attribute", "attributes", multiple=True, help="Only items with this attribute id.")
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    help="Only items with this attribute: kind:id (e.g. genre:5), or id if unambiguous.",
+)
 @click.option("--param", "params", multiple=True, help="NAME=VALUE for --exclude-items-where.")
 @writeback_options
 @pass_app
@@ -842,7 +847,7 @@ def writeback_cmd(
         runner,
         exclude_items_where,
         _parse_params(params),
-        _typed_ids(snap.ids["attribute"], attributes),
+        list(attributes),
     )
     report = write_checkpoint(
         runner,

@@ -31,6 +31,7 @@ def test_every_query_file_renders_with_no_placeholder_left() -> None:
         "embedding": "socialrec_embedding_0",
         "label": "User",
         "key": "id",
+        "kind": "kind",
         "property": "socialrec_x_embedding_0",
     }
     for name in files:

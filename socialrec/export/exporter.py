@@ -423,7 +423,10 @@ class Exporter:
             if len(row["nids"]) < self.page_size:
                 break
         nids = np.concatenate(nid_parts) if nid_parts else np.empty(0, dtype=np.int64)
-        values = [v for part in id_parts for (v,) in part]
+        if role == "attribute":
+            values = [attribute_key(v, kind) for part in id_parts for (v, kind) in part]
+        else:
+            values = [v for part in id_parts for (v,) in part]
         degrees = {
             d: np.concatenate(p) if p else np.empty(0, dtype=np.int64)
             for d, p in degree_parts.items()
@@ -681,6 +684,17 @@ class Exporter:
             report=report,
             degrees=_degrees(users, items),
         )
+
+
+def attribute_key(value: Any, kind: Any) -> str | None:
+    """An attribute's id in a snapshot: ``"kind:id"``, or the id as text without a kind.
+
+    Attributes are identified by (kind, id) everywhere (a city 5 is not the
+    category 5), so their snapshot ids are always strings.
+    """
+    if value is None:
+        return None
+    return str(value) if kind is None else f"{kind}:{value}"
 
 
 def warn_unmatched_names(

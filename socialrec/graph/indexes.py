@@ -40,15 +40,15 @@ def _existing(runner: QueryRunner) -> list[dict[str, Any]]:
     )
 
 
-def _find(rows: list[dict[str, Any]], entity: str, name: str, key: str) -> dict[str, Any] | None:
-    """An index (or a constraint's index) on exactly ``name(key)``; constraints first."""
+def _find(rows: list[dict[str, Any]], entity: str, name: str, *keys: str) -> dict[str, Any] | None:
+    """An index (or a constraint's index) on ``name(keys)``, any order; constraints first."""
     hits = [
         r
         for r in rows
         if r["entityType"] == entity
         and r["labelsOrTypes"] == [name]
-        and r["properties"] == [key]
-        and r["type"] in ("RANGE", "TEXT", "POINT", "LOOKUP")
+        and sorted(r["properties"] or []) == sorted(keys)
+        and r["type"] in ("RANGE", "TEXT", "POINT")
     ]
     hits.sort(key=lambda r: (r["owningConstraint"] is None, r["type"] != "RANGE"))
     return hits[0] if hits else None
@@ -63,9 +63,14 @@ def apply_schema(runner: QueryRunner, mapping: GraphMapping) -> list[SchemaStep]
     rows = _existing(runner)
     steps = []
     for role, label in mapping.node_labels.items():
-        key = {"user": mapping.user_id, "item": mapping.item_id}.get(role, mapping.attribute_id)
-        target = f":{label}({key})"
-        found = _find(rows, "NODE", label, key)
+        # attributes are unique by (kind, id); a user's index on the id alone serves too
+        keys = {
+            "user": (mapping.user_id,),
+            "item": (mapping.item_id,),
+            "attribute": (mapping.attribute_kind, mapping.attribute_id),
+        }[role]
+        target = f":{label}({', '.join(keys)})"
+        found = _find(rows, "NODE", label, *keys) or _find(rows, "NODE", label, keys[-1])
         if found is not None and found["owningConstraint"]:
             steps.append(SchemaStep(target, "reused", str(found["owningConstraint"])))
         elif found is not None:
@@ -80,9 +85,13 @@ def apply_schema(runner: QueryRunner, mapping: GraphMapping) -> list[SchemaStep]
                 )
             )
         else:
-            name = _slug("unique", label, key)
-            extra = {"label": label, "key": key}
-            runner.write(queries.load("schema_unique_id", mapping, extra), {"name": name})
+            name = _slug("unique", label, *keys)
+            if role == "attribute":
+                extra = {"label": label, "kind": keys[0], "key": keys[1]}
+                query = queries.load("schema_unique_attribute", mapping, extra)
+            else:
+                query = queries.load("schema_unique_id", mapping, {"label": label, "key": keys[0]})
+            runner.write(query, {"name": name})
             steps.append(SchemaStep(target, "created", name))
     target = f"[:{mapping.interacted}]({mapping.timestamp})"
     found = _find(rows, "RELATIONSHIP", mapping.interacted, mapping.timestamp)

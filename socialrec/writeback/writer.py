@@ -177,15 +177,29 @@ def candidate_mask(
         idx = snapshot.index_of("item", rows[0]["ids"]) if rows[0]["ids"] else np.empty(0, int)
         mask[idx[idx >= 0]] = False
     if attributes:
-        attr_idx = snapshot.index_of("attribute", list(attributes))
-        unknown = [a for a, i in zip(attributes, attr_idx, strict=True) if i < 0]
-        if unknown:
-            raise WritebackError(f"unknown attribute ids {unknown[:5]} (not in the snapshot)")
+        attr_idx = resolve_attributes(snapshot, attributes)
         has = snapshot.data[HAS].edge_index.numpy()
         with_attr = np.zeros(snapshot.num_nodes("item"), dtype=bool)
         with_attr[has[0][np.isin(has[1], attr_idx)]] = True
         mask &= with_attr
     return mask
+
+
+def resolve_attributes(snapshot: GraphSnapshot, wanted: Sequence[Any]) -> np.ndarray:
+    """Indices of attributes given as ``"kind:id"`` or, where that is unambiguous, ``id``."""
+    keys = snapshot.ids["attribute"]
+    out = []
+    for value in wanted:
+        text = str(value)
+        exact = np.flatnonzero(keys == text)
+        hits = exact if len(exact) else np.flatnonzero([k.endswith(f":{text}") for k in keys])
+        if len(hits) == 0:
+            raise WritebackError(f"unknown attribute {text!r} (not in the snapshot)")
+        if len(hits) > 1:
+            names = ", ".join(str(keys[h]) for h in hits[:5])
+            raise WritebackError(f"attribute {text!r} is ambiguous ({names}); give kind:id")
+        out.append(int(hits[0]))
+    return np.asarray(out, dtype=np.int64)
 
 
 class Writeback:

@@ -86,7 +86,15 @@ def test_lastfm_round_trip_matches_cypher(db: Neo4jRunner, tmp_path: Path) -> No
     snap = Exporter(db, progress=False, edge_batch=20_000).full()
     assert edge_ids(snap, INTERACTS) == cypher_pairs(db, "(a:User)-[:INTERACTED]->(b:Item)")
     assert edge_ids(snap, FRIENDS) == cypher_pairs(db, "(a:User)-[:FRIENDS_WITH]-(b:User)")
-    assert edge_ids(snap, HAS) == cypher_pairs(db, "(a:Item)-[:HAS_ATTRIBUTE]->(b:Attribute)")
+    # attributes are keyed "kind:id" (a tag 5 is not a genre 5)
+    tags = {
+        (r["a"], r["b"])
+        for r in db.read(
+            "MATCH (a:Item)-[:HAS_ATTRIBUTE]->(b:Attribute) RETURN a.id AS a, b.kind + ':' + "
+            "toString(b.id) AS b"
+        )
+    }
+    assert edge_ids(snap, HAS) == tags
     assert snap.data["user"].num_nodes == 1892 and snap.data["item"].num_nodes == 17632
     total = db.read("MATCH (:User)-[r:INTERACTED]->(:Item) RETURN sum(r.weight) AS s")[0]["s"]
     assert float(snap.data[INTERACTS].edge_weight.double().sum()) == pytest.approx(total)

@@ -104,7 +104,8 @@ def test_popular_fallback_for_unknown_user(db: Neo4jRunner, written: Planted) ->
 def test_by_attribute_ranks_every_item_of_the_attribute_by_model_score(
     db: Neo4jRunner, written: Planted
 ) -> None:
-    rows = db.read(q("by_attribute"), {"namespace": NS, "user": 0, "attribute": "genre-1", "k": 20})
+    params = {"namespace": NS, "user": 0, "attribute": "genre-1", "kind": None, "k": 20}
+    rows = db.read(q("by_attribute"), params)
     scorer = written.scorer
     u = scorer.user_embedding[int(scorer.snapshot.index_of("user", [0])[0])].numpy()
     items = [i for i in range(10, 20)]
