@@ -28,7 +28,11 @@ from socialrec.graph.runner import Neo4jRunner
 from socialrec.graph.schema import check_mapping, check_properties, overview
 from socialrec.load.files import (
     FileFormat,
+    attribute_columns,
     bundled_lastfm_dir,
+    check_files,
+    friendship_columns,
+    interaction_columns,
     load_friendships,
     load_interactions,
     load_item_attributes,
@@ -243,13 +247,24 @@ batch_option = click.option(
 )
 
 
+def _load(writer: GraphWriter, work: Any) -> LoadReport:
+    """Run a load, recording what the database gained (counted before and after)."""
+    before = writer.count()
+    report: LoadReport = work()
+    after = writer.count()
+    report.gained = {k: after[k] - before[k] for k in after}
+    return report
+
+
 def _print_report(report: LoadReport) -> None:
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
     for kind, n in report.rows.items():
-        click.echo(f"  {kind:<18} {n:>12,} rows")
+        click.echo(f"  read {kind:<18} {n:>12,} rows")
     for reason, n in report.skipped.items():
         click.echo(f"  skipped: {reason}: {n:,}")
-    created = {k: v for k, v in report.counters.items() if k.endswith("created")}
-    click.echo(f"  created: {created or 'nothing new (already loaded)'}")
+    gained = ", ".join(f"{k} +{v:,}" for k, v in report.gained.items() if v)
+    click.echo(f"  the database gained: {gained or 'nothing (all of it was there already)'}")
 
 
 @load.command("lastfm")
@@ -259,7 +274,7 @@ def _print_report(report: LoadReport) -> None:
 def load_lastfm_cmd(app: App, directory: str | None, batch_size: int) -> None:
     """Load LastFM HetRec 2011 from DIRECTORY (default: the bundled copy)."""
     writer = GraphWriter(app.runner(), app.mapping(), batch_size)
-    report = load_lastfm(writer, directory)
+    report = _load(writer, lambda: load_lastfm(writer, directory))
     click.echo(f"LastFM loaded from {directory or bundled_lastfm_dir()}:")
     _print_report(report)
 
@@ -270,6 +285,12 @@ def load_lastfm_cmd(app: App, directory: str | None, batch_size: int) -> None:
 @click.option("--attributes", type=click.Path(dir_okay=False), help="item attribute [weight]")
 @click.option("--delimiter", default="\t", help="Field separator [default: tab]; ',' for CSV.")
 @click.option("--header/--no-header", default=False, help="Skip a header line.")
+@click.option(
+    "--encoding",
+    default="utf-8-sig",
+    show_default=True,
+    help="Text encoding (UTF-8 with or without BOM by default; e.g. latin-1, cp1252).",
+)
 @click.option("--id-type", type=click.Choice(["str", "int"]), default="str", show_default=True)
 @click.option("--user-col", type=int, default=1, show_default=True, help="1-based column.")
 @click.option("--item-col", type=int, default=2, show_default=True)
@@ -285,6 +306,7 @@ def load_tsv_cmd(
     attributes: str | None,
     delimiter: str,
     header: bool,
+    encoding: str,
     id_type: str,
     user_col: int,
     item_col: int,
@@ -301,9 +323,7 @@ def load_tsv_cmd(
         raise click.BadParameter(
             f"{delimiter!r}: give one character (tab, ',', ';', '|')", param_hint="--delimiter"
         )
-    fmt = FileFormat(delimiter=delimiter, header=header, id_type=id_type)  # type: ignore[arg-type]
-    writer = GraphWriter(app.runner(), app.mapping(), batch_size)
-    writer.apply_schema()
+    fmt = FileFormat(delimiter, header, id_type, encoding)  # type: ignore[arg-type]
 
     def zero_based(col: int, name: str) -> int:
         if col < 1:
@@ -313,22 +333,35 @@ def load_tsv_cmd(
     def optional(col: int | None, name: str) -> int | None:
         return None if col is None else zero_based(col, name)
 
-    if interactions:
-        load_interactions(
-            writer,
-            interactions,
-            fmt,
-            user_col=zero_based(user_col, "--user-col"),
-            item_col=zero_based(item_col, "--item-col"),
-            weight_col=optional(weight_col, "--weight-col"),
-            time_col=optional(time_col, "--time-col"),
-        )
-    if friendships:
-        load_friendships(writer, friendships, fmt)
-    if attributes:
-        load_item_attributes(writer, attributes, fmt, kind=attribute_kind)
+    cols: dict[str, Any] = {
+        "user_col": zero_based(user_col, "--user-col"),
+        "item_col": zero_based(item_col, "--item-col"),
+        "weight_col": optional(weight_col, "--weight-col"),
+        "time_col": optional(time_col, "--time-col"),
+    }
+    writer = GraphWriter(app.runner(), app.mapping(), batch_size)
+    # every file is read through before anything is written: a missing file or a
+    # bad line in any of them loads nothing
+    planned = [
+        (interactions, interaction_columns(fmt, **cols)),
+        (friendships, friendship_columns(fmt)),
+        (attributes, attribute_columns(fmt)),
+    ]
+    check_files([(p, c, fmt) for p, c in planned if p], writer.report)
+
+    def work() -> LoadReport:
+        writer.apply_schema()
+        if interactions:
+            load_interactions(writer, interactions, fmt, **cols)
+        if friendships:
+            load_friendships(writer, friendships, fmt)
+        if attributes:
+            load_item_attributes(writer, attributes, fmt, kind=attribute_kind)
+        return writer.report
+
+    report = _load(writer, work)
     click.echo("Loaded:")
-    _print_report(writer.report)
+    _print_report(report)
 
 
 @load.command("synthetic")
@@ -350,7 +383,7 @@ def load_synthetic_cmd(app: App, batch_size: int, **params: Any) -> None:
     except ValueError as e:
         raise click.UsageError(str(e)) from e
     writer = GraphWriter(app.runner(), app.mapping(), batch_size)
-    report = load_synthetic(writer, config)
+    report = _load(writer, lambda: load_synthetic(writer, config))
     click.echo(f"Synthetic graph loaded ({config.users:,} users, seed {config.seed}):")
     _print_report(report)
 
@@ -1073,7 +1106,8 @@ def quickstart(app: App, epochs: int) -> None:
     runner = app.runner()
     mapping = app.mapping()
     click.echo(f"Loading LastFM HetRec 2011 into {runner.settings.describe()}...")
-    report = load_lastfm(GraphWriter(runner, mapping))
+    writer = GraphWriter(runner, mapping)
+    report = _load(writer, lambda: load_lastfm(writer))
     _print_report(report)
     db = overview(runner)
     click.echo(f"\nIn the database: {db.describe_labels()}")

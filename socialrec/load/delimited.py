@@ -1,14 +1,20 @@
 """Reading delimited text files (TSV, CSV) in batches, with ``file:line`` errors.
 
-A malformed line stops the read with :class:`~socialrec.errors.InputFormatError`
-naming the file, the line and the column; batches before it have already been
-handed out (and written: each is idempotent), so fixing the file and running
-again completes the load.
+Lines are read by Python's RFC 4180 reader: ``"Smith, J"`` is one field without
+its quotes, ``""`` inside quotes is a quote, a quoted field may span lines. The
+encoding is UTF-8 by default, with or without a byte-order mark; anything else
+(Latin-1, Windows-1252...) is named with ``encoding``. A malformed line, bytes
+that are not text in that encoding, or a file without data rows stop the read
+with :class:`~socialrec.errors.InputFormatError` naming the file, the line and
+what to do. The loaders check every file completely (:func:`check_file`) before
+they write anything, so a bad line anywhere loads nothing.
 """
 
 from __future__ import annotations
 
+import csv
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,6 +91,20 @@ class Column:
     parse: Callable[[str], Any]
 
 
+#: First-row fields that say "this is a header": column names, not ids.
+_HEADER_WORD = re.compile(
+    r"^(user|item|friend|movie|artist|product|person|tag|attribute|category|genre|"
+    r"source|target|from|to|src|dst|node|weight|rating|score|count|plays|time|"
+    r"timestamp|date|ts|kind)s?[ _-]?(id|name)?$|^id$",
+    re.IGNORECASE,
+)
+
+
+def looks_like_header(fields: Sequence[str]) -> bool:
+    """True when every field reads like a column name (``user``, ``itemId``, ``rating``...)."""
+    return bool(fields) and all(_HEADER_WORD.match(f.strip()) for f in fields)
+
+
 def read_columns(
     path: str | Path,
     columns: Sequence[Column],
@@ -92,59 +112,128 @@ def read_columns(
     header: bool = False,
     batch_size: int = 100_000,
     progress: bool = True,
+    encoding: str = "utf-8-sig",
+    warn: Callable[[str], None] | None = None,
 ) -> Iterator[list[list[Any]]]:
     """Yield batches as one list per column, ``batch_size`` rows at a time.
 
     Blank lines are skipped; every other line must have each requested column.
+    ``warn`` receives a ``file:line: ...`` line for a first row that looks like
+    a header while ``header`` is off.
     """
     path = Path(path)
     if not path.is_file():
         raise InputFormatError(path, 0, "file not found")
     width = max(c.index for c in columns) + 1
     batch: list[list[Any]] = [[] for _ in columns]
-    size = path.stat().st_size
-    with (
-        path.open("r", encoding="utf-8", newline="") as f,
-        tqdm(
-            total=size,
-            unit="B",
-            unit_scale=True,
-            desc=path.name,
-            disable=None if progress else True,
-        ) as bar,
-    ):
-        seen = 0
-        for lineno, line in enumerate(f, start=1):
-            seen += len(line)
-            if lineno == 1 and header:
+    rows = 0
+    try:
+        f = path.open("r", encoding=encoding, errors="strict", newline="")
+    except LookupError as e:
+        raise InputFormatError(path, 0, f"unknown encoding {encoding!r}") from e
+    except OSError as e:
+        raise InputFormatError(path, 0, f"cannot open: {e.strerror}") from e
+    bar = tqdm(
+        total=path.stat().st_size,
+        unit="B",
+        unit_scale=True,
+        desc=path.name,
+        disable=None if progress else True,
+    )
+    reader = csv.reader(
+        _counted(f, bar), delimiter=delimiter, quotechar='"', doublequote=True, strict=True
+    )
+    with f, bar:
+        while True:
+            line = reader.line_num + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as e:
+                raise InputFormatError(
+                    path,
+                    line,
+                    f"not {encoding} text ({e.reason}, byte 0x{e.object[e.start]:02x}); "
+                    "if the file is Latin-1 or Windows-1252, pass --encoding latin-1 or cp1252",
+                ) from e
+            except csv.Error as e:
+                what = "a NUL byte: not a text file" if "NUL" in str(e) else str(e)
+                raise InputFormatError(path, line, f"cannot read the line ({what})") from e
+            line = reader.line_num
+            if line == 1 and fields and fields[0].startswith("\ufeff"):
+                fields[0] = fields[0][1:]  # a BOM under an explicit utf-8 encoding
+            if line == 1 and header:
                 continue
-            stripped = line.rstrip("\r\n")
-            if not stripped.strip():
+            if not any(field.strip() for field in fields):
                 continue
-            fields = stripped.split(delimiter)
+            if any("\x00" in field for field in fields):
+                raise InputFormatError(path, line, "a NUL byte: not a text file")
             if len(fields) < width:
                 raise InputFormatError(
                     path,
-                    lineno,
+                    line,
                     f"expected at least {width} {delimiter!r}-separated columns, "
                     f"found {len(fields)}",
                 )
+            first_row = rows == 0 and not header
+            if first_row and warn and looks_like_header([fields[c.index] for c in columns]):
+                warn(f"{path}:{line}: looks like a header ({', '.join(fields)}); pass --header")
             for out, col in zip(batch, columns, strict=True):
                 raw = fields[col.index]
                 try:
                     out.append(col.parse(raw))
                 except (ValueError, OverflowError) as e:
                     expected = _EXPECTED.get(col.parse, "a valid value")
+                    hint = " (a header? pass --header)" if first_row else ""
                     raise InputFormatError(
                         path,
-                        lineno,
-                        f"column {col.index + 1} ({col.name}): {raw!r} is not {expected}",
+                        line,
+                        f"column {col.index + 1} ({col.name}): {raw!r} is not {expected}{hint}",
                     ) from e
+            rows += 1
             if len(batch[0]) >= batch_size:
                 yield batch
                 batch = [[] for _ in columns]
-                bar.update(seen)
-                seen = 0
+        if rows == 0:
+            raise InputFormatError(
+                path, 0, "no data rows" + (" after the header" if header else " (empty file)")
+            )
         if batch[0]:
             yield batch
-        bar.update(seen)
+
+
+def _counted(lines: Iterator[str], bar: Any) -> Iterator[str]:
+    """The file's lines, moving the progress bar by their length (chars ~ bytes)."""
+    pending = 0
+    for line in lines:
+        pending += len(line)
+        if pending > 1 << 20:
+            bar.update(pending)
+            pending = 0
+        yield line
+    bar.update(pending)
+
+
+def check_file(
+    path: str | Path,
+    columns: Sequence[Column],
+    delimiter: str = "\t",
+    header: bool = False,
+    encoding: str = "utf-8-sig",
+    warn: Callable[[str], None] | None = None,
+) -> int:
+    """Read the whole file as :func:`read_columns` would, writing nothing; rows read."""
+    return sum(
+        len(batch[0])
+        for batch in read_columns(
+            path,
+            columns,
+            delimiter,
+            header,
+            1_000_000,
+            progress=False,
+            encoding=encoding,
+            warn=warn,
+        )
+    )

@@ -1,7 +1,9 @@
 """Loading interactions, friendships and item attributes from delimited files.
 
 The generic path (``socialrec load tsv``) and the LastFM loader both come here;
-LastFM is just a fixed choice of files and columns.
+LastFM is just a fixed choice of files and columns. Every file of a load is read
+through once before anything is written (:func:`check_files`): a missing file,
+a bad line or a wrong encoding anywhere stops the load with nothing written.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from socialrec.errors import SocialrecError
 from socialrec.load.delimited import (
     Column,
     IdType,
+    check_file,
     id_parser,
     parse_timestamp,
     parse_weight,
@@ -32,11 +35,14 @@ class FileFormat:
         delimiter (str): field separator. (default: tab)
         header (bool): skip the first line. (default: ``False``)
         id_type (str): ``"int"`` or ``"str"`` node ids. (default: ``"str"``)
+        encoding (str): text encoding; ``utf-8-sig`` reads UTF-8 with or
+            without a byte-order mark. (default: ``"utf-8-sig"``)
     """
 
     delimiter: str = "\t"
     header: bool = False
     id_type: IdType = "str"
+    encoding: str = "utf-8-sig"
 
 
 def _read(writer: GraphWriter, path: Path, columns: list[Column], fmt: FileFormat, progress: bool):
@@ -49,7 +55,53 @@ def _read(writer: GraphWriter, path: Path, columns: list[Column], fmt: FileForma
         header=fmt.header,
         batch_size=writer.batch_size * 5,
         progress=progress,
+        encoding=fmt.encoding,
     )
+
+
+def interaction_columns(
+    fmt: FileFormat,
+    user_col: int = 0,
+    item_col: int = 1,
+    weight_col: int | None = None,
+    time_col: int | None = None,
+) -> list[Column]:
+    ids = id_parser(fmt.id_type)
+    columns = [Column("user", user_col, ids), Column("item", item_col, ids)]
+    if weight_col is not None:
+        columns.append(Column("weight", weight_col, parse_weight))
+    if time_col is not None:
+        columns.append(Column("timestamp", time_col, parse_timestamp))
+    return columns
+
+
+def friendship_columns(fmt: FileFormat, a_col: int = 0, b_col: int = 1) -> list[Column]:
+    ids = id_parser(fmt.id_type)
+    return [Column("user", a_col, ids), Column("friend", b_col, ids)]
+
+
+def attribute_columns(
+    fmt: FileFormat,
+    item_col: int = 0,
+    attribute_col: int = 1,
+    weight_col: int | None = None,
+    attribute_id_type: IdType | None = None,
+) -> list[Column]:
+    columns = [
+        Column("item", item_col, id_parser(fmt.id_type)),
+        Column("attribute", attribute_col, id_parser(attribute_id_type or fmt.id_type)),
+    ]
+    if weight_col is not None:
+        columns.append(Column("weight", weight_col, parse_weight))
+    return columns
+
+
+def check_files(
+    files: list[tuple[str | Path, list[Column], FileFormat]], report: LoadReport
+) -> None:
+    """Read every file completely before anything is written; warnings go to ``report``."""
+    for path, columns, fmt in files:
+        check_file(path, columns, fmt.delimiter, fmt.header, fmt.encoding, report.warn)
 
 
 def load_interactions(
@@ -63,12 +115,7 @@ def load_interactions(
     progress: bool = True,
 ) -> None:
     """Load ``user item [weight] [time]`` rows (column positions 0-based)."""
-    ids = id_parser(fmt.id_type)
-    columns = [Column("user", user_col, ids), Column("item", item_col, ids)]
-    if weight_col is not None:
-        columns.append(Column("weight", weight_col, parse_weight))
-    if time_col is not None:
-        columns.append(Column("timestamp", time_col, parse_timestamp))
+    columns = interaction_columns(fmt, user_col, item_col, weight_col, time_col)
     for batch in _read(writer, Path(path), columns, fmt, progress):
         rest = iter(batch[2:])
         weights = next(rest) if weight_col is not None else None
@@ -85,12 +132,12 @@ def load_friendships(
     progress: bool = True,
 ) -> None:
     """Load ``user friend`` rows; (a, b) and (b, a) make one friendship."""
-    ids = id_parser(fmt.id_type)
-    columns = [Column("user", a_col, ids), Column("friend", b_col, ids)]
+    columns = friendship_columns(fmt, a_col, b_col)
     for a, b in _read(writer, Path(path), columns, fmt, progress):
-        # Order each pair so that both directions in one batch collapse to one row.
+        # Order each pair so that both directions in one batch collapse to one row
+        # (the MERGE collapses them across batches; the load report counts what
+        # the database gained, not rows).
         pairs = {(x, y) if x <= y else (y, x) for x, y in zip(a, b, strict=True)}
-        writer.report.skip("duplicate friendship rows", len(a) - len(pairs))
         ordered = sorted(pairs)
         writer.friendships([p[0] for p in ordered], [p[1] for p in ordered])
 
@@ -112,11 +159,8 @@ def load_item_attributes(
     (LastFM lists a tag once per user who applied it). The file is aggregated in
     memory for that: attribute files are small next to interaction files.
     """
-    item_ids = id_parser(fmt.id_type)
-    attr_ids = id_parser(attribute_id_type or fmt.id_type)
-    columns = [Column("item", item_col, item_ids), Column("attribute", attribute_col, attr_ids)]
+    columns = attribute_columns(fmt, item_col, attribute_col, weight_col, attribute_id_type)
     if weight_col is not None:
-        columns.append(Column("weight", weight_col, parse_weight))
         for batch in _read(writer, Path(path), columns, fmt, progress):
             writer.item_attributes(batch[0], batch[1], batch[2], kind=kind)
         return
@@ -171,6 +215,14 @@ def load_lastfm(
             f"{directory}: not a LastFM HetRec 2011 folder, missing {', '.join(missing)}"
         )
     fmt = FileFormat(id_type="int")
+    check_files(
+        [
+            (directory / "user_artist.dat", interaction_columns(fmt, weight_col=2), fmt),
+            (directory / "user_user.dat", friendship_columns(fmt), fmt),
+            (directory / "artist_tag.dat", attribute_columns(fmt), fmt),
+        ],
+        writer.report,
+    )
     writer.apply_schema()
     load_interactions(writer, directory / "user_artist.dat", fmt, weight_col=2, progress=progress)
     load_friendships(writer, directory / "user_user.dat", fmt, progress=progress)

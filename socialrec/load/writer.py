@@ -26,11 +26,21 @@ DEFAULT_BATCH_SIZE = 20_000
 
 @dataclass
 class LoadReport:
-    """What a load did: rows sent per kind, rows skipped and why, DB counters."""
+    """What a load did: rows sent per kind, rows skipped and why, DB counters, warnings.
+
+    ``gained`` is what the database holds more after the load (mapped labels and
+    types counted before and after, see :meth:`GraphWriter.count`): the honest
+    answer to "what did this load add", whatever the rows repeated.
+    """
 
     rows: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    gained: dict[str, int] = field(default_factory=dict)
+
+    def warn(self, line: str) -> None:
+        self.warnings.append(line)
 
     def add_rows(self, kind: str, n: int) -> None:
         self.rows[kind] = self.rows.get(kind, 0) + n
@@ -73,6 +83,23 @@ class GraphWriter:
         self.mapping = mapping or GraphMapping()
         self.batch_size = batch_size
         self.report = LoadReport()
+
+    def count(self) -> dict[str, int]:
+        """Mapped nodes and relationships in the database now (Neo4j's count store)."""
+        m, q = self.mapping, queries.render
+        nodes = {"users": "${User}", "items": "${Item}", "attributes": "${Attribute}"}
+        rels = {
+            "interactions": "${INTERACTED}",
+            "friendships": "${FRIENDS_WITH}",
+            "attribute links": "${HAS_ATTRIBUTE}",
+        }
+        out = {}
+        for name, label in nodes.items():
+            out[name] = self.runner.read(q(f"MATCH (n:{label}) RETURN count(n) AS n", m))[0]["n"]
+        for name, rel in rels.items():
+            query = q(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n", m)
+            out[name] = self.runner.read(query)[0]["n"]
+        return out
 
     def apply_schema(self) -> list[SchemaStep]:
         """Index the id and time properties, reusing what exists (see :mod:`.indexes`)."""

@@ -79,3 +79,62 @@ def test_timestamps() -> None:
     assert parse_timestamp("2024-01-01T01:00:00+01:00") == 1_704_067_200
     with pytest.raises(ValueError):
         parse_timestamp("yesterday")
+
+
+# -- real-world files: BOM, quotes, encodings, headers, empty and binary files --
+
+from socialrec.load.delimited import check_file, looks_like_header  # noqa: E402
+
+STR_COLS = [Column("user", 0, parse_str_id), Column("item", 1, parse_str_id)]
+
+
+def _rows(path: Path, **kw: object) -> list[list[object]]:
+    batches = list(read_columns(path, STR_COLS, progress=False, **kw))  # type: ignore[arg-type]
+    return [list(r) for b in batches for r in zip(*b, strict=True)]
+
+
+def test_bom_quotes_and_multiline_fields(tmp_path: Path) -> None:
+    f = tmp_path / "i.csv"
+    f.write_bytes('\ufeffu1,"Smith, J"\nu2,"say ""hi"""\nu3,"two\nlines"\n'.encode())
+    assert _rows(f, delimiter=",") == [["u1", "Smith, J"], ["u2", 'say "hi"'], ["u3", "two\nlines"]]
+    # a BOM under an explicit utf-8 encoding is dropped too
+    assert _rows(f, delimiter=",", encoding="utf-8")[0][0] == "u1"
+
+
+def test_latin1_is_named_and_readable_with_its_encoding(tmp_path: Path) -> None:
+    f = tmp_path / "i.tsv"
+    f.write_bytes("u1\tcaf\xe9\nu2\tna\xefve\n".encode("latin-1"))
+    with pytest.raises(InputFormatError, match=r"i.tsv:1: not utf-8-sig text.*--encoding latin-1"):
+        _rows(f)
+    assert _rows(f, encoding="latin-1") == [["u1", "café"], ["u2", "naïve"]]
+
+
+def test_binary_and_empty_files_are_named(tmp_path: Path) -> None:
+    binary = tmp_path / "b.tsv"
+    binary.write_bytes(b"u1\tx\n\x00\x01\x02\n")
+    with pytest.raises(InputFormatError, match=r"b.tsv:2: .*NUL byte"):
+        _rows(binary)
+    empty = tmp_path / "e.tsv"
+    empty.write_text("")
+    with pytest.raises(InputFormatError, match=r"e.tsv:0: no data rows \(empty file\)"):
+        _rows(empty)
+    only_header = tmp_path / "h.tsv"
+    only_header.write_text("user\titem\n")
+    with pytest.raises(InputFormatError, match="no data rows after the header"):
+        _rows(only_header, header=True)
+
+
+def test_a_header_row_without_header_is_warned_about(tmp_path: Path) -> None:
+    f = tmp_path / "i.tsv"
+    f.write_text("userId\titem_id\nu1\ta\n")
+    warnings: list[str] = []
+    assert check_file(f, STR_COLS, warn=warnings.append) == 2
+    assert len(warnings) == 1 and "i.tsv:1: looks like a header" in warnings[0]
+    assert check_file(f, STR_COLS, header=True, warn=warnings.append) == 1
+    assert len(warnings) == 1
+    # with integer ids the header is an error that says so
+    ints = [Column("user", 0, parse_int_id), Column("item", 1, parse_int_id)]
+    with pytest.raises(InputFormatError, match=r"i.tsv:1: .*a header\? pass --header"):
+        check_file(f, ints)
+    assert looks_like_header(["user", "movie_id", "rating"])
+    assert not looks_like_header(["p-17", "m-3"])
