@@ -105,7 +105,9 @@ def latencies(runner: Neo4jRunner, user_ids: list[int], k: int = 10) -> tuple[fl
     times = []
     for user in user_ids:
         t = time.perf_counter()
-        rows = runner.read(query, {"user": user, "k": k})
+        rows = runner.read(
+            query, {"namespace": GraphMapping().output_namespace, "user": user, "k": k}
+        )
         times.append((time.perf_counter() - t) * 1000)
         assert rows, f"no recommendations for {user}"
     return float(np.percentile(times, 50)), float(np.percentile(times, 99))

@@ -1149,12 +1149,13 @@ def quickstart(app: App, epochs: int) -> None:
     user = _demo_user(runner, mapping)
     click.echo("")
     _print_recommendations(app, user, 5, explain=True)
+    recommend_cypher = "\n".join(
+        "  " + line for line in queries.load("recommend", mapping).splitlines() if line.strip()
+    )
     click.echo(
-        f"\nThe same from Cypher (cypher/recommend.cypher):\n"
-        f"  :param user => {user!r}; :param k => 10\n"
-        f"  MATCH (run:RecommendationRun {{current: true}})\n"
-        f"  MATCH (u:User {{id: $user}})-[r:RECOMMENDED]->(i:Item) WHERE r.run_id IN run.serves\n"
-        f"  RETURN i.id, r.score, r.because ORDER BY r.rank LIMIT $k"
+        f"\nThe same from Cypher (cypher/recommend.cypher, rendered for this mapping):\n"
+        f"  :param namespace => {mapping.output_namespace!r}\n"
+        f"  :param user => {user!r}\n  :param k => 10\n{recommend_cypher}"
     )
 
 

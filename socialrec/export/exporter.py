@@ -472,8 +472,8 @@ class Exporter:
                 dup = unique[counts > 1]
                 raise ExportError(
                     f"{len(dup)} {prop!r} values are shared by several :{label} nodes, e.g. "
-                    f"{dup[:5].tolist()}; create the constraint in cypher/schema.cypher "
-                    "(socialrec schema) after fixing them"
+                    f"{dup[:5].tolist()}; fix them, then `socialrec schema` creates the "
+                    "uniqueness constraint"
                 )
         return ids
 
