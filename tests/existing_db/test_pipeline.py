@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from socialrec import Recommender
+from socialrec import Recommender, queries
 from socialrec.config import ConnectionSettings
 from socialrec.export import GraphSnapshot
 from socialrec.mapping import GraphMapping
@@ -98,6 +98,13 @@ def test_existing_database_end_to_end(
                     """,
                     {"u": db.person(p), "f": f, "i": item},
                 )[0]["ok"]
+    # the in-database cold start names distinct friends too
+    cold = db.runner.read(
+        queries.load("recommend_cold_start", mapping),
+        {"namespace": mapping.output_namespace, "user": db.person(4), "k": 10},
+    )
+    assert cold and any(row["because"] for row in cold)
+    assert all(len(row["because"]) == len(set(row["because"])) for row in cold)
     code, out, err = cli("recommend", str(db.person(4)), "--explain")
     assert code == 0, err
     assert "cypher/recommend.cypher" in out

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from socialrec import queries
-from socialrec.errors import ConfigError
+from socialrec.errors import ConfigError, DatabaseError
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.mapping import GraphMapping
 from socialrec.writeback import RunStore, Writeback, WritebackConfig, WriterLock
@@ -115,3 +117,114 @@ def test_a_mapping_that_names_socialrec_output_is_refused() -> None:
         GraphMapping(weight="socialrec_embedding_0")
     with pytest.raises(MappingError, match="namespace"):
         GraphMapping(namespace="Bad Name")
+
+
+class PruneFails:
+    """Passes queries through until a run is published, then fails every deletion."""
+
+    def __init__(self, inner: Neo4jRunner) -> None:
+        self.inner, self.published = inner, False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def write_records(self, query: str, params: object = None) -> object:
+        rows = self.inner.write_records(query, params)  # type: ignore[arg-type]
+        if getattr(query, "name", "") == "run_publish.cypher":
+            self.published = True
+        return rows
+
+    def write_autocommit(self, query: str, params: object = None) -> object:
+        if self.published and getattr(query, "name", "") == "run_delete_recommendations.cypher":
+            raise DatabaseError("Neo4j went away", transient=True)
+        return self.inner.write_autocommit(query, params)  # type: ignore[arg-type]
+
+
+@pytest.mark.integration
+def test_a_failure_while_pruning_after_publish_is_reported_not_raised(
+    db: Neo4jRunner, planted: Planted
+) -> None:
+    config = WritebackConfig(k=5, keep_runs=1)
+    Writeback(db, MAPPING, config).run(planted.scorer, "first")
+    flaky = PruneFails(db)
+    report = Writeback(flaky, MAPPING, config).run(planted.scorer, "second")  # type: ignore[arg-type]
+    assert report.cleanup_deferred and "went away" in report.cleanup_deferred
+    current = RunStore(db, MAPPING).current()
+    assert current is not None and current["id"] == report.run_id  # published: the commit point
+    # the next run finishes the cleanup
+    third = Writeback(db, MAPPING, config).run(planted.scorer, "third")
+    assert {c.reason for c in third.cleaned} == {"pruned"} and len(third.cleaned) == 2
+
+
+SLOW_CLI = """
+import sys, time, click
+from socialrec import cli
+echo = click.echo
+def slow(*args, **kwargs):
+    echo(*args, **kwargs)
+    time.sleep(0.3)
+click.echo = slow  # progress lines come through click.echo: one batch each 0.3 s
+sys.argv = ["socialrec", *sys.argv[1:]]
+cli.main()
+"""
+
+
+@pytest.mark.integration
+def test_sigterm_ends_a_writeback_like_ctrl_c(
+    db: Neo4jRunner, planted: Planted, neo4j_settings: object, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import checkpoint_for
+    from tests.writeback.conftest import planted_embeddings
+
+    first = Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    before = served_users(db)
+    snap = planted.snapshot.save(tmp_path / "s.pt")
+    ck = checkpoint_for(planted.snapshot, *planted_embeddings(planted.snapshot, 9))
+    ck.save(tmp_path / "c.pt")
+    s = neo4j_settings
+    env = os.environ | {"NEO4J_URI": s.uri, "NEO4J_USER": s.user, "NEO4J_PASSWORD": s.password}  # type: ignore[attr-defined]
+    args = ["writeback", "--checkpoint", str(tmp_path / "c.pt"), "--snapshot", str(snap),
+            "--k", "5", "--batch-size", "5", "--writers", "1", "--no-embeddings"]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_CLI, *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            rows = db.read(
+                "MATCH (r:RecommendationRun {status: 'running'}) "
+                "MATCH ()-[x:RECOMMENDED {run_id: r.id}]->() RETURN count(x) AS n"
+            )
+            if rows and rows[0]["n"] >= 10:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143 and "terminated" in err, err
+    runs = RunStore(db, MAPPING).history()
+    stopped = [r for r in runs if r["id"] != first.run_id]
+    assert len(stopped) == 1 and stopped[0]["status"] == "failed" and stopped[0]["cleaned"]
+    assert (
+        db.read(
+            "MATCH ()-[x:RECOMMENDED {run_id: $id}]->() RETURN count(x) AS n",
+            {"id": stopped[0]["id"]},
+        )[0]["n"]
+        == 0
+    )
+    lock = db.read("MATCH (l:SocialrecLock) RETURN l.owner AS owner")
+    assert [row["owner"] for row in lock] == [None]  # released, not left to expire
+    assert served_users(db) == before
