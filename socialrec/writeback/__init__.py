@@ -1,5 +1,6 @@
 """Writeback: recommendations and embeddings into Neo4j, atomically and versioned."""
 
+from socialrec.writeback.candidates import candidate_mask, popular_items
 from socialrec.writeback.lock import LockError, WriterLock
 from socialrec.writeback.runs import RunStore, WritebackError
 from socialrec.writeback.writer import (
@@ -7,8 +8,6 @@ from socialrec.writeback.writer import (
     Writeback,
     WritebackConfig,
     WritebackReport,
-    candidate_mask,
-    popular_items,
     write_checkpoint,
 )
 

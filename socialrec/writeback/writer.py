@@ -28,26 +28,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from socialrec import queries
 from socialrec.checkpoint import Checkpoint
 from socialrec.errors import ConfigError, SocialrecError
-from socialrec.export.snapshot import HAS, INTERACTS, GraphSnapshot
+from socialrec.export.snapshot import GraphSnapshot
 from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
 from socialrec.score.scorer import Recommendations, Scorer
+from socialrec.writeback.candidates import popular_items
+from socialrec.writeback.embeddings import write_embeddings
 from socialrec.writeback.lock import WriterLock
 from socialrec.writeback.runs import (
     CleanedRun,
     RunStore,
     WritebackError,
-    embedding_property,
     item_index_name,
 )
-
-#: How many most-popular items each run stores for popular_fallback.cypher.
-POPULAR_ITEMS = 100
 
 #: Most recommendations a user a run stores; beyond this it is a data dump.
 MAX_K = 10_000
@@ -131,75 +128,6 @@ class WritebackReport:
     def relationships_per_second(self) -> float:
         s = self.seconds.get("recommendations", 0.0)
         return self.relationships / s if s else 0.0
-
-
-def popular_items(snapshot: GraphSnapshot, n: int = POPULAR_ITEMS) -> list[Any]:
-    """The ``n`` items with the most interactions (deleted items left out)."""
-    counts = np.bincount(
-        snapshot.data[INTERACTS].edge_index[1].numpy(), minlength=snapshot.num_nodes("item")
-    ).astype(np.int64)
-    removed = snapshot.removed.get("item")
-    if removed is not None:
-        counts[removed] = -1
-    top = np.argsort(-counts, kind="stable")[:n]
-    top = top[counts[top] > 0]
-    return snapshot.ids["item"][top].tolist()
-
-
-def candidate_mask(
-    snapshot: GraphSnapshot,
-    runner: QueryRunner | None = None,
-    exclude_where: str | None = None,
-    params: dict[str, Any] | None = None,
-    attributes: Sequence[Any] = (),
-) -> np.ndarray | None:
-    """Items allowed as recommendations, or ``None`` for all.
-
-    Args:
-        exclude_where (str, optional): Cypher predicate on items ``n``; matching
-            items are never recommended (e.g. ``"n.discontinued = true"``).
-        attributes (sequence): attribute ids; only items with at least one of
-            them are recommended.
-    """
-    if not exclude_where and not attributes:
-        return None
-    mask = np.ones(snapshot.num_nodes("item"), dtype=bool)
-    if exclude_where:
-        if runner is None:
-            raise WritebackError("exclude_where needs a database connection")
-        label = queries.render("${Item}", snapshot.mapping)
-        key = queries.render("${item_id}", snapshot.mapping)
-        # The predicate is the caller's own Cypher; values travel as $params.
-        rows = runner.read(
-            f"MATCH (n:{label}) WHERE {exclude_where} RETURN collect(n.{key}) AS ids",
-            params or {},
-        )
-        idx = snapshot.index_of("item", rows[0]["ids"]) if rows[0]["ids"] else np.empty(0, int)
-        mask[idx[idx >= 0]] = False
-    if attributes:
-        attr_idx = resolve_attributes(snapshot, attributes)
-        has = snapshot.data[HAS].edge_index.numpy()
-        with_attr = np.zeros(snapshot.num_nodes("item"), dtype=bool)
-        with_attr[has[0][np.isin(has[1], attr_idx)]] = True
-        mask &= with_attr
-    return mask
-
-
-def resolve_attributes(snapshot: GraphSnapshot, wanted: Sequence[Any]) -> np.ndarray:
-    """Indices of attributes given as ``"kind:id"`` or, where that is unambiguous, ``id``."""
-    keys = snapshot.ids["attribute"]
-    out = []
-    for value in wanted:
-        text = str(value)
-        exact = np.flatnonzero(keys == text)
-        hits = exact if len(exact) else np.flatnonzero([k.endswith(f":{text}") for k in keys])
-        if len(hits) == 0:
-            raise WritebackError(f"unknown attribute {text!r} (not in the snapshot)")
-        if len(hits) > 1:
-            names = ", ".join(str(keys[h]) for h in hits[:5])
-            raise WritebackError(f"attribute {text!r} is ambiguous ({names}); give kind:id")
-        out.append(int(hits[0]))
-    return np.asarray(out, dtype=np.int64)
 
 
 class Writeback:
@@ -315,7 +243,15 @@ class Writeback:
             users = scorer.user_indices() if users is None else users[scorer.user_known[users]]
             if cfg.embeddings:
                 t = time.perf_counter()
-                self._write_embeddings(scorer, plan.slot, report, incremental)
+                report.user_embeddings, report.item_embeddings = write_embeddings(
+                    self.runner,
+                    self.mapping,
+                    scorer,
+                    plan.slot,
+                    incremental,
+                    max(1, cfg.relationships_per_transaction // 4),
+                    self._check_lock,
+                )
                 report.seconds["embeddings"] = time.perf_counter() - t
             t = time.perf_counter()
             self._write_recommendations(
@@ -469,56 +405,6 @@ class Writeback:
             finally:
                 for future, _ in in_flight:
                     future.cancel()
-
-    def _write_embeddings(
-        self, scorer: Scorer, slot: int, report: WritebackReport, incremental: bool
-    ) -> None:
-        """Write the slot's embeddings.
-
-        A full run empties the slot first and writes every node; an incremental
-        run shares the current run's slot and adds only the nodes that got an
-        embedding inductively (trained ones have not changed).
-        """
-        extra = {"embedding": embedding_property(self.mapping, slot)}
-        if incremental:
-            user_rows, item_rows = scorer.inductive["user"], scorer.inductive["item"]
-        else:
-            for statement in queries.load_all("clear_embeddings", self.mapping, extra):
-                self.runner.write_autocommit(statement)
-            self._ensure_vector_index(slot, scorer.item_embedding.shape[1])
-            user_rows = np.flatnonzero(scorer.user_known)
-            item_rows = np.flatnonzero(scorer.item_known)
-        for node_type, rows, emb in (
-            ("user", user_rows, scorer.user_embedding),
-            ("item", item_rows, scorer.item_embedding),
-        ):
-            query = queries.load(f"write_{node_type}_embeddings", self.mapping, extra)
-            ids = scorer.snapshot.ids[node_type]
-            step = max(1, self.config.relationships_per_transaction // 4)
-            for start in range(0, len(rows), step):
-                self._check_lock()
-                part = rows[start : start + step]
-                self.runner.write(
-                    query,
-                    {"ids": ids[part].tolist(), "vectors": emb[torch.as_tensor(part)].tolist()},
-                )
-            if node_type == "user":
-                report.user_embeddings = len(rows)
-            else:
-                report.item_embeddings = len(rows)
-
-    def _ensure_vector_index(self, slot: int, dimensions: int) -> None:
-        name = item_index_name(self.mapping, slot)
-        rows = self.runner.read(
-            queries.load("vector_index_dimensions", self.mapping), {"name": name}
-        )
-        if rows and rows[0]["dimensions"] != dimensions:
-            self.runner.write(queries.load("drop_index", self.mapping), {"name": name})
-        extra = {"embedding": embedding_property(self.mapping, slot)}
-        self.runner.write(
-            queries.load("item_vector_index", self.mapping, extra),
-            {"name": name, "dimensions": dimensions},
-        )
 
 
 def write_checkpoint(
