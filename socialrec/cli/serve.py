@@ -1,0 +1,236 @@
+"""``writeback``, ``recommend`` and ``runs``: publishing and serving recommendations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from socialrec import queries
+from socialrec.cli.common import App, cli, pass_app
+from socialrec.cli.export import parse_params
+from socialrec.cli.train import snapshot_for
+from socialrec.errors import SocialrecError
+
+
+def writeback_options(f: Any) -> Any:
+    options = [
+        click.option(
+            "--k",
+            type=click.IntRange(1, 10_000),
+            default=20,
+            show_default=True,
+            help="Items a user.",
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(1),
+            default=20_000,
+            show_default=True,
+            help="Relationships a transaction.",
+        ),
+        click.option("--keep-runs", type=click.IntRange(1), default=3, show_default=True),
+        click.option("--writers", type=click.IntRange(1), default=2, show_default=True),
+        click.option(
+            "--allow-shrink",
+            is_flag=True,
+            help="Publish a full run that serves far fewer users than the current one.",
+        ),
+        click.option(
+            "--embeddings/--no-embeddings",
+            default=True,
+            show_default=True,
+            help="Also write embeddings and the item vector index.",
+        ),
+        click.option("--device", default="cpu", show_default=True, help="Where to score."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _writeback_config(params: dict[str, Any]) -> Any:
+    from socialrec.writeback import WritebackConfig
+
+    return WritebackConfig(
+        k=params["k"],
+        relationships_per_transaction=params["batch_size"],
+        keep_runs=params["keep_runs"],
+        writers=params["writers"],
+        embeddings=params["embeddings"],
+        device=params["device"],
+        allow_shrink=params["allow_shrink"],
+    )
+
+
+def print_writeback(report: Any) -> None:
+    click.echo(
+        f"run {report.run_id} is current: {report.relationships:,} RECOMMENDED relationships "
+        f"for {report.users:,} users in {report.seconds.get('recommendations', 0):.1f} s "
+        f"({report.relationships_per_second:,.0f}/s); embeddings: {report.user_embeddings:,} "
+        f"users, {report.item_embeddings:,} items"
+    )
+    for c in report.cleaned:
+        click.echo(f"  cleaned {c.reason} run {c.id} ({c.relationships:,} relationships)")
+    if report.cleanup_deferred:
+        click.echo(f"  published, cleanup deferred to the next run: {report.cleanup_deferred}")
+
+
+@cli.command("writeback")
+@click.option(
+    "--checkpoint",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="checkpoint.pt from `socialrec train`.",
+)
+@click.option(
+    "--snapshot",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Score against a saved snapshot instead of a fresh export.",
+)
+@click.option("--user", "users", multiple=True, help="Only these user ids (repeat).")
+@click.option(
+    "--exclude-items-where",
+    help='Cypher predicate: items `n` never to recommend ("n.sold_out").',
+)
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    help="Only items with this attribute: kind:id (e.g. genre:5), or id if unambiguous.",
+)
+@click.option("--param", "params", multiple=True, help="NAME=VALUE for --exclude-items-where.")
+@writeback_options
+@pass_app
+def writeback_cmd(
+    app: App,
+    checkpoint: str,
+    snapshot: str | None,
+    users: tuple[str, ...],
+    exclude_items_where: str | None,
+    attributes: tuple[str, ...],
+    params: tuple[str, ...],
+    **options: Any,
+) -> None:
+    """Score a checkpoint and publish RECOMMENDED relationships as a new, atomic run."""
+    from socialrec.writeback import candidate_mask, write_checkpoint
+
+    snap = snapshot_for(app, snapshot)
+    runner = app.runner()
+    mask = candidate_mask(
+        snap,
+        runner,
+        exclude_items_where,
+        parse_params(params),
+        list(attributes),
+    )
+    report = write_checkpoint(
+        runner,
+        checkpoint,
+        snap,
+        _writeback_config(options),
+        user_ids=typed_ids(snap.ids["user"], users) or None,
+        item_mask=mask,
+        progress=click.echo,
+    )
+    print_writeback(report)
+
+
+def typed_ids(known: Any, values: tuple[str, ...]) -> list[Any]:
+    """Command-line ids as the snapshot stores them (integers when its ids are)."""
+    if getattr(known, "dtype", None) is not None and known.dtype.kind in "iu":
+        try:
+            return [int(v) for v in values]
+        except ValueError as e:
+            raise click.BadParameter(f"ids here are integers: {e}") from e
+    return list(values)
+
+
+def _user_id(app: App, text: str) -> Any:
+    """A user id from the command line, typed like the database's ids."""
+    mapping = app.mapping()
+    rows = app.runner().read(
+        queries.render(
+            "MATCH (u:${User}) RETURN u.${user_id} AS id LIMIT 1",
+            mapping,
+        )
+    )
+    if rows and isinstance(rows[0]["id"], int):
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+@cli.command("recommend")
+@click.argument("user_id")
+@click.option("--k", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option("--explain", is_flag=True, help="Friends and attributes behind each item.")
+@pass_app
+def recommend_cmd(app: App, user_id: str, k: int, explain: bool) -> None:
+    """A user's recommendations, through the cypher/ query library."""
+    print_recommendations(app, _user_id(app, user_id), k, explain)
+
+
+def print_recommendations(app: App, user: Any, k: int, explain: bool) -> None:
+    from socialrec.writeback import RunStore, serving
+
+    runner, mapping = app.runner(), app.mapping()
+    if not serving.user_exists(runner, mapping, user):
+        raise SocialrecError(
+            f"no {mapping.user} node has {mapping.user_id} = {user!r}; check the id "
+            "(and the mapping's user label and user_id property: `socialrec inspect`)"
+        )
+    served = serving.recommend(runner, mapping, user, k)
+    if served.source == "none":
+        if RunStore(runner, mapping).current() is None:
+            click.echo(
+                f"no recommendations for {user!r}: no current run in namespace "
+                f"{mapping.output_namespace!r} (run `socialrec writeback`)"
+            )
+        else:
+            click.echo(f"no recommendations for {user!r}: nothing left to recommend")
+        return
+    click.echo(f"recommendations for user {user!r} (cypher/{served.source}.cypher):")
+    score_head = "score" if served.source != "popular_fallback" else "popularity"
+    click.echo(f"  {'#':>3} {'item':>10} {score_head:>10}  because (friends who interacted)")
+    for n, row in enumerate(served.rows, 1):
+        score = row.get("score", row.get("popularity_rank"))
+        shown = f"{score:10.4f}" if isinstance(score, float) else f"{score!s:>10}"
+        because = ", ".join(str(b) for b in row.get("because") or []) or "-"
+        click.echo(f"  {n:>3} {row['item']!s:>10} {shown}  {because}")
+        if explain:
+            why = serving.explain(runner, mapping, user, row["item"])
+            friends = ", ".join(f"{f['friend']} ({f['weight']})" for f in why.get("friends", []))
+            attrs = ", ".join(
+                f"{a['attribute']} ({a['items']} of your items)" for a in why.get("attributes", [])
+            )
+            click.echo(f"        friends: {friends or '-'} [{why.get('friends_total', 0)} in all]")
+            click.echo(f"        shared attributes: {attrs or '-'}")
+
+
+@cli.command("runs")
+@click.option("--limit", type=int, default=10, show_default=True)
+@pass_app
+def runs_cmd(app: App, limit: int) -> None:
+    """Recommendation runs, newest first (status, counts, timings, errors)."""
+    from socialrec.writeback import RunStore
+
+    rows = RunStore(app.runner(), app.mapping()).history(limit)
+    if not rows:
+        click.echo("no runs yet")
+        return
+    click.echo(
+        f"{'run id':<32}  {'status':<9} {'kind':<11} {'model':<10} {'current':<7} "
+        f"{'users':>9} {'relationships':>13} {'seconds':>8}  started"
+    )
+    for r in rows:
+        click.echo(
+            f"{r['id']:<32}  {r.get('status', ''):<9} {r.get('kind', ''):<11} "
+            f"{r.get('model', ''):<10} {'yes' if r.get('current') else '':<7} "
+            f"{r.get('users', 0) or 0:>9,} {r.get('relationships', 0) or 0:>13,} "
+            f"{r.get('seconds', 0) or 0:>8.1f}  {r.get('started_at')}"
+        )
+        if r.get("error"):
+            click.echo(f"  error: {r['error']}")
