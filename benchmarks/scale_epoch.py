@@ -24,7 +24,7 @@ import numpy as np
 from benchmarks.common import bench_runner, write_section
 from benchmarks.export_rate import INTERACTIONS_PER_USER
 from socialrec.export import Exporter, GraphSnapshot
-from socialrec.export.exporter import EdgeList, NodeTable, build_hetero_data
+from socialrec.export.tables import EdgeList, NodeTable, build_hetero_data
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
 from socialrec.mapping import GraphMapping
 from socialrec.models import TrainGraph

@@ -10,8 +10,8 @@ import torch
 
 from socialrec.checkpoint import Checkpoint
 from socialrec.config import ConnectionSettings
-from socialrec.export.exporter import EdgeList, NodeTable, build_hetero_data
 from socialrec.export.snapshot import GraphSnapshot
+from socialrec.export.tables import EdgeList, NodeTable, build_hetero_data
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
 from socialrec.mapping import GraphMapping
 from socialrec.train.trainer import TrainConfig

@@ -24,100 +24,36 @@ import time
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
-from torch_geometric.data import HeteroData
 from tqdm import tqdm
 
 from socialrec import queries
 from socialrec.errors import SocialrecError
 from socialrec.export.features import FeatureSpec, fastrp_embeddings, property_features
 from socialrec.export.snapshot import (
-    FRIENDS,
-    HAS,
     INTERACTS,
-    REV_HAS,
-    REV_INTERACTS,
     ExportReport,
     GraphSnapshot,
-    SnapshotMismatchError,
     positions,
+)
+from socialrec.export.tables import (
+    Changes,
+    EdgeList,
+    ExportError,
+    NodeTable,
+    attribute_key,
+    build_hetero_data,
+    dedupe,
+    node_degrees,
+    symmetric,
 )
 from socialrec.graph.runner import Neo4jRunner, QueryRunner
 from socialrec.graph.schema import DatabaseOverview, require_mapping
 from socialrec.ids import as_ids_like
 from socialrec.mapping import GraphMapping
-
-
-class ExportError(SocialrecError):
-    """The graph cannot be exported as it is (missing or duplicate ids, no data...)."""
-
-
-@dataclass
-class NodeTable:
-    """One label's nodes: sorted internal ids, mapped ids and degrees, index-aligned."""
-
-    role: str
-    nids: np.ndarray
-    ids: np.ndarray
-    degrees: dict[str, np.ndarray] = field(default_factory=dict)
-    _order: np.ndarray | None = field(default=None, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.nids)
-
-    def index(self, nids: np.ndarray) -> np.ndarray:
-        """Positions of internal ids in this table; ``-1`` where absent.
-
-        Tables read from Neo4j are sorted by internal id; an incremental export
-        builds tables in snapshot order, hence the general ``sorter``.
-        """
-        if self._order is None:  # computed once: index() runs for every edge batch
-            sorted_already = bool(np.all(self.nids[1:] > self.nids[:-1]))
-            self._order = np.arange(len(self.nids)) if sorted_already else np.argsort(self.nids)
-        return positions(self.nids, nids, self._order)
-
-    def subset(self, mask: np.ndarray) -> NodeTable:
-        return NodeTable(
-            self.role,
-            self.nids[mask],
-            self.ids[mask],
-            {k: v[mask] for k, v in self.degrees.items()},
-        )
-
-
-@dataclass(frozen=True)
-class EdgeList:
-    """Edges as index arrays (into the source and target node tables)."""
-
-    src: np.ndarray
-    dst: np.ndarray
-    weight: np.ndarray | None = None
-    time: np.ndarray | None = None
-
-    def select(self, mask: np.ndarray) -> EdgeList:
-        return EdgeList(
-            self.src[mask],
-            self.dst[mask],
-            None if self.weight is None else self.weight[mask],
-            None if self.time is None else self.time[mask],
-        )
-
-    @staticmethod
-    def concat(parts: Sequence[EdgeList]) -> EdgeList:
-        def cat(name: str) -> np.ndarray | None:
-            arrays = [getattr(p, name) for p in parts]
-            if any(a is None for a in arrays):
-                return None
-            return np.concatenate(arrays) if arrays else np.empty(0)
-
-        src, dst = cat("src"), cat("dst")
-        assert src is not None and dst is not None
-        return EdgeList(src.astype(np.int64), dst.astype(np.int64), cat("weight"), cat("time"))
-
 
 _NODE_QUERIES = {"user": "export_users", "item": "export_items", "attribute": "export_attributes"}
 # For the warning about dangling relationships: (relationship type, far-end label).
@@ -249,111 +185,10 @@ class Exporter:
     def incremental(
         self, previous: GraphSnapshot, since: int | None = None
     ) -> tuple[GraphSnapshot, Changes]:
-        """Bring ``previous`` up to date with the database, re-reading only what changed.
+        """Bring ``previous`` up to date (see :mod:`socialrec.export.incremental`)."""
+        from socialrec.export.incremental import incremental_export
 
-        ``since`` (epoch seconds) overrides the snapshot's watermark: interactions
-        newer than it mark their users changed. (default: the watermark)
-
-        Node ids are read afresh (cheap: ids and degrees only). Users that are
-        new, whose interaction or friendship degree differs from the snapshot's,
-        or who have an interaction newer than the snapshot's watermark get their
-        edges re-read; likewise items whose attribute degree changed. Existing
-        nodes keep their indices; new nodes are appended; nodes deleted in
-        Neo4j keep their index, lose their edges and are flagged in
-        ``snapshot.removed``.
-        """
-        started = time.perf_counter()
-        if previous.mapping != self.mapping:
-            raise SnapshotMismatchError(
-                "the snapshot was exported with another mapping; export it in full"
-            )
-        db = require_mapping(self.runner, self.mapping)
-        report = ExportReport()
-        fresh = {r: self.node_table(r) for r in ("user", "item", "attribute")}
-        aligned = {r: _align(previous.ids[r], fresh[r]) for r in fresh}
-        users, items, attrs = (aligned[r][0] for r in ("user", "item", "attribute"))
-        added = {r: aligned[r][1] for r in aligned}
-        gone = {r: aligned[r][2] for r in aligned}
-
-        def changed_by_degree(table: NodeTable, key: str, degree: str) -> np.ndarray:
-            old = previous.degrees.get(key, np.empty(0, dtype=np.int64))
-            old = np.concatenate([old, np.full(len(table) - len(old), -1, dtype=np.int64)])
-            return (table.degrees[degree] != old) & (table.nids >= 0)
-
-        user_changed = (
-            changed_by_degree(users, "user.interacted", "interacted")
-            | changed_by_degree(users, "user.friends", "friends")
-            | added["user"]
-        )
-        watermark = previous.watermark if since is None else since
-        if watermark >= 0:
-            query = queries.load("export_changed_users", self.mapping)
-            row = self.runner.read(query, {"since": int(watermark)})[0]
-            pos = users.index(np.asarray(row["nids"], dtype=np.int64))
-            user_changed[pos[pos >= 0]] = True
-        item_changed = (
-            changed_by_degree(items, "item.has_attribute", "has_attribute") | added["item"]
-        )
-
-        old = previous.data
-        drop_u = user_changed | gone["user"]
-        drop_i = gone["item"]
-        inter_old = _edge_list(old, INTERACTS, weight=True, time=True)
-        keep = ~drop_u[inter_old.src] & ~drop_i[inter_old.dst]
-        inter_new = self._interactions(users.subset(user_changed), items, report)
-        inter_new = _reindex_src(inter_new, user_changed)
-        inter = EdgeList.concat([inter_old.select(keep), inter_new])
-
-        friends_old = _edge_list(old, FRIENDS)
-        keep = ~drop_u[friends_old.src] & ~drop_u[friends_old.dst]
-        friends_new = _reindex_src(
-            self._edges("export_friendships", users.subset(user_changed), "friends", users, report),
-            user_changed,
-        )
-        friends = _symmetric(
-            EdgeList.concat([friends_old.select(keep), friends_new]), len(users), report
-        )
-
-        has_old = _edge_list(old, HAS, weight=True)
-        keep = ~(item_changed | gone["item"])[has_old.src] & ~gone["attribute"][has_old.dst]
-        has_new = _reindex_src(
-            self._edges(
-                "export_item_attributes",
-                items.subset(item_changed),
-                "has_attribute",
-                attrs,
-                report,
-                with_weight=True,
-            ),
-            item_changed,
-        )
-        has = EdgeList.concat([has_old.select(keep), has_new])
-
-        assert inter.time is not None
-        watermark = max(previous.watermark, int(inter.time.max()) if len(inter.time) else -1)
-        report.nodes.update({"user": len(users), "item": len(items), "attribute": len(attrs)})
-        report.edges.update(
-            {"interacts": len(inter.src), "friends": len(friends.src), "has": len(has.src)}
-        )
-        snapshot = GraphSnapshot(
-            data=build_hetero_data(users, items, attrs, inter, friends, has),
-            ids={"user": users.ids, "item": items.ids, "attribute": attrs.ids},
-            mapping=self.mapping,
-            watermark=watermark,
-            exported_at=time.time(),
-            removed={r: gone[r] for r in gone},
-            report=report,
-            degrees=_degrees(users, items),
-        )
-        self._add_features(snapshot, db, users, items, attrs)
-        changes = Changes(
-            users=np.flatnonzero(user_changed | gone["user"]),
-            items=np.flatnonzero(item_changed | gone["item"]),
-            new={r: int(added[r].sum()) for r in added},
-            removed={r: int(gone[r].sum()) for r in gone},
-        )
-        report.seconds = time.perf_counter() - started
-        return snapshot, changes
+        return incremental_export(self, previous, since)
 
     def _add_features(
         self,
@@ -651,13 +486,13 @@ class Exporter:
         m = self.mapping
         outside = None if subgraph else report
         inter = self._interactions(users, items, outside)
-        inter = _dedupe(inter, len(items), report, "duplicate interactions (kept the first)")
+        inter = dedupe(inter, len(items), report, "duplicate interactions (kept the first)")
         friends = self._edges("export_friendships", users, "friends", users, outside)
-        friends = _symmetric(friends, len(users), report)
+        friends = symmetric(friends, len(users), report)
         has = self._edges(
             "export_item_attributes", items, "has_attribute", attrs, outside, with_weight=True
         )
-        has = _dedupe(has, len(attrs), report, "duplicate item-attribute links (kept the first)")
+        has = dedupe(has, len(attrs), report, "duplicate item-attribute links (kept the first)")
         if subgraph:  # keep only the attributes of the selected items
             used = np.zeros(len(attrs), dtype=bool)
             used[has.dst] = True
@@ -682,19 +517,8 @@ class Exporter:
             watermark=watermark,
             exported_at=time.time(),
             report=report,
-            degrees=_degrees(users, items),
+            degrees=node_degrees(users, items),
         )
-
-
-def attribute_key(value: Any, kind: Any) -> str | None:
-    """An attribute's id in a snapshot: ``"kind:id"``, or the id as text without a kind.
-
-    Attributes are identified by (kind, id) everywhere (a city 5 is not the
-    category 5), so their snapshot ids are always strings.
-    """
-    if value is None:
-        return None
-    return str(value) if kind is None else f"{kind}:{value}"
 
 
 def warn_unmatched_names(
@@ -728,134 +552,6 @@ def warn_unmatched_names(
             f"the :{m.interacted} relationships (every interaction weighs the same)",
             len(weight),
         )
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What an incremental export found changed (indices into the new snapshot).
-
-    ``users`` are the users whose neighbourhood changed (new, removed, or with
-    added/removed interactions or friendships): the ones to re-score.
-    """
-
-    users: np.ndarray
-    items: np.ndarray
-    new: dict[str, int]
-    removed: dict[str, int]
-
-
-def _degrees(users: NodeTable, items: NodeTable) -> dict[str, np.ndarray]:
-    return {
-        "user.interacted": users.degrees["interacted"],
-        "user.friends": users.degrees["friends"],
-        "item.has_attribute": items.degrees["has_attribute"],
-    }
-
-
-def _align(old_ids: np.ndarray, fresh: NodeTable) -> tuple[NodeTable, np.ndarray, np.ndarray]:
-    """Lay ``fresh`` out in the snapshot's index order, new nodes appended.
-
-    Returns the aligned table (internal id ``-1`` and degree 0 for nodes no
-    longer in Neo4j), the mask of appended nodes and the mask of removed ones.
-    """
-    n_old = len(old_ids)
-    if len(fresh.ids) and n_old and fresh.ids.dtype != old_ids.dtype:
-        raise ExportError(
-            f"{fresh.role} ids changed type since the snapshot ({old_ids.dtype} -> "
-            f"{fresh.ids.dtype}); export in full"
-        )
-    match = positions(fresh.ids, old_ids)  # each old node's row in the fresh table, or -1
-    taken = np.zeros(len(fresh), dtype=bool)
-    taken[match[match >= 0]] = True
-    newcomers = np.flatnonzero(~taken)
-    rows = np.concatenate([match, newcomers]).astype(np.int64)
-
-    def pick(values: np.ndarray, missing: Any) -> np.ndarray:
-        out = np.empty(len(rows), dtype=values.dtype)
-        out[rows >= 0] = values[rows[rows >= 0]]
-        out[rows < 0] = missing
-        return out
-
-    ids = np.concatenate([old_ids, fresh.ids[newcomers]]).astype(
-        old_ids.dtype if n_old else fresh.ids.dtype
-    )
-    table = NodeTable(
-        fresh.role,
-        pick(fresh.nids, -1),
-        ids,
-        {k: pick(v, 0) for k, v in fresh.degrees.items()},
-    )
-    added = np.zeros(len(rows), dtype=bool)
-    added[n_old:] = True
-    # A node deleted earlier and created again with the same id is simply present.
-    return table, added, rows < 0
-
-
-def _edge_list(
-    data: HeteroData, edge_type: tuple[str, str, str], weight: bool = False, time: bool = False
-) -> EdgeList:
-    store = data[edge_type]
-    ei = store.edge_index.numpy()
-    return EdgeList(
-        ei[0].astype(np.int64),
-        ei[1].astype(np.int64),
-        store.edge_weight.numpy().astype(np.float64) if weight else None,
-        store.edge_time.numpy().astype(np.int64) if time else None,
-    )
-
-
-def _reindex_src(edges: EdgeList, subset_mask: np.ndarray) -> EdgeList:
-    """Edges read for ``table.subset(mask)`` carry sources indexed into the subset;
-    map them back to the full table."""
-    full = np.flatnonzero(subset_mask)
-    return EdgeList(full[edges.src], edges.dst, edges.weight, edges.time)
-
-
-def build_hetero_data(
-    users: NodeTable,
-    items: NodeTable,
-    attrs: NodeTable,
-    inter: EdgeList,
-    friends: EdgeList,
-    has: EdgeList,
-) -> HeteroData:
-    """Assemble the ``HeteroData`` (with reverse edge types for message passing)."""
-    data = HeteroData()
-    data["user"].num_nodes = len(users)
-    data["item"].num_nodes = len(items)
-    data["attribute"].num_nodes = len(attrs)
-    ui = torch.from_numpy(np.stack([inter.src, inter.dst]).astype(np.int64))
-    data[INTERACTS].edge_index = ui
-    assert inter.weight is not None and inter.time is not None
-    data[INTERACTS].edge_weight = torch.from_numpy(inter.weight.astype(np.float32))
-    data[INTERACTS].edge_time = torch.from_numpy(inter.time.astype(np.int64))
-    data[REV_INTERACTS].edge_index = ui.flip(0)
-    data[FRIENDS].edge_index = torch.from_numpy(
-        np.stack([friends.src, friends.dst]).astype(np.int64)
-    )
-    ia = torch.from_numpy(np.stack([has.src, has.dst]).astype(np.int64))
-    data[HAS].edge_index = ia
-    assert has.weight is not None
-    data[HAS].edge_weight = torch.from_numpy(has.weight.astype(np.float32))
-    data[REV_HAS].edge_index = ia.flip(0)
-    return data
-
-
-def _dedupe(edges: EdgeList, n_dst: int, report: ExportReport, what: str) -> EdgeList:
-    key = edges.src * max(n_dst, 1) + edges.dst
-    _, first = np.unique(key, return_index=True)
-    report.warn(what, len(key) - len(first))
-    first.sort()  # keep the export order (by source), stable for tests
-    return edges.select(first) if len(first) != len(key) else edges
-
-
-def _symmetric(edges: EdgeList, n: int, report: ExportReport) -> EdgeList:
-    """Both directions of every friendship, once each, without self-loops."""
-    loops = edges.src == edges.dst
-    report.warn("self-friendship rows (dropped)", int(loops.sum()))
-    src, dst = edges.src[~loops], edges.dst[~loops]
-    both = np.unique(np.concatenate([src * n + dst, dst * n + src]))
-    return EdgeList(both // n, both % n)
 
 
 def _float_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:

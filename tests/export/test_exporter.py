@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,14 @@ from socialrec.load.writer import GraphWriter
 from socialrec.mapping import GraphMapping
 
 pytestmark = pytest.mark.integration
+
+
+def edge_multiset(snap: GraphSnapshot, edge_type: tuple[str, str, str]) -> Counter[tuple]:
+    """An edge type as a multiset of (source id, target id): duplicates count."""
+    src_t, _, dst_t = edge_type
+    ei = snap.data[edge_type].edge_index.numpy()
+    src, dst = snap.ids[src_t][ei[0]], snap.ids[dst_t][ei[1]]
+    return Counter(zip(src.tolist(), dst.tolist(), strict=True))
 
 
 def edge_ids(snap: GraphSnapshot, edge_type: tuple[str, str, str]) -> set[tuple]:
@@ -145,6 +154,11 @@ def test_incremental_keeps_indices_and_matches_full(db: Neo4jRunner) -> None:
         "MATCH (u:User {id: 2}), (i:Item {id: 5}) "
         "MERGE (u)-[:INTERACTED {weight: 1.0, ts: 2000}]->(i)"
     )
+    # the same pair stored twice: both exports keep it once
+    db.write(
+        "MATCH (u:User {id: 2}), (i:Item {id: 5}) "
+        "CREATE (u)-[:INTERACTED {weight: 2.0, ts: 2000}]->(i)"
+    )
     db.write(
         "CREATE (n:User {id: 99999}) WITH n MATCH (f:User) WHERE f.id IN [3, 4] "
         "CREATE (n)-[:FRIENDS_WITH]->(f)"
@@ -171,9 +185,10 @@ def test_incremental_keeps_indices_and_matches_full(db: Neo4jRunner) -> None:
     assert after.ids["user"][:n_users].tolist() == before.ids["user"].tolist()
     assert after.ids["user"][n_users:].tolist() == [99999]
     assert after.removed["item"][before.index_of("item", [victim])[0]]
-    # Same edges as a full export of the changed database.
+    # Same edges as a full export of the changed database, duplicates counted.
     for edge_type in (INTERACTS, FRIENDS, HAS):
-        assert edge_ids(after, edge_type) == edge_ids(fresh, edge_type), edge_type
+        assert edge_multiset(after, edge_type) == edge_multiset(fresh, edge_type), edge_type
+    assert edge_multiset(after, INTERACTS)[(2, 5)] == 1
     changed = set(after.ids["user"][changes.users].tolist())
     assert {2, 99999, 3, 4, 5, 6, gone_pair} <= changed
     assert len(changed) < 20  # only the touched users, not everyone

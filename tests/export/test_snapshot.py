@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 
-from socialrec.export.exporter import EdgeList, NodeTable, build_hetero_data
 from socialrec.export.snapshot import (
     FRIENDS,
     INTERACTS,
@@ -13,6 +12,7 @@ from socialrec.export.snapshot import (
     GraphSnapshot,
     SnapshotMismatchError,
 )
+from socialrec.export.tables import EdgeList, NodeTable, build_hetero_data
 from socialrec.mapping import GraphMapping
 
 

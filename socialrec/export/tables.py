@@ -1,0 +1,235 @@
+"""The exporter's pure numpy parts: node tables, edge lists, and the HeteroData they make.
+
+Nothing here talks to Neo4j, so all of it is unit-tested without a server:
+tables of nodes with their internal ids, mapped ids and degrees; edge lists as
+index arrays; de-duplication (a friendship stored both ways is one pair, each
+direction once); the alignment an incremental export uses to keep indices
+stable; and :func:`build_hetero_data`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch_geometric.data import HeteroData
+
+from socialrec.errors import SocialrecError
+from socialrec.export.snapshot import (
+    FRIENDS,
+    HAS,
+    INTERACTS,
+    REV_HAS,
+    REV_INTERACTS,
+    ExportReport,
+    positions,
+)
+
+
+class ExportError(SocialrecError):
+    """The graph cannot be exported as it is (missing or duplicate ids, no data...)."""
+
+
+@dataclass
+class NodeTable:
+    """One label's nodes: sorted internal ids, mapped ids and degrees, index-aligned."""
+
+    role: str
+    nids: np.ndarray
+    ids: np.ndarray
+    degrees: dict[str, np.ndarray] = field(default_factory=dict)
+    _order: np.ndarray | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.nids)
+
+    def index(self, nids: np.ndarray) -> np.ndarray:
+        """Positions of internal ids in this table; ``-1`` where absent.
+
+        Tables read from Neo4j are sorted by internal id; an incremental export
+        builds tables in snapshot order, hence the general ``sorter``.
+        """
+        if self._order is None:  # computed once: index() runs for every edge batch
+            sorted_already = bool(np.all(self.nids[1:] > self.nids[:-1]))
+            self._order = np.arange(len(self.nids)) if sorted_already else np.argsort(self.nids)
+        return positions(self.nids, nids, self._order)
+
+    def subset(self, mask: np.ndarray) -> NodeTable:
+        return NodeTable(
+            self.role,
+            self.nids[mask],
+            self.ids[mask],
+            {k: v[mask] for k, v in self.degrees.items()},
+        )
+
+
+@dataclass(frozen=True)
+class EdgeList:
+    """Edges as index arrays (into the source and target node tables)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray | None = None
+    time: np.ndarray | None = None
+
+    def select(self, mask: np.ndarray) -> EdgeList:
+        return EdgeList(
+            self.src[mask],
+            self.dst[mask],
+            None if self.weight is None else self.weight[mask],
+            None if self.time is None else self.time[mask],
+        )
+
+    @staticmethod
+    def concat(parts: Sequence[EdgeList]) -> EdgeList:
+        def cat(name: str) -> np.ndarray | None:
+            arrays = [getattr(p, name) for p in parts]
+            if any(a is None for a in arrays):
+                return None
+            return np.concatenate(arrays) if arrays else np.empty(0)
+
+        src, dst = cat("src"), cat("dst")
+        assert src is not None and dst is not None
+        return EdgeList(src.astype(np.int64), dst.astype(np.int64), cat("weight"), cat("time"))
+
+
+def attribute_key(value: Any, kind: Any) -> str | None:
+    """An attribute's id in a snapshot: ``"kind:id"``, or the id as text without a kind.
+
+    Attributes are identified by (kind, id) everywhere (a city 5 is not the
+    category 5), so their snapshot ids are always strings.
+    """
+    if value is None:
+        return None
+    return str(value) if kind is None else f"{kind}:{value}"
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an incremental export found changed (indices into the new snapshot).
+
+    ``users`` are the users whose neighbourhood changed (new, removed, or with
+    added/removed interactions or friendships): the ones to re-score.
+    """
+
+    users: np.ndarray
+    items: np.ndarray
+    new: dict[str, int]
+    removed: dict[str, int]
+
+
+def node_degrees(users: NodeTable, items: NodeTable) -> dict[str, np.ndarray]:
+    return {
+        "user.interacted": users.degrees["interacted"],
+        "user.friends": users.degrees["friends"],
+        "item.has_attribute": items.degrees["has_attribute"],
+    }
+
+
+def align(old_ids: np.ndarray, fresh: NodeTable) -> tuple[NodeTable, np.ndarray, np.ndarray]:
+    """Lay ``fresh`` out in the snapshot's index order, new nodes appended.
+
+    Returns the aligned table (internal id ``-1`` and degree 0 for nodes no
+    longer in Neo4j), the mask of appended nodes and the mask of removed ones.
+    """
+    n_old = len(old_ids)
+    if len(fresh.ids) and n_old and fresh.ids.dtype != old_ids.dtype:
+        raise ExportError(
+            f"{fresh.role} ids changed type since the snapshot ({old_ids.dtype} -> "
+            f"{fresh.ids.dtype}); export in full"
+        )
+    match = positions(fresh.ids, old_ids)  # each old node's row in the fresh table, or -1
+    taken = np.zeros(len(fresh), dtype=bool)
+    taken[match[match >= 0]] = True
+    newcomers = np.flatnonzero(~taken)
+    rows = np.concatenate([match, newcomers]).astype(np.int64)
+
+    def pick(values: np.ndarray, missing: Any) -> np.ndarray:
+        out = np.empty(len(rows), dtype=values.dtype)
+        out[rows >= 0] = values[rows[rows >= 0]]
+        out[rows < 0] = missing
+        return out
+
+    ids = np.concatenate([old_ids, fresh.ids[newcomers]]).astype(
+        old_ids.dtype if n_old else fresh.ids.dtype
+    )
+    table = NodeTable(
+        fresh.role,
+        pick(fresh.nids, -1),
+        ids,
+        {k: pick(v, 0) for k, v in fresh.degrees.items()},
+    )
+    added = np.zeros(len(rows), dtype=bool)
+    added[n_old:] = True
+    # A node deleted earlier and created again with the same id is simply present.
+    return table, added, rows < 0
+
+
+def edge_list_of(
+    data: HeteroData, edge_type: tuple[str, str, str], weight: bool = False, time: bool = False
+) -> EdgeList:
+    store = data[edge_type]
+    ei = store.edge_index.numpy()
+    return EdgeList(
+        ei[0].astype(np.int64),
+        ei[1].astype(np.int64),
+        store.edge_weight.numpy().astype(np.float64) if weight else None,
+        store.edge_time.numpy().astype(np.int64) if time else None,
+    )
+
+
+def reindex_src(edges: EdgeList, subset_mask: np.ndarray) -> EdgeList:
+    """Edges read for ``table.subset(mask)`` carry sources indexed into the subset;
+    map them back to the full table."""
+    full = np.flatnonzero(subset_mask)
+    return EdgeList(full[edges.src], edges.dst, edges.weight, edges.time)
+
+
+def build_hetero_data(
+    users: NodeTable,
+    items: NodeTable,
+    attrs: NodeTable,
+    inter: EdgeList,
+    friends: EdgeList,
+    has: EdgeList,
+) -> HeteroData:
+    """Assemble the ``HeteroData`` (with reverse edge types for message passing)."""
+    data = HeteroData()
+    data["user"].num_nodes = len(users)
+    data["item"].num_nodes = len(items)
+    data["attribute"].num_nodes = len(attrs)
+    ui = torch.from_numpy(np.stack([inter.src, inter.dst]).astype(np.int64))
+    data[INTERACTS].edge_index = ui
+    assert inter.weight is not None and inter.time is not None
+    data[INTERACTS].edge_weight = torch.from_numpy(inter.weight.astype(np.float32))
+    data[INTERACTS].edge_time = torch.from_numpy(inter.time.astype(np.int64))
+    data[REV_INTERACTS].edge_index = ui.flip(0)
+    data[FRIENDS].edge_index = torch.from_numpy(
+        np.stack([friends.src, friends.dst]).astype(np.int64)
+    )
+    ia = torch.from_numpy(np.stack([has.src, has.dst]).astype(np.int64))
+    data[HAS].edge_index = ia
+    assert has.weight is not None
+    data[HAS].edge_weight = torch.from_numpy(has.weight.astype(np.float32))
+    data[REV_HAS].edge_index = ia.flip(0)
+    return data
+
+
+def dedupe(edges: EdgeList, n_dst: int, report: ExportReport, what: str) -> EdgeList:
+    key = edges.src * max(n_dst, 1) + edges.dst
+    _, first = np.unique(key, return_index=True)
+    report.warn(what, len(key) - len(first))
+    first.sort()  # keep the export order (by source), stable for tests
+    return edges.select(first) if len(first) != len(key) else edges
+
+
+def symmetric(edges: EdgeList, n: int, report: ExportReport) -> EdgeList:
+    """Both directions of every friendship, once each, without self-loops."""
+    loops = edges.src == edges.dst
+    report.warn("self-friendship rows (dropped)", int(loops.sum()))
+    src, dst = edges.src[~loops], edges.dst[~loops]
+    both = np.unique(np.concatenate([src * n + dst, dst * n + src]))
+    return EdgeList(both // n, both % n)

@@ -1,0 +1,56 @@
+"""The exporter's numpy parts, without a server: de-duplication and incremental alignment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from socialrec.export.snapshot import ExportReport
+from socialrec.export.tables import (
+    EdgeList,
+    ExportError,
+    NodeTable,
+    align,
+    attribute_key,
+    dedupe,
+    symmetric,
+)
+
+
+def test_friendships_stored_both_ways_become_one_pair_each_direction_once() -> None:
+    report = ExportReport()
+    # (0,1) stored both ways and twice more, (1,2) once, a self-loop on 3
+    edges = EdgeList(np.array([0, 1, 0, 1, 2, 3]), np.array([1, 0, 1, 0, 1, 3]))
+    out = symmetric(edges, 4, report)
+    assert sorted(zip(out.src.tolist(), out.dst.tolist(), strict=True)) == [
+        (0, 1), (1, 0), (1, 2), (2, 1)
+    ]  # fmt: skip
+    assert report.warnings == {"self-friendship rows (dropped)": 1}
+
+
+def test_dedupe_keeps_the_first_and_counts_the_rest() -> None:
+    report = ExportReport()
+    edges = EdgeList(np.array([0, 0, 1, 0]), np.array([2, 2, 2, 3]), np.array([1.0, 9.0, 1, 1]))
+    out = dedupe(edges, 4, report, "duplicates")
+    assert list(zip(out.src.tolist(), out.dst.tolist(), strict=True)) == [(0, 2), (1, 2), (0, 3)]
+    assert out.weight is not None and out.weight.tolist() == [1.0, 1.0, 1.0]
+    assert report.warnings == {"duplicates": 1}
+
+
+def test_align_keeps_old_indices_appends_new_and_flags_removed() -> None:
+    old = np.array(["a", "b", "c"], dtype=object)
+    fresh = NodeTable("user", np.array([10, 12, 13]), np.array(["c", "d", "a"], dtype=object),
+                      {"friends": np.array([1, 2, 3])})  # fmt: skip
+    table, added, removed = align(old, fresh)
+    assert table.ids.tolist() == ["a", "b", "c", "d"]
+    assert table.nids.tolist() == [13, -1, 10, 12]
+    assert table.degrees["friends"].tolist() == [3, 0, 1, 2]
+    assert added.tolist() == [False, False, False, True]
+    assert removed.tolist() == [False, True, False, False]
+    with pytest.raises(ExportError, match="changed type"):
+        align(np.array([1, 2]), fresh)
+
+
+def test_attribute_keys_carry_their_kind() -> None:
+    assert attribute_key(5, "city") == "city:5" and attribute_key(5, "category") == "category:5"
+    assert attribute_key("rock", None) == "rock" and attribute_key(None, "tag") is None
