@@ -1,4 +1,4 @@
-"""The Python API in one class: ``fit`` a snapshot, ``recommend``, ``write_back``.
+"""The Python API in one class: ``fit``, ``recommend``, ``save`` / ``load``, ``write_back``.
 
 ::
 
@@ -7,20 +7,25 @@
 
     snapshot = Exporter(runner).full()                 # or GraphSnapshot.load(path)
     rec = Recommender("social", epochs=100).fit(snapshot)
-    rec.recommend([6, 7], k=10)                        # {user id: [(item id, score), ...]}
+    result = rec.recommend([6, 7], k=10)               # RecommendResult: ids, scores, misses
     rec.save("social.pt")                              # Recommender.load("social.pt", snapshot)
     rec.write_back(runner)                             # an atomic RECOMMENDED run
+    rec.evaluate(snapshot, seeds=[0, 1])               # the honest test protocol
 
-It wraps the pipeline's parts (:mod:`socialrec.train`, :mod:`socialrec.score`,
-:mod:`socialrec.writeback`) with their defaults; use those directly for more
-control.
+As in ``implicit``, ``fit`` trains the model that serves (every interaction;
+validation only picks the epoch count) and ``evaluate`` is the separate
+split/test protocol that reports figures: a published model never leaves a test
+part of the data unseen. ``socialrec sync`` and ``quickstart`` use this path.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from socialrec.checkpoint import Checkpoint
 from socialrec.errors import SocialrecError
@@ -30,6 +35,32 @@ from socialrec.score import Scorer
 from socialrec.train import experiment
 from socialrec.train.trainer import TrainConfig
 from socialrec.writeback import Writeback, WritebackConfig, WritebackReport
+
+
+@dataclass
+class RecommendResult:
+    """What :meth:`Recommender.recommend` found, in the order the users were asked for.
+
+    ``items[r]`` / ``scores[r]`` are the recommendations of ``users[r]``, best
+    first. Users the snapshot does not have are in ``unknown``; users it has but
+    the model cannot score (no embedding, no known neighbour) in ``unscorable``.
+    """
+
+    users: list[Any] = field(default_factory=list)
+    items: list[list[Any]] = field(default_factory=list)
+    scores: list[list[float]] = field(default_factory=list)
+    unknown: list[Any] = field(default_factory=list)
+    unscorable: list[Any] = field(default_factory=list)
+
+    def as_dict(self) -> dict[Any, list[tuple[Any, float]]]:
+        """``{user id: [(item id, score), ...]}`` for the scored users."""
+        return {
+            u: list(zip(i, s, strict=True))
+            for u, i, s in zip(self.users, self.items, self.scores, strict=True)
+        }
+
+    def __getitem__(self, user: Any) -> list[tuple[Any, float]]:
+        return self.as_dict()[user]
 
 
 class Recommender:
@@ -49,44 +80,67 @@ class Recommender:
         self.scorer: Scorer | None = None
         self._checkpoint: Checkpoint | None = None
 
-    def fit(self, snapshot: GraphSnapshot) -> Recommender:
-        """Train with early stopping on a validation split (80/10/10 per user).
-
-        The test part is evaluated once; its metrics are in :attr:`metrics`.
-        """
-        cfg = self.config
-        self.run = experiment.run(snapshot, [cfg.model], [cfg.seed], cfg)[0]
+    def fit(self, snapshot: GraphSnapshot, log: Any = None) -> Recommender:
+        """Train the model to serve (see :func:`~socialrec.train.experiment.fit_for_serving`)."""
+        self.run = experiment.fit_for_serving(snapshot, self.config, log=log)
         result = self.run.result
         self.scorer = Scorer(snapshot, result.user_embedding, result.item_embedding)
+        self._checkpoint = experiment.checkpoint_of(self.run, snapshot)
         return self
+
+    def evaluate(
+        self,
+        snapshot: GraphSnapshot,
+        seeds: Sequence[int] | None = None,
+        split: str = "random",
+        ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    ) -> list[experiment.Run]:
+        """The test protocol for this recipe: train on a split, test once per seed.
+
+        Leaves the fitted model alone: what it reports is how the recipe does on
+        interactions it never saw.
+        """
+        seeds = list(seeds) if seeds is not None else [self.config.seed]
+        return experiment.run(snapshot, [self.config.model], seeds, self.config, split, ratios)
 
     @property
     def metrics(self) -> dict[str, float]:
-        if self.run is not None:
-            return dict(self.run.test.values)
-        return self._checkpoint.test_metrics if self._checkpoint is not None else {}
+        """The fitted model's validation figures (``valid_recall@20``)."""
+        if self._checkpoint is None:
+            return {}
+        return dict(self._checkpoint.metrics.get("test", {}))
 
     def _scorer(self) -> Scorer:
         if self.scorer is None:
             raise SocialrecError("call fit() or Recommender.load() first")
         return self.scorer
 
-    def recommend(self, user_ids: list[Any], k: int = 10) -> dict[Any, list[tuple[Any, float]]]:
-        """Top-``k`` (item id, score) per user id, items the user has excluded."""
+    def recommend(self, user_ids: Sequence[Any], k: int = 10) -> RecommendResult:
+        """Top-``k`` items per user, excluding what each user interacted with."""
+        if k < 1:
+            raise SocialrecError(f"k must be >= 1, not {k}")
         scorer = self._scorer()
-        out: dict[Any, list[tuple[Any, float]]] = {}
-        for batch in scorer.recommendations(k, scorer.user_indices(user_ids), because=0):
+        idx = scorer.snapshot.index_of("user", list(user_ids))
+        out = RecommendResult()
+        out.unknown = [u for u, i in zip(user_ids, idx, strict=True) if i < 0]
+        known = idx[idx >= 0]
+        out.unscorable = scorer.snapshot.ids["user"][known[~scorer.user_known[known]]].tolist()
+        rows: dict[Any, tuple[list[Any], list[float]]] = {}
+        scorable = known[scorer.user_known[known]]
+        for batch in scorer.recommendations(k, np.unique(scorable), because=0):
             for user, items, scores in zip(batch.users, batch.items, batch.scores, strict=True):
-                out[user] = list(zip(items, scores, strict=True))
+                rows[user] = (items, scores)
+        for user in scorer.snapshot.ids["user"][scorable].tolist():
+            out.users.append(user)
+            out.items.append(rows[user][0])
+            out.scores.append(rows[user][1])
         return out
 
     def save(self, path: str | Path) -> Path:
         """A checkpoint (weights, embeddings, id maps) loadable with ``weights_only=True``."""
-        if self.run is not None:
-            return experiment.save_checkpoint(path, self.run, self._scorer().snapshot)
-        if self._checkpoint is not None:  # loaded: save what was loaded
-            return self._checkpoint.save(path)
-        raise SocialrecError("nothing to save: call fit() or Recommender.load() first")
+        if self._checkpoint is None:
+            raise SocialrecError("nothing to save: call fit() or Recommender.load() first")
+        return self._checkpoint.save(path)
 
     @classmethod
     def load(cls, path: str | Path, snapshot: GraphSnapshot) -> Recommender:

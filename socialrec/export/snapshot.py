@@ -131,10 +131,19 @@ class GraphSnapshot:
         are integers) are simply unknown.
         """
         ids = self.ids[node_type]
-        wanted = canonical_ids(values)
-        if len(wanted) and wanted.dtype != ids.dtype:
-            return np.full(len(wanted), -1, dtype=np.int64)
-        return positions(ids, wanted)
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and ids.dtype.kind in "iu":
+            return positions(ids, values.astype(np.int64, copy=False))  # the fast path
+        values = list(values.tolist() if isinstance(values, np.ndarray) else values)
+        if ids.dtype.kind in "iu":
+            whole = [isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values]
+            ok = np.array(whole, dtype=bool)
+            wanted = canonical_ids([int(v) if o else 0 for v, o in zip(values, ok, strict=True)])
+        else:
+            ok = np.array([isinstance(v, str) for v in values], dtype=bool)
+            wanted = canonical_ids([v if o else "" for v, o in zip(values, ok, strict=True)])
+        found = positions(ids, wanted) if len(wanted) else np.empty(0, dtype=np.int64)
+        found[~ok] = -1
+        return found
 
     @property
     def schema_hash(self) -> str:

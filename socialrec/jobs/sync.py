@@ -77,8 +77,11 @@ class SyncConfig:
 
     Args:
         state_dir (Path): where the snapshot and the current model live.
-        model (str): model trained by full syncs. (default: ``"social"``)
-        train (TrainConfig): training settings for full syncs.
+        model (str): model trained by full syncs (``[sync] model`` or
+            ``[sync.train] model``; both set and different is an error).
+            (default: ``"social"``)
+        train (TrainConfig): training settings for full syncs; the defaults of
+            ``socialrec train``. (default: ``TrainConfig()``)
         writeback (WritebackConfig): K, batch sizes, runs kept.
         policy (RetrainPolicy): when to retrain.
         seed (int): training seed. (default: ``0``)
@@ -86,7 +89,7 @@ class SyncConfig:
 
     state_dir: Path
     model: str = "social"
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=100, patience=4))
+    train: TrainConfig = field(default_factory=TrainConfig)
     writeback: WritebackConfig = field(default_factory=WritebackConfig)
     policy: RetrainPolicy = field(default_factory=RetrainPolicy)
     seed: int = 0
@@ -118,6 +121,17 @@ class SyncConfig:
                 built[name] = kind(**values)
             except TypeError as e:
                 raise ConfigError(f"config file [sync.{name}]: {e}") from e
+        for key in ("model", "seed"):
+            inner = (
+                sections["train"][1].get(key) if isinstance(sections["train"][1], dict) else None
+            )
+            if inner is not None and key in table and table[key] != inner:
+                raise ConfigError(
+                    f"config file: [sync] {key} = {table[key]!r} and [sync.train] {key} = "
+                    f"{inner!r} disagree; set it in one place"
+                )
+            if inner is not None:
+                table.setdefault(key, inner)
         state_dir = Path(table.pop("state_dir", default_state_dir)).expanduser()
         try:
             return cls(state_dir=state_dir, **table, **built)
@@ -286,10 +300,12 @@ class Sync:
         if retrain:
             with self._stage("train", summary, lock):
                 train_config = replace(cfg.train, model=cfg.model, seed=cfg.seed)
-                runs = experiment.run(snapshot, [cfg.model], [cfg.seed], train_config)
-                metrics = {k: runs[0].test[k] for k in ("recall@20", "ndcg@20")}
-                experiment.save_checkpoint(cfg.model_path, runs[0], snapshot)
-                self.progress(f"  test {metrics}")
+                # the model that serves learns from every interaction (validation
+                # only picks the epoch count): `socialrec evaluate` gives figures
+                fitted = experiment.fit_for_serving(snapshot, train_config)
+                metrics = {"valid_recall@20": fitted.result.best_valid}
+                experiment.save_checkpoint(cfg.model_path, fitted, snapshot)
+                self.progress(f"  validation {metrics}, then refit on every interaction")
         summary.metrics = metrics
         self._score_and_write(writeback, plan, summary, lock, snapshot, None)
 

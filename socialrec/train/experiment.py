@@ -39,6 +39,8 @@ class Run:
     result: TrainResult
     test: RankingMetrics
     tail_curve: list[dict[str, float]] = field(default_factory=list)
+    #: share of the interactions the final model never trained on (a test part)
+    held_out: float = 0.0
 
     @property
     def label(self) -> str:
@@ -59,6 +61,7 @@ class Run:
             "recall_curve": self.test.recall_curve,
             "tail_curve": self.tail_curve,
             "train": self.result.to_dict(),
+            "held_out": self.held_out,
         }
 
     @classmethod
@@ -83,7 +86,14 @@ class Run:
             list(summary["recall_curve"]),
             slices={name: floats(v) for name, v in summary["slices"].items()},
         )
-        return cls(summary["model"], summary["seed"], result, test, summary["tail_curve"])
+        return cls(
+            summary["model"],
+            summary["seed"],
+            result,
+            test,
+            summary["tail_curve"],
+            float(summary.get("held_out", 0.0)),
+        )
 
 
 def slices_for(split_: Split, snapshot: GraphSnapshot) -> dict[str, np.ndarray]:
@@ -246,8 +256,38 @@ def run(
                     f"   test recall@20 {test['recall@20']:.4f}  ndcg@20 {test['ndcg@20']:.4f}"
                     f"  ({result.seconds:.0f} s)"
                 )
-            runs.append(Run(model, seed, result, test, curve))
+            total = split_.train.shape[1] + split_.valid.shape[1] + split_.test.shape[1]
+            held_out = split_.test.shape[1] / max(1, total)
+            runs.append(Run(model, seed, result, test, curve, held_out))
     return runs
+
+
+#: Share of each user's interactions held out to choose the epoch count when
+#: fitting a model to serve (then refit on everything).
+SERVING_VALID_SHARE = 0.1
+
+
+def fit_for_serving(
+    snapshot: GraphSnapshot,
+    config: TrainConfig,
+    log: Callable[[str], None] | None = None,
+    gds: Any = None,
+) -> Run:
+    """The model to publish: trained on every interaction, nothing held out for testing.
+
+    A tenth of each user's interactions is held out only to choose the number of
+    epochs (early stopping); the model is then trained again on everything for
+    that many epochs (``refit``). :func:`run` is the evaluation protocol; this is
+    deployment (like ``implicit``'s ``fit``): a published model never leaves a
+    test part of the data unseen. Its metrics are the validation ones.
+    """
+    ratios = (1 - SERVING_VALID_SHARE, SERVING_VALID_SHARE, 0.0)
+    split_ = split(snapshot, "random", ratios, config.seed)
+    if log:
+        log(f"== {config.model} for serving: {split_.describe()}, then refit on everything")
+    result = fit(snapshot, split_, replace(config, refit=True), log=log, gds=gds)
+    valid = RankingMetrics({"valid_recall@20": result.best_valid}, users=0)
+    return Run(config.model, config.seed, result, valid, [], held_out=0.0)
 
 
 # ---------------------------------------------------------------- checkpoints

@@ -423,6 +423,13 @@ def write_checkpoint(
     replaced and everyone else keeps theirs (a full run when nothing is current).
     """
     checkpoint = Checkpoint.load(checkpoint_path)
+    held_out = float(checkpoint.metrics.get("held_out", 0.0) or 0.0)
+    if held_out > 0 and progress is not None:
+        progress(
+            f"warning: {checkpoint_path} is an evaluation model: it never trained on the "
+            f"{held_out:.0%} of interactions held out for its test; for serving, fit on "
+            "everything (`socialrec sync`, Recommender.fit)"
+        )
     scorer = Scorer.from_checkpoint(checkpoint, snapshot)
     writeback = Writeback(runner, snapshot.mapping, config, lock=lock, progress=progress)
     users = scorer.user_indices(user_ids) if user_ids is not None else None
