@@ -125,7 +125,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     users = np.sort(rng.choice(snapshot.num_nodes("user"), args.users, replace=False))
     config = WritebackConfig(k=args.k, embeddings=False, keep_runs=1)
-    per_batch = config.relationships_per_transaction // args.k
+    per_batch = config.batch_size // args.k
     t = time.perf_counter()
     batches = list(scorer.recommendations(args.k, users, chunk=per_batch))
     score_seconds = time.perf_counter() - t
@@ -165,7 +165,7 @@ def main() -> None:
         f"Graph: {snapshot.num_nodes('user'):,} users, {snapshot.num_nodes('item'):,} items; "
         f"top-{args.k} for {args.users:,} random users ({report.relationships:,} RECOMMENDED "
         "relationships with score, rank, because, run_id, model, created_at), one atomic run, "
-        f"{config.relationships_per_transaction:,} relationships a transaction, "
+        f"{config.batch_size:,} relationships a transaction, "
         f"{config.writers} transactions in flight, embeddings not written.",
         "",
         "| writer | relationships/s | vs naive |",

@@ -234,7 +234,7 @@ def test_train_and_evaluate_from_a_snapshot_file(
         "1",
         "--embedding-dim",
         "8",
-        "--layers",
+        "--num-layers",
         "1",
         "--device",
         "cpu",

@@ -9,58 +9,13 @@ import click
 from socialrec import queries
 from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.export import parse_params
+from socialrec.cli.options import config_from, options_from
 from socialrec.cli.train import snapshot_for
 from socialrec.errors import SocialrecError
+from socialrec.writeback.config import WritebackConfig
 
-
-def writeback_options(f: Any) -> Any:
-    options = [
-        click.option(
-            "--k",
-            type=click.IntRange(1, 10_000),
-            default=20,
-            show_default=True,
-            help="Items a user.",
-        ),
-        click.option(
-            "--batch-size",
-            type=click.IntRange(1),
-            default=20_000,
-            show_default=True,
-            help="Relationships a transaction.",
-        ),
-        click.option("--keep-runs", type=click.IntRange(1), default=3, show_default=True),
-        click.option("--writers", type=click.IntRange(1), default=2, show_default=True),
-        click.option(
-            "--allow-shrink",
-            is_flag=True,
-            help="Publish a full run that serves far fewer users than the current one.",
-        ),
-        click.option(
-            "--embeddings/--no-embeddings",
-            default=True,
-            show_default=True,
-            help="Also write embeddings and the item vector index.",
-        ),
-        click.option("--device", default="cpu", show_default=True, help="Where to score."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _writeback_config(params: dict[str, Any]) -> Any:
-    from socialrec.writeback import WritebackConfig
-
-    return WritebackConfig(
-        k=params["k"],
-        relationships_per_transaction=params["batch_size"],
-        keep_runs=params["keep_runs"],
-        writers=params["writers"],
-        embeddings=params["embeddings"],
-        device=params["device"],
-        allow_shrink=params["allow_shrink"],
-    )
+#: ``socialrec writeback``'s options: WritebackConfig's fields, each once.
+writeback_options = options_from(WritebackConfig)
 
 
 def print_writeback(report: Any) -> None:
@@ -115,6 +70,7 @@ def writeback_cmd(
     """Score a checkpoint and publish RECOMMENDED relationships as a new, atomic run."""
     from socialrec.writeback import candidate_mask, write_checkpoint
 
+    config = config_from(WritebackConfig, options)  # bad options fail before any export
     snap = snapshot_for(app, snapshot)
     runner = app.runner()
     mask = candidate_mask(
@@ -128,7 +84,7 @@ def writeback_cmd(
         runner,
         checkpoint,
         snap,
-        _writeback_config(options),
+        config,
         user_ids=typed_ids(snap.ids["user"], users) or None,
         item_mask=mask,
         progress=click.echo,

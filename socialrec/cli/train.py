@@ -9,6 +9,8 @@ import click
 
 from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.export import echo_warnings
+from socialrec.cli.options import config_from, options_from
+from socialrec.train.config import TrainConfig
 
 
 def snapshot_for(app: App, snapshot_path: str | None) -> Any:
@@ -43,67 +45,6 @@ def training_options(f: Any) -> Any:
             show_default=True,
             help="Train,valid,test shares per user (random/temporal).",
         ),
-        click.option("--embedding-dim", type=int, default=64, show_default=True),
-        click.option("--layers", "num_layers", type=int, default=3, show_default=True),
-        click.option("--lr", type=float, default=0.005, show_default=True),
-        click.option("--weight-decay", type=float, default=1e-4, show_default=True),
-        click.option("--batch-size", type=int, default=4096, show_default=True),
-        click.option("--epochs", type=int, default=400, show_default=True),
-        click.option("--eval-every", type=int, default=5, show_default=True),
-        click.option("--patience", type=int, default=8, show_default=True),
-        click.option(
-            "--negatives",
-            type=int,
-            default=8,
-            show_default=True,
-            help="Candidate negatives per positive; > 1 trains on the hardest (DNS).",
-        ),
-        click.option(
-            "--ssl-weight",
-            type=float,
-            default=0.0,
-            show_default=True,
-            help="Weight of the XSimGCL contrastive regulariser (0: off).",
-        ),
-        click.option("--ssl-temperature", type=float, default=0.2, show_default=True),
-        click.option(
-            "--noise",
-            type=float,
-            default=0.1,
-            show_default=True,
-            help="Noise added to each layer while training with --ssl-weight.",
-        ),
-        click.option(
-            "--loss",
-            type=click.Choice(["bpr", "softmax"]),
-            default="bpr",
-            show_default=True,
-            help="bpr: BPR on the hardest negative; softmax: sampled softmax over all "
-            "--negatives on cosine scores.",
-        ),
-        click.option("--softmax-temperature", type=float, default=0.1, show_default=True),
-        click.option(
-            "--ensemble",
-            type=int,
-            default=1,
-            show_default=True,
-            help="Models from different seeds whose scores are averaged (one embedding).",
-        ),
-        click.option(
-            "--refit/--no-refit",
-            default=False,
-            show_default=True,
-            help="Train again on training + validation for the epochs validation picked.",
-        ),
-        click.option(
-            "--fanout",
-            type=int,
-            default=0,
-            show_default=True,
-            help="0: full-graph training; N: neighbour-sampled (LinkNeighborLoader, "
-            "N neighbours per relation and hop; needs pyg-lib or torch-sparse).",
-        ),
-        click.option("--device", default="auto", show_default=True),
         click.option(
             "--out",
             type=click.Path(file_okay=False),
@@ -113,33 +54,12 @@ def training_options(f: Any) -> Any:
     ]
     for option in reversed(options):
         f = option(f)
-    return f
+    # every TrainConfig field is an option, named, typed and documented there
+    return options_from(TrainConfig, exclude=("model", "seed"))(f)
 
 
-def _config(params: dict[str, Any]) -> Any:
-    from socialrec.train.trainer import TrainConfig
-
-    keys = (
-        "embedding_dim",
-        "num_layers",
-        "lr",
-        "weight_decay",
-        "batch_size",
-        "epochs",
-        "eval_every",
-        "patience",
-        "negatives",
-        "ssl_weight",
-        "ssl_temperature",
-        "noise",
-        "refit",
-        "loss",
-        "softmax_temperature",
-        "ensemble",
-        "fanout",
-        "device",
-    )
-    return TrainConfig(**{k: params[k] for k in keys})
+def _config(params: dict[str, Any]) -> TrainConfig:
+    return config_from(TrainConfig, params)
 
 
 def _gds_if_needed(app: App, models: list[str]) -> Any:

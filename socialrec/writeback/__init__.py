@@ -1,15 +1,34 @@
-"""Writeback: recommendations and embeddings into Neo4j, atomically and versioned."""
+"""Writeback: recommendations and embeddings into Neo4j, atomically and versioned.
 
-from socialrec.writeback.candidates import candidate_mask, popular_items
-from socialrec.writeback.lock import LockError, WriterLock
-from socialrec.writeback.runs import RunStore, WritebackError
-from socialrec.writeback.writer import (
-    RunPlan,
-    Writeback,
-    WritebackConfig,
-    WritebackReport,
-    write_checkpoint,
-)
+Members are imported on first use, so that ``socialrec.writeback.config`` (the
+options of the command line) loads without torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from socialrec.writeback.candidates import candidate_mask, popular_items
+    from socialrec.writeback.config import WritebackConfig
+    from socialrec.writeback.lock import LockError, WriterLock
+    from socialrec.writeback.runs import RunStore, WritebackError
+    from socialrec.writeback.writer import RunPlan, Writeback, WritebackReport, write_checkpoint
+
+_WHERE = {
+    "candidate_mask": "candidates",
+    "popular_items": "candidates",
+    "WritebackConfig": "config",
+    "LockError": "lock",
+    "WriterLock": "lock",
+    "RunStore": "runs",
+    "WritebackError": "runs",
+    "RunPlan": "writer",
+    "Writeback": "writer",
+    "WritebackReport": "writer",
+    "write_checkpoint": "writer",
+}
 
 __all__ = [
     "LockError",
@@ -24,3 +43,9 @@ __all__ = [
     "popular_items",
     "write_checkpoint",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'socialrec.writeback' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"socialrec.writeback.{_WHERE[name]}"), name)

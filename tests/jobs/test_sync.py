@@ -35,7 +35,7 @@ def small_config(state_dir: Path, **policy: Any) -> SyncConfig:
         state_dir=state_dir,
         model="lightgcn",
         train=TrainConfig(epochs=2, eval_every=1, embedding_dim=8, num_layers=1, device="cpu"),
-        writeback=WritebackConfig(k=5, relationships_per_transaction=200),
+        writeback=WritebackConfig(k=5, batch_size=200),
         policy=RetrainPolicy(**policy),
     )
 

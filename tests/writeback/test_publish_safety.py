@@ -16,7 +16,7 @@ from socialrec.writeback.runs import WritebackError
 from tests.writeback.conftest import N_USERS, Planted
 
 MAPPING = GraphMapping()
-SMALL = WritebackConfig(k=5, relationships_per_transaction=40)
+SMALL = WritebackConfig(k=5, batch_size=40)
 
 
 def served_users(db: Neo4jRunner, mapping: GraphMapping = MAPPING) -> dict[int, list[int]]:
@@ -30,7 +30,7 @@ def served_users(db: Neo4jRunner, mapping: GraphMapping = MAPPING) -> dict[int, 
 
 @pytest.mark.parametrize(
     "field, value",
-    [("k", 0), ("k", -5), ("keep_runs", 0), ("writers", 0), ("relationships_per_transaction", 0)],
+    [("k", 0), ("k", -5), ("keep_runs", 0), ("writers", 0), ("batch_size", 0)],
 )
 def test_bad_writeback_settings_are_errors(field: str, value: int) -> None:
     with pytest.raises(ConfigError, match=field):

@@ -37,7 +37,7 @@ from socialrec.writeback.runs import item_index_name  # noqa: E402
 
 MAPPING = GraphMapping()
 NS = MAPPING.output_namespace
-SMALL = WritebackConfig(k=5, relationships_per_transaction=20, writers=2)
+SMALL = WritebackConfig(k=5, batch_size=20, writers=2)
 
 
 def served(db: Neo4jRunner, k: int = 5) -> dict[int, list[tuple[Any, ...]]]:
@@ -149,7 +149,7 @@ KILLED_WRITER = textwrap.dedent(
     snapshot = Exporter(runner, progress=False).full()
     embeddings = planted_embeddings(snapshot, 5)
     scorer = Scorer.from_checkpoint(checkpoint_for(snapshot, *embeddings), snapshot)
-    config = WritebackConfig(k=5, relationships_per_transaction=5, writers=1)
+    config = WritebackConfig(k=5, batch_size=5, writers=1)
     lock = WriterLock(runner, GraphMapping(), ttl=2).acquire()
     Writeback(runner, GraphMapping(), config, lock=lock,
               progress=lambda line: time.sleep(0.3)).run(scorer, "killed")
@@ -200,7 +200,7 @@ def test_killed_writer_leaves_previous_run_and_next_run_cleans_up(
 
 
 def test_prune_keeps_n_runs_and_rerun_is_idempotent(db: Neo4jRunner, planted: Planted) -> None:
-    config = WritebackConfig(k=5, relationships_per_transaction=50, keep_runs=2)
+    config = WritebackConfig(k=5, batch_size=50, keep_runs=2)
     ids = [Writeback(db, MAPPING, config).run(planted.scorer, "planted").run_id for _ in range(3)]
     runs = {r["id"]: r for r in RunStore(db, MAPPING).history()}
     assert runs[ids[0]]["status"] == "pruned" and recommended_count(db, ids[0]) == 0

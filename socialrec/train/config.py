@@ -1,0 +1,121 @@
+"""TrainConfig: every training option once, with its type, default and help.
+
+Kept free of torch so that the command line can generate its options from it
+(:mod:`socialrec.cli.options`) without importing torch for every command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from socialrec.errors import ConfigError
+
+if TYPE_CHECKING:
+    import torch
+
+LOSSES = ("bpr", "softmax")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training hyper-parameters.
+
+    Args:
+        model (str): ``popularity``, ``gds_similarity``, ``mf``, ``lightgcn``,
+            ``social``, ``attention`` or ``hybrid``. (default: ``"social"``)
+        embedding_dim (int): size d of every user and item embedding. (default: ``64``)
+        num_layers (int): propagation layers. (default: ``3``)
+        lr (float): Adam learning rate. (default: ``0.005``)
+        weight_decay (float): L2 weight :math:`\\lambda` on layer-0 embeddings.
+            (default: ``1e-4``)
+        batch_size (int): BPR triples per step. (default: ``4096``)
+        epochs (int): maximum epochs. (default: ``400``)
+        eval_every (int): epochs between validation runs. (default: ``5``)
+        patience (int): validation runs without improvement before stopping.
+            (default: ``8``)
+        k (int): cut-off of the validation Recall@K. (default: ``20``)
+        valid_users (int): validation ranks at most this many users (a seeded
+            sample), so that model selection stays cheap on large graphs; the
+            test evaluation always ranks every user. (default: ``20000``)
+        seed (int): seed for initialisation and sampling. (default: ``0``)
+        device (str): ``"cpu"``, ``"cuda"`` or ``"auto"``. (default: ``"auto"``)
+        neighbours (int): similar users per user, ``gds_similarity`` only.
+            (default: ``50``)
+        ssl_weight (float): weight of the XSimGCL contrastive regulariser added
+            to BPR (graph models; 0 turns it and the noise off). (default: ``0.0``)
+        ssl_temperature (float): its InfoNCE temperature. (default: ``0.2``)
+        noise (float): magnitude of the noise added to every layer's output
+            while training with ``ssl_weight > 0``. (default: ``0.1``)
+        negatives (int): candidate negatives drawn per positive; with more than
+            one, BPR uses the candidate the current model scores highest (dynamic
+            negative sampling, `Zhang et al. 2013
+            <https://doi.org/10.1145/2484028.2484126>`_), a harder and more
+            informative negative than a uniform one: on LastFM it converged in a
+            third of the epochs to a better validation recall than 1. Full-graph
+            training only (sampled batches bring one negative each). (default: ``8``)
+        fanout (int): 0 trains on the full graph; more trains on sampled
+            neighbourhoods of at most this many neighbours per relation and hop
+            (:mod:`socialrec.train.sampled`; needs pyg-lib or torch-sparse).
+            (default: ``0``)
+        refit (bool): after early stopping has picked the number of epochs on
+            the validation part, train again from scratch on training +
+            validation for that many epochs (:func:`socialrec.train.experiment.fit`).
+            The test part is still never seen. (default: ``False``)
+        loss (str): ``"bpr"`` (BPR on one negative, the hardest candidate when
+            ``negatives > 1``) or ``"softmax"``: sampled softmax over the
+            positive and all ``negatives`` candidates on cosine scores
+            (:meth:`~socialrec.models.base.GraphRecommender.softmax_loss`); the
+            final embeddings are then unit length. (default: ``"bpr"``)
+        softmax_temperature (float): its temperature :math:`\\tau`. (default: ``0.1``)
+        ensemble (int): models trained from different seeds whose scores are
+            averaged, served as one concatenated embedding
+            (:func:`socialrec.train.experiment.fit`). (default: ``1``)
+    """
+
+    model: str = "social"
+    embedding_dim: int = 64
+    num_layers: int = 3
+    lr: float = 0.005
+    weight_decay: float = 1e-4
+    batch_size: int = 4096
+    epochs: int = 400
+    eval_every: int = 5
+    patience: int = 8
+    k: int = 20
+    valid_users: int = 20_000
+    seed: int = 0
+    device: str = "auto"
+    neighbours: int = 50
+    ssl_weight: float = 0.0
+    ssl_temperature: float = 0.2
+    noise: float = 0.1
+    negatives: int = 8
+    fanout: int = 0
+    refit: bool = False
+    loss: str = "bpr"
+    softmax_temperature: float = 0.1
+    ensemble: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("embedding_dim", "num_layers", "batch_size", "eval_every", "negatives"):
+            minimum = 0 if name == "num_layers" else 1
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                raise ConfigError(f"{name} must be a whole number >= {minimum}, not {value!r}")
+        for name in ("epochs", "patience", "fanout", "neighbours"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, not {getattr(self, name)!r}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be > 0, not {self.lr!r}")
+        if self.loss not in LOSSES:
+            raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
+        if self.ensemble < 1:
+            raise ConfigError(f"ensemble must be at least 1, not {self.ensemble}")
+
+    def resolved_device(self) -> torch.device:
+        import torch  # here, so that the CLI builds its options without importing torch
+
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)

@@ -1,0 +1,62 @@
+"""WritebackConfig: every writeback option once, with its type, default and help.
+
+Free of torch and numpy, so that the command line generates its options from it
+(:mod:`socialrec.cli.options`) without importing either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from socialrec.errors import ConfigError
+
+#: Most recommendations a user a run stores; beyond this it is a data dump.
+MAX_K = 10_000
+
+
+@dataclass(frozen=True)
+class WritebackConfig:
+    """How a writeback runs.
+
+    Args:
+        k (int): recommendations per user. (default: ``20``)
+        batch_size (int): relationships a transaction.
+            (default: ``20000``)
+        because (int): friend ids stored on each relationship. (default: ``3``)
+        embeddings (bool): write embeddings and the item vector index.
+            (default: ``True``)
+        keep_runs (int): complete runs kept, the current one included; older
+            ones are pruned. (default: ``3``)
+        writers (int): transactions in flight at once. Two keep both of a
+            small server's cores busy (relationship creation is single-threaded
+            per transaction). (default: ``2``)
+        device (str): where scores are computed. (default: ``"cpu"``)
+        min_coverage (float): a full run must serve at least this fraction of
+            the users the current run serves, else it is refused before it is
+            published (a checkpoint of a subgraph, a filter that excludes most
+            items...). (default: ``0.9``)
+        allow_shrink (bool): publish a full run that serves fewer users than
+            ``min_coverage`` allows (never an empty one). (default: ``False``)
+    """
+
+    k: int = 20
+    batch_size: int = 20_000
+    because: int = 3
+    embeddings: bool = True
+    keep_runs: int = 3
+    writers: int = 2
+    device: str = "cpu"
+    min_coverage: float = 0.9
+    allow_shrink: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("k", "batch_size", "keep_runs", "writers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"writeback {name} must be a whole number >= 1, not {value!r}")
+        if self.k > MAX_K:
+            raise ConfigError(f"writeback k {self.k} is more than {MAX_K:,} items a user")
+        if not isinstance(self.because, int) or self.because < 0:
+            raise ConfigError(f"writeback because must be >= 0, not {self.because!r}")
+        if not 0.0 <= self.min_coverage <= 1.0:
+            raise ConfigError(f"writeback min_coverage must be in [0, 1], not {self.min_coverage}")
