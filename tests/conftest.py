@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -186,3 +186,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any)
     if exitstatus != 0 and _LOCAL is not None:
         terminalreporter.section("Neo4j server log (tail)")
         terminalreporter.write_line(_LOCAL.log_tail(60))
+
+
+@pytest.fixture
+def socialrec_cli(
+    neo4j_settings: ConnectionSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., tuple[int, str, str]]:
+    """``socialrec ARGS`` in-process against the test server: (exit code, stdout, stderr)."""
+    from tests.helpers import run_cli
+
+    def run(*args: str) -> tuple[int, str, str]:
+        return run_cli(list(args), neo4j_settings, monkeypatch, capsys)
+
+    return run

@@ -130,36 +130,21 @@ class PropertyCheck:
 def check_properties(runner: QueryRunner, mapping: GraphMapping) -> list[PropertyCheck]:
     """Count each mapped property on what it belongs to (a misspelling shows as 0 of N)."""
     m = mapping
-    node_props = [
-        ("user_id", m.user, True),
-        ("item_id", m.item, True),
-        ("attribute_id", m.attribute, True),
-        ("attribute_kind", m.attribute, False),
+    node, rel = "MATCH (n:{}) RETURN", "MATCH ()-[n:{}]->() RETURN"
+    wanted = [  # (role, pattern, label or type, required)
+        ("user_id", node, m.user, True),
+        ("item_id", node, m.item, True),
+        ("attribute_id", node, m.attribute, True),
+        ("attribute_kind", node, m.attribute, False),
+        ("weight", rel, m.interacted, False),
+        ("timestamp", rel, m.interacted, False),
     ]
-    rel_props = [("weight", m.interacted, False), ("timestamp", m.interacted, False)]
     checks = []
-    for role, label, required in node_props:
+    for role, pattern, owner, required in wanted:
         prop = getattr(m, role)
-        row = runner.read(
-            f"MATCH (n:{quote_identifier(label)}) "
-            f"RETURN count(n) AS total, count(n[$p]) AS present",
-            {"p": prop},
-        )[0]
+        query = pattern.format(quote_identifier(owner)) + " count(n) AS total, count(n[$p]) AS n"
+        row = runner.read(query, {"p": prop})[0]
         checks.append(
-            PropertyCheck(
-                f"properties.{role}", prop, f":{label}", row["present"], row["total"], required
-            )
-        )
-    for role, rel_type, required in rel_props:
-        prop = getattr(m, role)
-        row = runner.read(
-            f"MATCH ()-[r:{quote_identifier(rel_type)}]->() "
-            f"RETURN count(r) AS total, count(r[$p]) AS present",
-            {"p": prop},
-        )[0]
-        checks.append(
-            PropertyCheck(
-                f"properties.{role}", prop, f":{rel_type}", row["present"], row["total"], required
-            )
+            PropertyCheck(f"properties.{role}", prop, f":{owner}", row["n"], row["total"], required)
         )
     return checks

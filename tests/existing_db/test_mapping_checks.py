@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from socialrec.config import ConnectionSettings
 from tests.existing_db.conftest import MAPPING_TOML, ExistingDb
-from tests.helpers import run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -22,14 +21,10 @@ def misspelled(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_misspelled_weight_and_friends_are_named(
-    existing_db: ExistingDb,
-    neo4j_settings: ConnectionSettings,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    existing_db: ExistingDb, socialrec_cli: Callable[..., tuple[int, str, str]], tmp_path: Path
 ) -> None:
     def cli(mapping: Path, *args: str) -> tuple[int, str, str]:
-        return run_cli(["--mapping", str(mapping), *args], neo4j_settings, monkeypatch, capsys)
+        return socialrec_cli("--mapping", str(mapping), *args)
 
     # inspect counts each mapped property where it belongs
     code, out, err = cli(existing_db.mapping, "inspect")

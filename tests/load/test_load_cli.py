@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from socialrec.config import ConnectionSettings
 from socialrec.graph.runner import Neo4jRunner
-from tests.helpers import run_cli
+
+CLI = Callable[..., tuple[int, str, str]]
 
 pytestmark = pytest.mark.integration
 
@@ -18,11 +19,7 @@ def count(db: Neo4jRunner) -> int:
 
 
 def test_a_bad_file_anywhere_loads_nothing_and_says_where(
-    db: Neo4jRunner,
-    neo4j_settings: ConnectionSettings,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    db: Neo4jRunner, socialrec_cli: CLI, tmp_path: Path
 ) -> None:
     good = tmp_path / "i.csv"
     good.write_text("".join(f"u{n},m{n % 7}\n" for n in range(50)))
@@ -30,8 +27,7 @@ def test_a_bad_file_anywhere_loads_nothing_and_says_where(
     late_bad.write_text(good.read_text() + "u99\n")  # line 51 has one column
 
     def load(*args: str) -> tuple[int, str, str]:
-        return run_cli(["load", "tsv", "--delimiter", ",", *args], neo4j_settings, monkeypatch,
-                       capsys)  # fmt: skip
+        return socialrec_cli("load", "tsv", "--delimiter", ",", *args)
 
     code, _, err = load("--interactions", str(good), "--friendships", str(tmp_path / "nope.csv"))
     assert code == 1 and "nope.csv:0: file not found" in err
@@ -50,19 +46,15 @@ def test_a_bad_file_anywhere_loads_nothing_and_says_where(
 
 
 def test_header_bom_and_quotes_in_a_csv(
-    db: Neo4jRunner,
-    neo4j_settings: ConnectionSettings,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    db: Neo4jRunner, socialrec_cli: CLI, tmp_path: Path
 ) -> None:
     f = tmp_path / "ratings.csv"
     f.write_bytes('\ufeffuser,item\n"Smith, J",m1\nu2,m1\n'.encode())
     args = ["load", "tsv", "--delimiter", ",", "--interactions", str(f)]
-    code, _, err = run_cli(args, neo4j_settings, monkeypatch, capsys)
+    code, _, err = socialrec_cli(*args)
     assert code == 0 and "ratings.csv:1: looks like a header (user, item); pass --header" in err
     db.write("MATCH (n) DETACH DELETE n")
-    code, _, err = run_cli([*args, "--header"], neo4j_settings, monkeypatch, capsys)
+    code, _, err = socialrec_cli(*args, "--header")
     assert code == 0 and "looks like a header" not in err
     users = sorted(r["id"] for r in db.read("MATCH (u:User) RETURN u.id AS id"))
     assert users == ["Smith, J", "u2"]
