@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +13,13 @@ from socialrec.export.snapshot import INTERACTS
 from socialrec.graph.runner import Neo4jRunner
 from tests.helpers import synthetic_snapshot
 
-OPTIONS = {"epochs": 4, "eval_every": 2, "embedding_dim": 16, "num_layers": 2, "device": "cpu"}
+OPTIONS: dict[str, Any] = {
+    "epochs": 4,
+    "eval_every": 2,
+    "embedding_dim": 16,
+    "num_layers": 2,
+    "device": "cpu",
+}
 
 
 def test_fit_recommend_save_load(tmp_path: Path) -> None:

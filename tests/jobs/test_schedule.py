@@ -98,7 +98,8 @@ jobs = [{{kind = "auto", every_seconds = 2}}]
                     "WITH u, i LIMIT 1 CREATE (u)-[:INTERACTED {weight: 1.0, ts: 2000000000}]->(i)"
                 )
                 changed = True
-        assert complete >= 2, proc.stdout.read() if proc.poll() is not None else "timeout"
+        seen = proc.stdout.read() if proc.stdout and proc.poll() is not None else "timeout"
+        assert complete >= 2, seen
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=120)
     finally:

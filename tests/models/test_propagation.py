@@ -54,7 +54,7 @@ def test_sparse_operator_gradient_is_the_transpose() -> None:
     x = torch.randn(3, 2, requires_grad=True)
     (op @ x).sum().backward()
     dense = op.matrix.to_dense()
-    assert torch.allclose(x.grad, dense.T @ torch.ones(2, 2))
+    assert x.grad is not None and torch.allclose(x.grad, dense.T @ torch.ones(2, 2))
 
 
 def test_spmm_matches_the_dense_product_with_empty_rows_and_a_scale() -> None:

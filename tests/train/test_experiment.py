@@ -89,7 +89,8 @@ def test_an_ensemble_scores_the_mean_of_its_members() -> None:
     ]
     ensemble = experiment.fit(snap, sp, replace(config, ensemble=2))
     assert ensemble.user_embedding.shape == (sp.num_users, 16)
-    expected = sum(m.user_embedding @ m.item_embedding.T for m in members) / 2
+    first, second = (m.user_embedding @ m.item_embedding.T for m in members)
+    expected = (first + second) / 2
     scores = ensemble.user_embedding @ ensemble.item_embedding.T
     assert torch.allclose(scores, expected, atol=1e-5)
     assert ensemble.best_epoch == members[0].best_epoch

@@ -69,6 +69,7 @@ def test_a_sampled_batch_becomes_a_subgraph_with_global_ids() -> None:
     assert torch.equal(dense != 0, torch.tensor([[1, 0, 0], [0, 0, 1], [0, 0, 1]]).bool())
     assert torch.isclose(dense[1, 2], 1 / torch.sqrt(torch.tensor(1.0 * 2)))
     assert graph.friend_index.shape[1] == 2  # one friendship, both directions
+    assert graph.user_ids is not None and graph.item_ids is not None
     assert graph.user_ids.tolist() == [7, 2, 5] and graph.item_ids.tolist() == [30, 31, 12]
     assert (users.tolist(), pos.tolist(), neg.tolist()) == ([0], [0], [1])
 
@@ -83,7 +84,9 @@ def test_a_sampled_batch_becomes_a_subgraph_with_global_ids() -> None:
     user_emb, item_emb = model(graph)
     loss, _ = model.bpr_loss(user_emb, item_emb, users, pos, neg, 1.0, graph=graph)
     loss.backward()
-    touched = model.user.weight.grad.abs().sum(-1).nonzero().flatten().tolist()
+    grad = model.user.weight.grad
+    assert grad is not None
+    touched = grad.abs().sum(-1).nonzero().flatten().tolist()
     assert set(touched) <= {7, 2, 5} and 7 in touched
 
 

@@ -34,7 +34,7 @@ def served_users(db: Neo4jRunner, mapping: GraphMapping = MAPPING) -> dict[int, 
 )
 def test_bad_writeback_settings_are_errors(field: str, value: int) -> None:
     with pytest.raises(ConfigError, match=field):
-        WritebackConfig(**{field: value})
+        WritebackConfig(**{field: value})  # type: ignore[arg-type]
 
 
 @pytest.mark.integration
