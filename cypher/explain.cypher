@@ -22,15 +22,16 @@ CALL (u, i) {
   MATCH (f)-[x:${INTERACTED}]->(i)
   WITH f, max(x.${weight}) AS weight
   ORDER BY weight DESC, f.${user_id}
-  RETURN collect({friend: f.${user_id}, weight: weight}) AS friends
+  RETURN collect({friend: f.${user_id}, name: f.${user_name}, weight: weight}) AS friends
 }
 CALL (u, i) {
   MATCH (i)-[:${HAS_ATTRIBUTE}]->(a:${Attribute})<-[:${HAS_ATTRIBUTE}]-(other:${Item})<-[:${INTERACTED}]-(u)
   WHERE other <> i
   WITH a, count(DISTINCT other) AS items
   ORDER BY items DESC, a.${attribute_id}
-  RETURN collect({attribute: a.${attribute_id}, kind: a.${attribute_kind}, items: items})[..$limit]
+  RETURN collect({attribute: a.${attribute_id}, kind: a.${attribute_kind},
+                 name: a.${attribute_name}, items: items})[..$limit]
     AS attributes
 }
-RETURN i.${item_id} AS item, rec.score AS score, rec.rank AS rank, rec.because AS because,
+RETURN i.${item_id} AS item, i.${item_name} AS name, rec.score AS score, rec.rank AS rank, rec.because AS because,
        friends[..$limit] AS friends, size(friends) AS friends_total, attributes

@@ -12,6 +12,6 @@ OPTIONAL MATCH (u:${User} {${user_id}: $user})
 UNWIND range(0, size(run.popular) - 1) AS pos
 MATCH (i:${Item} {${item_id}: run.popular[pos]})
 WHERE u IS NULL OR NOT EXISTS { (u)-[:${INTERACTED}]->(i) }
-RETURN i.${item_id} AS item, pos + 1 AS popularity_rank
+RETURN i.${item_id} AS item, i.${item_name} AS name, pos + 1 AS popularity_rank
 ORDER BY pos
 LIMIT $k

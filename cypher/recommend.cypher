@@ -2,7 +2,7 @@
 //
 // Parameters: $namespace (the mapping's output namespace, see
 // `socialrec inspect`), $user (user id), $k (how many).
-// Returns: item (id), score, rank (1 = best), because (ids of friends who
+// Returns: item (id), name (its display name, or null), score, rank (1 = best), because (ids of friends who
 // interacted with the item), run_id, model.
 // Only the current RecommendationRun is read (a run being written, or a failed
 // one, is invisible). Items the user has interacted with since the run was
@@ -11,7 +11,7 @@ MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 MATCH (u:${User} {${user_id}: $user})-[rec:${RECOMMENDED}]->(i:${Item})
 WHERE rec.run_id IN run.serves
   AND NOT EXISTS { (u)-[:${INTERACTED}]->(i) }
-RETURN i.${item_id} AS item, rec.score AS score, rec.rank AS rank, rec.because AS because,
+RETURN i.${item_id} AS item, i.${item_name} AS name, rec.score AS score, rec.rank AS rank, rec.because AS because,
        rec.run_id AS run_id, rec.model AS model
 ORDER BY rec.rank
 LIMIT $k

@@ -41,5 +41,5 @@ CALL (u, i) {
   WITH DISTINCT f
   RETURN collect(f.${user_id})[..3] AS because
 }
-RETURN i.${item_id} AS item, score, because
+RETURN i.${item_id} AS item, i.${item_name} AS name, score, because
 ORDER BY score DESC

@@ -3,7 +3,7 @@
 // Parameters: $k (how many items).
 // Returns: item (id), users (how many users interacted), friend_pairs (pairs of
 // friends who both interacted: the social signal socialrec learns from),
-// top_attributes (the item's three heaviest attributes).
+// top_attributes (the item's three heaviest attributes, by name where they have one).
 MATCH (i:${Item})<-[:${INTERACTED}]-(u:${User})
 WITH i, count(DISTINCT u) AS users
 ORDER BY users DESC, i.${item_id}
@@ -17,7 +17,7 @@ CALL (i) {
 CALL (i) {
   OPTIONAL MATCH (i)-[h:${HAS_ATTRIBUTE}]->(t:${Attribute})
   WITH t, h ORDER BY h.${weight} DESC LIMIT 3
-  RETURN collect(t.${attribute_id}) AS top_attributes
+  RETURN collect(coalesce(t.${attribute_name}, t.${attribute_id})) AS top_attributes
 }
-RETURN i.${item_id} AS item, users, friend_pairs, top_attributes
+RETURN i.${item_id} AS item, i.${item_name} AS name, users, friend_pairs, top_attributes
 ORDER BY users DESC, item

@@ -102,6 +102,9 @@ class GraphMapping:
         weight (str): interaction strength property. (default: ``"weight"``)
         timestamp (str): interaction time property, epoch seconds.
             (default: ``"ts"``)
+        user_name, item_name, attribute_name (str): display properties shown
+            next to ids where the data has them (``"title"`` for movies); a
+            node without one shows its id. (default: ``"name"``)
         namespace (str): keeps this mapping's runs, lock, embeddings and
             indexes apart from another mapping's in the same database.
             (default: ``""``, meaning :attr:`default_namespace`)
@@ -119,6 +122,9 @@ class GraphMapping:
     attribute_kind: str = "kind"
     weight: str = "weight"
     timestamp: str = "ts"
+    user_name: str = "name"
+    item_name: str = "name"
+    attribute_name: str = "name"
     namespace: str = ""
 
     def __post_init__(self) -> None:
@@ -201,6 +207,9 @@ class GraphMapping:
             "attribute_kind": quote_identifier(self.attribute_kind),
             "weight": quote_identifier(self.weight),
             "timestamp": quote_identifier(self.timestamp),
+            "user_name": quote_identifier(self.user_name),
+            "item_name": quote_identifier(self.item_name),
+            "attribute_name": quote_identifier(self.attribute_name),
             # What socialrec writes has fixed names (not part of the mapping, so
             # they never change a snapshot's schema hash).
             **{name: quote_identifier(name) for name in OUTPUT_NAMES},
@@ -286,6 +295,9 @@ _SECTION_FIELDS: dict[str, tuple[str, ...]] = {
         "attribute_kind",
         "weight",
         "timestamp",
+        "user_name",
+        "item_name",
+        "attribute_name",
     ),
     "output": ("namespace",),
 }

@@ -32,6 +32,7 @@ def test_every_query_file_renders_with_no_placeholder_left() -> None:
         "label": "User",
         "key": "id",
         "kind": "kind",
+        "name": "name",
         "property": "socialrec_x_embedding_0",
     }
     for name in files:

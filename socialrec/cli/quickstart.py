@@ -9,7 +9,7 @@ import click
 from socialrec import queries
 from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.data import print_load_report, run_load
-from socialrec.cli.serve import print_recommendations, print_writeback
+from socialrec.cli.serve import named, print_recommendations, print_writeback
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.graph.schema import overview
 from socialrec.load.files import (
@@ -41,10 +41,11 @@ def quickstart(app: App, epochs: int) -> None:
     query = queries.load("top_items", mapping)
     click.echo("\nMost listened artists, via cypher/top_items.cypher:")
     rows = runner.read(query, {"k": 5})
-    click.echo(f"  {'artist id':>10} {'listeners':>10} {'friends pairs':>14} {'top tags'}")
+    click.echo(f"  {'artist':<28} {'listeners':>10} {'friends pairs':>14}  top tags")
     for row in rows:
         tags = ", ".join(str(t) for t in row["top_attributes"])
-        click.echo(f"  {row['item']!s:>10} {row['users']:>10,} {row['friend_pairs']:>14,} {tags}")
+        artist = named(row["item"], row.get("name"))
+        click.echo(f"  {artist:<28} {row['users']:>10,} {row['friend_pairs']:>14,}  {tags}")
 
     from socialrec.export import Exporter
     from socialrec.graph.local_server import socialrec_home

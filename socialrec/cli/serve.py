@@ -150,20 +150,29 @@ def print_recommendations(app: App, user: Any, k: int, explain: bool) -> None:
         return
     click.echo(f"recommendations for user {user!r} (cypher/{served.source}.cypher):")
     score_head = "score" if served.source != "popular_fallback" else "popularity"
-    click.echo(f"  {'#':>3} {'item':>10} {score_head:>10}  because (friends who interacted)")
+    click.echo(f"  {'#':>3} {'item':<28} {score_head:>10}  because (friends who interacted)")
     for n, row in enumerate(served.rows, 1):
         score = row.get("score", row.get("popularity_rank"))
         shown = f"{score:10.4f}" if isinstance(score, float) else f"{score!s:>10}"
         because = ", ".join(str(b) for b in row.get("because") or []) or "-"
-        click.echo(f"  {n:>3} {row['item']!s:>10} {shown}  {because}")
+        click.echo(f"  {n:>3} {named(row['item'], row.get('name')):<28} {shown}  {because}")
         if explain:
             why = serving.explain(runner, mapping, user, row["item"])
-            friends = ", ".join(f"{f['friend']} ({f['weight']})" for f in why.get("friends", []))
+            friends = ", ".join(
+                f"{named(f['friend'], f.get('name'))} ({f['weight']})"
+                for f in why.get("friends", [])
+            )
             attrs = ", ".join(
-                f"{a['attribute']} ({a['items']} of your items)" for a in why.get("attributes", [])
+                f"{named(a['attribute'], a.get('name'))} ({a['items']} of your items)"
+                for a in why.get("attributes", [])
             )
             click.echo(f"        friends: {friends or '-'} [{why.get('friends_total', 0)} in all]")
             click.echo(f"        shared attributes: {attrs or '-'}")
+
+
+def named(node_id: Any, name: Any) -> str:
+    """``id "name"`` where the node has a display name, else the id."""
+    return f"{node_id} {name!r}" if name else str(node_id)
 
 
 @cli.command("runs")

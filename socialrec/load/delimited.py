@@ -1,7 +1,9 @@
 """Reading delimited text files (TSV, CSV) in batches, with ``file:line`` errors.
 
-Lines are read by Python's RFC 4180 reader: ``"Smith, J"`` is one field without
-its quotes, ``""`` inside quotes is a quote, a quoted field may span lines. The
+Lines are read by Python's csv reader. Comma- (or other character-) separated
+files follow RFC 4180: ``"Smith, J"`` is one field without its quotes, ``""``
+inside quotes is a quote, a quoted field may span lines. Tab-separated files
+have no quoting (as IANA's TSV): quotes are part of the text. The
 encoding is UTF-8 by default, with or without a byte-order mark; anything else
 (Latin-1, Windows-1252...) is named with ``encoding``. A malformed line, bytes
 that are not text in that encoding, or a file without data rows stop the read
@@ -140,8 +142,16 @@ def read_columns(
         desc=path.name,
         disable=None if progress else True,
     )
+    # CSV quotes fields (RFC 4180); tab-separated values do not (IANA's TSV has no
+    # quoting), so a tab file's '"Weird Al" Yankovic' keeps its quotes.
+    quote = delimiter != "\t"
     reader = csv.reader(
-        _counted(f, bar), delimiter=delimiter, quotechar='"', doublequote=True, strict=True
+        _counted(f, bar),
+        delimiter=delimiter,
+        quotechar='"',
+        doublequote=True,
+        strict=True,
+        quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
     )
     with f, bar:
         while True:

@@ -20,6 +20,7 @@ from socialrec.load.delimited import (
     IdType,
     check_file,
     id_parser,
+    parse_str_id,
     parse_timestamp,
     parse_weight,
     read_columns,
@@ -181,6 +182,8 @@ def load_item_attributes(
 
 
 LASTFM_FILES = ("user_artist.dat", "user_user.dat", "artist_tag.dat")
+#: Optional: display names of artists and tags (item and attribute ``name``).
+LASTFM_NAMES = (("artist_name.dat", "item", None), ("tag_name.dat", "attribute", "tag"))
 
 
 def bundled_dataset_dir(name: str) -> Path:
@@ -227,4 +230,21 @@ def load_lastfm(
     load_interactions(writer, directory / "user_artist.dat", fmt, weight_col=2, progress=progress)
     load_friendships(writer, directory / "user_user.dat", fmt, progress=progress)
     load_item_attributes(writer, directory / "artist_tag.dat", fmt, kind="tag", progress=progress)
+    for name, role, kind in LASTFM_NAMES:
+        if (directory / name).is_file():
+            load_names(writer, directory / name, role, fmt, kind=kind, progress=progress)
     return writer.report
+
+
+def load_names(
+    writer: GraphWriter,
+    path: str | Path,
+    role: str,
+    fmt: FileFormat = FileFormat(),
+    kind: str | None = None,
+    progress: bool = True,
+) -> None:
+    """Load ``id name`` rows as display names of existing items or attributes."""
+    columns = [Column("id", 0, id_parser(fmt.id_type)), Column("name", 1, parse_str_id)]
+    for ids, names in _read(writer, Path(path), columns, fmt, progress):
+        writer.names(role, ids, names, kind=kind)

@@ -153,6 +153,28 @@ class GraphWriter:
             params = {"a": _as_list(a_arr[s : s + n]), "b": _as_list(b_arr[s : s + n])}
             self._send("friendships", "merge_friendships", params, len(params["a"] or []))
 
+    def names(
+        self,
+        role: str,
+        ids: Sequence[Any] | np.ndarray,
+        names: Sequence[str],
+        kind: str | None = None,
+    ) -> None:
+        """Display names of existing ``role`` nodes (``"item"`` or ``"attribute"``)."""
+        m = self.mapping
+        label, key, prop = {
+            "user": (m.user, m.user_id, m.user_name),
+            "item": (m.item, m.item_id, m.item_name),
+            "attribute": (m.attribute, m.attribute_id, m.attribute_name),
+        }[role]
+        query = queries.load("merge_names", m, {"label": label, "key": key, "name": prop})
+        b = self.batch_size
+        for s in self._chunks(len(ids)):
+            part = list(names[s : s + b])
+            params = {"ids": _as_list(ids[s : s + b]), "names": part, "kind": kind}
+            self.report.add_counters(self.runner.write(query, params))
+            self.report.add_rows(f"{role} names", len(part))
+
     def item_attributes(
         self,
         items: Sequence[Any] | np.ndarray,

@@ -40,6 +40,7 @@ item_id = "movieId"
 attribute_id = "name"
 weight = "rating"
 timestamp = "timestamp"
+item_name = "title"
 """
 
 

@@ -43,6 +43,15 @@ def test_lastfm_counts_match_the_files(db: Neo4jRunner) -> None:
     assert count(db, "()-[:HAS_ATTRIBUTE]->()") == len({tuple(r) for r in tags.tolist()})
     assert report.rows["interactions"] == 92_834
 
+    # Display names from artist_name.dat and tag_name.dat, on existing nodes only
+    names = dict(line.split("\t", 1) for line in (d / "artist_name.dat").read_text().splitlines())
+    named = db.read("MATCH (i:Item {id: 89}) RETURN i.name AS name")[0]["name"]
+    assert named == names["89"].strip()
+    assert count(db, "(:Item)") == len(items)  # no node created for a name
+    tag_names = dict(t.split("\t", 1) for t in (d / "tag_name.dat").read_text().splitlines())
+    tag = db.read("MATCH (a:Attribute {kind: 'tag', id: 73}) RETURN a.name AS name")[0]["name"]
+    assert tag == tag_names["73"].strip()
+
     # Weights: play counts; repeated tag rows become the link weight.
     u, i, w = listens[0].tolist()
     got = db.read(

@@ -86,7 +86,7 @@ def test_explain_names_real_friends_and_shared_attributes(
     assert set(why["because"]) <= set(truth) and why["rank"] >= 1
     # the item's genre is shared with every item the user has (same community)
     assert why["attributes"] == [
-        {"attribute": f"genre-{community(item)}", "kind": "attribute", "items": 3}
+        {"attribute": f"genre-{community(item)}", "kind": "attribute", "name": None, "items": 3}
     ]
 
 
