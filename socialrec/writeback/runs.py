@@ -70,8 +70,10 @@ class RunStore:
         return queries.load(name, self.mapping)
 
     def ensure_schema(self) -> None:
+        """The run indexes, and runs of older versions adopted into this namespace."""
         for statement in queries.load_all("writeback_schema", self.mapping):
             self.runner.write(statement)
+        self.runner.write(self._q("run_adopt_legacy"), {"namespace": self.namespace})
 
     def current(self) -> dict[str, Any] | None:
         rows = self.runner.read(self._q("run_current"), {"namespace": self.namespace})

@@ -228,3 +228,21 @@ def test_sigterm_ends_a_writeback_like_ctrl_c(
     lock = db.read("MATCH (l:SocialrecLock) RETURN l.owner AS owner")
     assert [row["owner"] for row in lock] == [None]  # released, not left to expire
     assert served_users(db) == before
+
+
+@pytest.mark.integration
+def test_runs_of_a_version_before_namespaces_keep_being_served(
+    db: Neo4jRunner, planted: Planted
+) -> None:
+    first = Writeback(db, MAPPING, SMALL).run(planted.scorer, "planted")
+    before = served_users(db)
+    db.write("MATCH (r:RecommendationRun) REMOVE r.namespace")  # as an older version wrote it
+    assert all(not v for v in served_users(db).values())  # the namespaced query sees nothing
+    # the next writer adopts the old runs before anything else: the refusal to
+    # shrink, the pruning and the publish all see them
+    few = planted.scorer.user_indices([0])
+    with pytest.raises(WritebackError, match="refusing to publish"):
+        Writeback(db, MAPPING, SMALL).run(planted.scorer, "few", users=few)
+    assert served_users(db) == before
+    current = RunStore(db, MAPPING).current()
+    assert current is not None and current["id"] == first.run_id
