@@ -184,6 +184,16 @@ class GraphMapping:
             "has_attribute": self.has_attribute,
         }
 
+    def id_property(self, role: str) -> str:
+        """The id property of a node role (``"user"``, ``"item"``, ``"attribute"``)."""
+        return {"user": self.user_id, "item": self.item_id, "attribute": self.attribute_id}[role]
+
+    def name_property(self, role: str) -> str:
+        """The display-name property of a node role."""
+        return {"user": self.user_name, "item": self.item_name, "attribute": self.attribute_name}[
+            role
+        ]
+
     def output_name(self, what: str) -> str:
         """A property or index name of this namespace: ``socialrec_<namespace>_<what>``."""
         return f"{OUTPUT_PREFIX}{self.output_namespace}_{what}"

@@ -270,7 +270,7 @@ class Exporter:
         # out (with their relationships) and counted, never a reason to fail.
         has_id = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
         if not has_id.all():
-            label, prop = self.mapping.node_labels[role], self._id_property(role)
+            label, prop = self.mapping.node_labels[role], self.mapping.id_property(role)
             missing = int((~has_id).sum())
             if report is not None:
                 report.warn(f":{label} nodes without {prop!r} (left out)", missing)
@@ -282,14 +282,9 @@ class Exporter:
             report.nodes[role] = len(nids)
         return NodeTable(role, nids, ids, degrees)
 
-    def _id_property(self, role: str) -> str:
-        return {"user": self.mapping.user_id, "item": self.mapping.item_id}.get(
-            role, self.mapping.attribute_id
-        )
-
     def _check_ids(self, role: str, values: list[Any]) -> np.ndarray:
         label = self.mapping.node_labels[role]
-        prop = self._id_property(role)
+        prop = self.mapping.id_property(role)
         kinds = {type(v) for v in values}
         if kinds <= {int}:
             ids = np.asarray(values, dtype=np.int64)

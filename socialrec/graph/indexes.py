@@ -64,11 +64,9 @@ def apply_schema(runner: QueryRunner, mapping: GraphMapping) -> list[SchemaStep]
     steps = []
     for role, label in mapping.node_labels.items():
         # attributes are unique by (kind, id); a user's index on the id alone serves too
-        keys = {
-            "user": (mapping.user_id,),
-            "item": (mapping.item_id,),
-            "attribute": (mapping.attribute_kind, mapping.attribute_id),
-        }[role]
+        keys: tuple[str, ...] = (mapping.id_property(role),)
+        if role == "attribute":
+            keys = (mapping.attribute_kind, *keys)
         target = f":{label}({', '.join(keys)})"
         found = _find(rows, "NODE", label, *keys) or _find(rows, "NODE", label, keys[-1])
         if found is not None and found["owningConstraint"]:

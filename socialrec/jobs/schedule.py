@@ -174,7 +174,8 @@ class Scheduler:
         except SocialrecError as e:
             self.log(f"{kind} sync failed (current recommendations unchanged): {e}")
         else:
-            self.completed.append(summary.run_id)
+            if summary.run_id:  # a sync with nothing to do publishes no run
+                self.completed.append(summary.run_id)
             self.log(summary.describe())
 
     def serve(self, install_signal_handlers: bool = True) -> None:

@@ -162,11 +162,7 @@ class GraphWriter:
     ) -> None:
         """Display names of existing ``role`` nodes (``"item"`` or ``"attribute"``)."""
         m = self.mapping
-        label, key, prop = {
-            "user": (m.user, m.user_id, m.user_name),
-            "item": (m.item, m.item_id, m.item_name),
-            "attribute": (m.attribute, m.attribute_id, m.attribute_name),
-        }[role]
+        label, key, prop = m.node_labels[role], m.id_property(role), m.name_property(role)
         query = queries.load("merge_names", m, {"label": label, "key": key, "name": prop})
         b = self.batch_size
         for s in self._chunks(len(ids)):
