@@ -27,14 +27,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from socialrec import queries
 from socialrec.errors import SocialrecError
-from socialrec.export.features import FeatureSpec, fastrp_embeddings, property_features
+from socialrec.export.features import FeatureSpec, add_features
+from socialrec.export.mapping_checks import warn_unmatched_names
 from socialrec.export.snapshot import (
-    INTERACTS,
     ExportReport,
     GraphSnapshot,
     positions,
@@ -47,6 +46,8 @@ from socialrec.export.tables import (
     attribute_key,
     build_hetero_data,
     dedupe,
+    float_array,
+    int_array,
     node_degrees,
     symmetric,
 )
@@ -198,34 +199,8 @@ class Exporter:
         items: NodeTable,
         attrs: NodeTable,
     ) -> None:
-        spec = self.features
-        if spec.empty:
-            return
         tables = {"user": users, "item": items, "attribute": attrs}
-        for role, props in spec.properties.items():
-            if props:
-                label = self.mapping.node_labels[role]
-                snapshot.data[role].x = torch.from_numpy(
-                    property_features(self.runner, label, tables[role].nids, props, snapshot.report)
-                )
-        if spec.fastrp_dim:
-            labels = [name for name in self.mapping.node_labels.values() if db.labels.get(name)]
-            types = [
-                name
-                for name in self.mapping.relationship_types.values()
-                if db.relationship_types.get(name)
-            ]
-            embeddings = fastrp_embeddings(
-                self._gds_client(),
-                self.mapping,
-                labels,
-                types,
-                {role: (t.nids, t.index) for role, t in tables.items()},
-                spec.fastrp_dim,
-                spec.fastrp_seed,
-            )
-            for role, emb in embeddings.items():
-                snapshot.data[role].fastrp = torch.from_numpy(emb)
+        add_features(snapshot, self.runner, self.features, db, tables, self._gds_client)
 
     def _gds_client(self) -> Any:
         if self._gds is None:
@@ -443,8 +418,8 @@ class Exporter:
             for row in self._fetch(query, self._batches(sources, degree)):
                 src = sources.index(np.asarray(row["src"], dtype=np.int64))
                 dst = targets.index(np.asarray(row["dst"], dtype=np.int64))
-                weight = _float_array(row, "weight", self.mapping.weight) if with_weight else None
-                when = _int_array(row, "time", self.mapping.timestamp) if with_time else None
+                weight = float_array(row, "weight", self.mapping.weight) if with_weight else None
+                when = int_array(row, "time", self.mapping.timestamp) if with_time else None
                 keep = (src >= 0) & (dst >= 0)
                 parts.append(EdgeList(src, dst, weight, when).select(keep))
                 dangling += int((~keep).sum())
@@ -514,55 +489,6 @@ class Exporter:
             report=report,
             degrees=node_degrees(users, items),
         )
-
-
-def warn_unmatched_names(
-    snapshot: GraphSnapshot, db: DatabaseOverview, weights_read: bool = True
-) -> None:
-    """Count, as export warnings, mapped names that match nothing in the database.
-
-    Optional parts may be absent, but a misspelled one (``KNOWZ``, ``ratng``)
-    silently trains a social model without friends or with no weights: every
-    command that exports says so.
-    """
-    m, report = snapshot.mapping, snapshot.report
-    n_users = snapshot.num_nodes("user")
-    if db.relationship_types.get(m.friends, 0) == 0:
-        report.warn(
-            f"users without friendships: relationships.friends = {m.friends!r} matches no "
-            "relationship (social models learn nothing from friends)",
-            n_users,
-        )
-    if db.labels.get(m.attribute, 0) == 0 or db.relationship_types.get(m.has_attribute, 0) == 0:
-        report.warn(
-            f"items without attributes: labels.attribute = {m.attribute!r} / "
-            f"relationships.has_attribute = {m.has_attribute!r} match nothing",
-            snapshot.num_nodes("item"),
-        )
-    inter = snapshot.data[INTERACTS]
-    weight = getattr(inter, "edge_weight", None)
-    if weights_read and weight is not None and len(weight) and bool(torch.isnan(weight).all()):
-        report.warn(
-            f"interactions without weight: properties.weight = {m.weight!r} is on none of "
-            f"the :{m.interacted} relationships (every interaction weighs the same)",
-            len(weight),
-        )
-
-
-def _float_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:
-    try:
-        return np.asarray(row[key], dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise ExportError(f"relationship property {prop!r} holds non-numeric values") from e
-
-
-def _int_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:
-    try:
-        return np.asarray(row[key], dtype=np.int64)
-    except (TypeError, ValueError, OverflowError) as e:
-        raise ExportError(
-            f"relationship property {prop!r} must hold epoch seconds (integers)"
-        ) from e
 
 
 __all__ = ["Changes", "EdgeList", "ExportError", "Exporter", "NodeTable"]

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import torch
 
 from socialrec.errors import SocialrecError
-from socialrec.export.snapshot import ExportReport
+from socialrec.export.snapshot import ExportReport, GraphSnapshot
 from socialrec.graph.runner import QueryRunner
+from socialrec.graph.schema import DatabaseOverview
 from socialrec.mapping import GraphMapping, validate_identifier
 
 
@@ -135,3 +137,43 @@ def fastrp_embeddings(
         emb[pos[pos >= 0]] = vectors[pos >= 0]
         out[role] = emb
     return out
+
+
+def add_features(
+    snapshot: GraphSnapshot,
+    runner: QueryRunner,
+    spec: FeatureSpec,
+    db: DatabaseOverview,
+    tables: dict[str, Any],
+    gds_client: Callable[[], Any],
+) -> None:
+    """Put the numeric properties (``x``) and FastRP embeddings (``fastrp``) on ``snapshot``.
+
+    ``tables`` are the export's node tables by role (internal ids and their
+    index); ``gds_client`` makes the graphdatascience client when FastRP needs it.
+    """
+    if spec.empty:
+        return
+    mapping = snapshot.mapping
+    for role, props in spec.properties.items():
+        if props:
+            label = mapping.node_labels[role]
+            snapshot.data[role].x = torch.from_numpy(
+                property_features(runner, label, tables[role].nids, props, snapshot.report)
+            )
+    if spec.fastrp_dim:
+        labels = [name for name in mapping.node_labels.values() if db.labels.get(name)]
+        types = [
+            name for name in mapping.relationship_types.values() if db.relationship_types.get(name)
+        ]
+        embeddings = fastrp_embeddings(
+            gds_client(),
+            mapping,
+            labels,
+            types,
+            {role: (t.nids, t.index) for role, t in tables.items()},
+            spec.fastrp_dim,
+            spec.fastrp_seed,
+        )
+        for role, emb in embeddings.items():
+            snapshot.data[role].fastrp = torch.from_numpy(emb)

@@ -9,7 +9,7 @@ stable; and :func:`build_hetero_data`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,3 +233,21 @@ def symmetric(edges: EdgeList, n: int, report: ExportReport) -> EdgeList:
     src, dst = edges.src[~loops], edges.dst[~loops]
     both = np.unique(np.concatenate([src * n + dst, dst * n + src]))
     return EdgeList(both // n, both % n)
+
+
+def float_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:
+    """A record's list of relationship property values as float64, named when it is not."""
+    try:
+        return np.asarray(row[key], dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ExportError(f"relationship property {prop!r} holds non-numeric values") from e
+
+
+def int_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:
+    """A record's list of relationship property values as int64 (epoch seconds)."""
+    try:
+        return np.asarray(row[key], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ExportError(
+            f"relationship property {prop!r} must hold epoch seconds (integers)"
+        ) from e
