@@ -9,7 +9,8 @@ import neo4j
 import pytest
 
 from socialrec.errors import ServerError
-from socialrec.graph.local_server import LocalNeo4j, ServerSettings, _pom, socialrec_home
+from socialrec.graph.jars import _pom
+from socialrec.graph.local_server import LocalNeo4j, ServerSettings, socialrec_home
 
 
 def free_port() -> int:
