@@ -17,22 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from socialrec.config import ConnectionSettings
-from socialrec.graph.local_server import LocalNeo4j, ServerSettings
 from socialrec.graph.runner import Neo4jRunner
+from socialrec.server.local import LocalNeo4j, ServerSettings
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
 def bench_runner(wipe_allowed: bool = False) -> Neo4jRunner:
-    if os.environ.get("NEO4J_URI"):
+    from_env = ConnectionSettings.from_env()
+    if from_env is not None:
         if not wipe_allowed:
             sys.exit("NEO4J_URI is set: benchmarks wipe the database; add --wipe-my-database")
-        settings = ConnectionSettings(
-            os.environ["NEO4J_URI"],
-            os.environ.get("NEO4J_USER", "neo4j"),
-            os.environ.get("NEO4J_PASSWORD", ""),
-            os.environ.get("NEO4J_DATABASE", "neo4j"),
-        )
+        settings = from_env
     else:
         server = LocalNeo4j(
             ServerSettings(
@@ -40,8 +36,7 @@ def bench_runner(wipe_allowed: bool = False) -> Neo4jRunner:
             )
         )
         server.start()
-        creds = server.credentials() or {}
-        settings = ConnectionSettings(creds["uri"], creds["user"], creds["password"])
+        settings = server.connection()
     runner = Neo4jRunner(settings)
     runner.verify()
     return runner
@@ -117,8 +112,7 @@ def lastfm_snapshot():  # type: ignore[no-untyped-def]
         )
     )
     server.start()
-    creds = server.credentials() or {}
-    with Neo4jRunner(ConnectionSettings(creds["uri"], creds["user"], creds["password"])) as r:
+    with Neo4jRunner(server.connection()) as r:
         if r.read("MATCH (u:User) RETURN count(u) AS n")[0]["n"] != 1892:
             wipe(r)
             load_lastfm(GraphWriter(r), progress=False)

@@ -40,9 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import describe_device, lastfm_snapshot, write_section
-from socialrec.config import ConnectionSettings
 from socialrec.graph.gds import open_gds
-from socialrec.graph.local_server import LocalNeo4j, ServerSettings
+from socialrec.server.local import LocalNeo4j, ServerSettings
 from socialrec.train import experiment
 from socialrec.train.splits import PAPER_RATIOS
 from socialrec.train.trainer import TrainConfig
@@ -64,8 +63,7 @@ def gds_server(needed: bool) -> Iterator[Any]:
         )
     )
     server.start()
-    creds = server.credentials() or {}
-    gds = open_gds(ConnectionSettings(creds["uri"], creds["user"], creds["password"]))
+    gds = open_gds(server.connection())
     try:
         yield gds
     finally:

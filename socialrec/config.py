@@ -40,6 +40,24 @@ class ConnectionSettings:
         """Safe to print: no password."""
         return f"{self.uri} (user {self.user}, database {self.database})"
 
+    @classmethod
+    def from_env(cls, prefix: str = "NEO4J_") -> ConnectionSettings | None:
+        """``<prefix>URI`` / ``USER`` / ``PASSWORD`` / ``DATABASE`` from the
+        environment, or ``None`` when ``<prefix>URI`` is unset or empty.
+
+        The tests read ``SOCIALREC_TEST_NEO4J_*`` and the benchmarks ``NEO4J_*``
+        through this one function.
+        """
+        uri = os.environ.get(f"{prefix}URI")
+        if not uri:
+            return None
+        return cls(
+            uri=uri,
+            user=os.environ.get(f"{prefix}USER") or "neo4j",
+            password=os.environ.get(f"{prefix}PASSWORD", ""),
+            database=os.environ.get(f"{prefix}DATABASE") or "neo4j",
+        )
+
 
 def read_config_file(path: str | Path | None) -> dict[str, Any]:
     """The parsed config file, or ``{}`` when none is named and none is found."""

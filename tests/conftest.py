@@ -29,8 +29,8 @@ from typing import Any
 import pytest
 
 from socialrec.config import ConnectionSettings
-from socialrec.graph.local_server import LocalNeo4j, ServerSettings
 from socialrec.graph.runner import Neo4jRunner
+from socialrec.server.local import LocalNeo4j, ServerSettings
 
 _LOCAL: LocalNeo4j | None = None
 
@@ -121,13 +121,9 @@ def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def neo4j_settings() -> Iterator[ConnectionSettings]:
     global _LOCAL
-    if os.environ.get("SOCIALREC_TEST_NEO4J_URI"):
-        yield ConnectionSettings(
-            uri=os.environ["SOCIALREC_TEST_NEO4J_URI"],
-            user=os.environ.get("SOCIALREC_TEST_NEO4J_USER", "neo4j"),
-            password=os.environ.get("SOCIALREC_TEST_NEO4J_PASSWORD", ""),
-            database=os.environ.get("SOCIALREC_TEST_NEO4J_DATABASE", "neo4j"),
-        )
+    given = ConnectionSettings.from_env("SOCIALREC_TEST_NEO4J_")
+    if given is not None:
+        yield given
         return
     if _docker_answers():
         from testcontainers.neo4j import Neo4jContainer
@@ -142,9 +138,8 @@ def neo4j_settings() -> Iterator[ConnectionSettings]:
     started_here = not server.status().running
     server.start()
     _LOCAL = server
-    creds = server.credentials() or {}
     try:
-        yield ConnectionSettings(creds["uri"], creds["user"], creds["password"])
+        yield server.connection()
     finally:
         if started_here and not os.environ.get("SOCIALREC_TEST_KEEP_SERVER"):
             server.stop()

@@ -47,3 +47,13 @@ def test_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "bad.toml").write_text("[neo4j\n")
     with pytest.raises(ConfigError, match=r"bad\.toml"):
         read_config_file(tmp_path / "bad.toml")
+
+
+def test_settings_from_env_reads_the_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_NEO4J_URI", "bolt://db:7687")
+    monkeypatch.setenv("MY_NEO4J_PASSWORD", "pw")
+    monkeypatch.setenv("MY_NEO4J_DATABASE", "recs")
+    s = ConnectionSettings.from_env("MY_NEO4J_")
+    assert s == ConnectionSettings("bolt://db:7687", "neo4j", "pw", "recs")
+    monkeypatch.setenv("MY_NEO4J_URI", "")
+    assert ConnectionSettings.from_env("MY_NEO4J_") is None

@@ -14,9 +14,9 @@ from typing import Any
 import click
 
 from socialrec.config import ConnectionSettings, read_config_file, resolve_connection
-from socialrec.graph.local_server import LocalNeo4j, ServerSettings
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.mapping import GraphMapping
+from socialrec.server.local import LocalNeo4j, ServerSettings
 
 _SERVER_ENV = {
     "bolt_port": "SOCIALREC_BOLT_PORT",

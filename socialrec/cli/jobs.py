@@ -15,8 +15,8 @@ def _sync_config(app: App, **overrides: Any) -> Any:
     import re
     from dataclasses import replace
 
-    from socialrec.graph.local_server import socialrec_home
     from socialrec.jobs import SyncConfig
+    from socialrec.server.local import socialrec_home
 
     conn = app.connection()
     # one state folder per server, database and namespace: two mappings never share one

@@ -48,8 +48,8 @@ def quickstart(app: App, epochs: int) -> None:
         click.echo(f"  {artist:<28} {row['users']:>10,} {row['friend_pairs']:>14,}  {tags}")
 
     from socialrec.export import Exporter
-    from socialrec.graph.local_server import socialrec_home
     from socialrec.recommender import Recommender
+    from socialrec.server.local import socialrec_home
     from socialrec.writeback import WritebackConfig, write_checkpoint
 
     snapshot = Exporter(runner, mapping).full()

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from socialrec.cli.common import App, cli, pass_app
-from socialrec.graph.local_server import LocalNeo4j
+from socialrec.server.local import LocalNeo4j
 
 
 @cli.group()

@@ -36,7 +36,6 @@ from socialrec.export.mapping_checks import warn_unmatched_names
 from socialrec.export.snapshot import (
     ExportReport,
     GraphSnapshot,
-    positions,
 )
 from socialrec.export.tables import (
     Changes,
@@ -55,6 +54,7 @@ from socialrec.graph.runner import Neo4jRunner, QueryRunner
 from socialrec.graph.schema import DatabaseOverview, require_mapping
 from socialrec.ids import as_ids_like
 from socialrec.mapping import GraphMapping
+from socialrec.pairs import positions
 
 _NODE_QUERIES = {"user": "export_users", "item": "export_items", "attribute": "export_attributes"}
 # For the warning about dangling relationships: (relationship type, far-end label).

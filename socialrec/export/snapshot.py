@@ -33,6 +33,7 @@ from torch_geometric.data import HeteroData
 from socialrec.fileformat import FileFormatError, load_payload, save_payload
 from socialrec.ids import canonical_ids, ids_from_plain, ids_to_plain
 from socialrec.mapping import GraphMapping
+from socialrec.pairs import positions
 
 KIND = "socialrec-snapshot"
 FORMAT_VERSION = 2
@@ -43,22 +44,6 @@ REV_INTERACTS = ("item", "rev_interacts", "user")
 FRIENDS = ("user", "friends", "user")
 HAS = ("item", "has", "attribute")
 REV_HAS = ("attribute", "rev_has", "item")
-
-
-def positions(
-    haystack: np.ndarray, needles: np.ndarray, order: np.ndarray | None = None
-) -> np.ndarray:
-    """Index of each needle in ``haystack`` (any order), ``-1`` where absent.
-
-    ``order`` is ``np.argsort(haystack)`` when the caller already has it.
-    """
-    if len(haystack) == 0:
-        return np.full(len(needles), -1, dtype=np.int64)
-    if order is None:
-        order = np.argsort(haystack, kind="stable")
-    pos = np.minimum(np.searchsorted(haystack, needles, sorter=order), len(haystack) - 1)
-    found = order[pos]
-    return np.where(haystack[found] == needles, found, -1)
 
 
 class SnapshotMismatchError(FileFormatError):

@@ -25,8 +25,8 @@ from socialrec.export.snapshot import (
     REV_HAS,
     REV_INTERACTS,
     ExportReport,
-    positions,
 )
+from socialrec.pairs import positions
 
 
 class ExportError(SocialrecError):

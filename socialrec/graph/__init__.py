@@ -1,1 +1,1 @@
-"""Database access: the query-runner seam, schema and inspection, the local server."""
+"""Database access over Bolt: the query-runner seam, schema and inspection, indexes, GDS."""

@@ -39,6 +39,7 @@ from socialrec.export import Exporter, GraphSnapshot
 from socialrec.export.snapshot import INTERACTS
 from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
+from socialrec.pairs import lookup_sorted, pair_keys
 from socialrec.score import Scorer
 from socialrec.train import experiment
 from socialrec.train.metrics import evaluate
@@ -186,10 +187,10 @@ def fresh_recall(scorer: Scorer, previous: GraphSnapshot, k: int = 20) -> tuple[
     now = scorer.snapshot.data[INTERACTS].edge_index.numpy()
     before = previous.data[INTERACTS].edge_index.numpy()
     n_items = scorer.snapshot.num_nodes("item")
-    old_keys = np.sort(before[0].astype(np.int64) * n_items + before[1])
-    keys = now[0].astype(np.int64) * n_items + now[1]
-    pos = np.minimum(np.searchsorted(old_keys, keys), max(len(old_keys) - 1, 0))
-    fresh = ~(old_keys[pos] == keys) if len(old_keys) else np.ones(len(keys), bool)
+    _, seen = lookup_sorted(
+        np.sort(pair_keys(before[0], before[1], n_items)), pair_keys(now[0], now[1], n_items)
+    )
+    fresh = ~seen
     truth = now[:, fresh & scorer.user_known[now[0]]]
     if truth.shape[1] == 0:
         return float("nan"), 0

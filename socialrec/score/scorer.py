@@ -30,10 +30,11 @@ from torch import Tensor
 
 from socialrec.checkpoint import Checkpoint
 from socialrec.errors import SocialrecError
-from socialrec.export.snapshot import FRIENDS, INTERACTS, GraphSnapshot, positions
+from socialrec.export.snapshot import FRIENDS, INTERACTS, GraphSnapshot
 from socialrec.ids import is_integer
 from socialrec.mapping import GraphMapping
-from socialrec.score.topk import CSR, TopK, iter_top_k
+from socialrec.pairs import lookup_sorted, pair_keys, positions
+from socialrec.topk import CSR, TopK, iter_top_k
 
 
 class ScoringError(SocialrecError):
@@ -268,7 +269,7 @@ class Scorer:
         if self._keys is None:
             inter = self.interactions
             owner = np.repeat(np.arange(len(inter.indptr) - 1), np.diff(inter.indptr))
-            keys = owner.astype(np.int64) * self.snapshot.num_nodes("item") + inter.cols
+            keys = pair_keys(owner, inter.cols, self.snapshot.num_nodes("item"))
             order = np.argsort(keys, kind="stable")
             weights = inter.values if inter.values is not None else np.ones(len(keys))
             self._keys = (keys[order], np.asarray(weights, dtype=np.float64)[order])
@@ -290,10 +291,10 @@ class Scorer:
         pair_rank = np.tile(np.arange(k), len(row))
         pair_friend = np.repeat(friend, k)
         pair_item = top.items[pair_row, pair_rank]
-        keys = pair_friend.astype(np.int64) * n_items + pair_item
+        keys = pair_keys(pair_friend, pair_item, n_items)
         sorted_keys, sorted_weights = self._interaction_keys()
-        at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-        hit = (sorted_keys[at] == keys) & (pair_item >= 0)
+        at, found = lookup_sorted(sorted_keys, keys)
+        hit = found & (pair_item >= 0)
         weights = sorted_weights[at][hit]
         slot = (pair_row * k + pair_rank)[hit]
         who = pair_friend[hit]

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from socialrec.score.topk import CSR, top_k
+from socialrec.pairs import lookup_sorted, pair_keys
+from socialrec.topk import CSR, top_k
 
 
 @dataclass
@@ -107,11 +108,8 @@ def evaluate(
     top = rank_items(user_emb, item_emb, users, exclude, max_k, popularity_penalty, popularity)
     # hits[r, j]: is the j-th recommendation of user r a held-out item? One
     # sorted array of user * n_items + item keys answers it for all at once.
-    truth_keys = np.sort(truth[0].astype(np.int64) * n_items + truth[1])
-    rec_keys = users[:, None].astype(np.int64) * n_items + top
-    pos = np.searchsorted(truth_keys, rec_keys)
-    pos = np.minimum(pos, len(truth_keys) - 1)
-    hits = truth_keys[pos] == rec_keys
+    truth_keys = np.sort(pair_keys(truth[0], truth[1], n_items))
+    _, hits = lookup_sorted(truth_keys, pair_keys(users[:, None], top, n_items))
     n_truth = counts[users].astype(np.float64)
     discounts = 1.0 / np.log2(np.arange(2, max_k + 2))
     per_user: dict[str, np.ndarray] = {}

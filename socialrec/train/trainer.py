@@ -26,6 +26,7 @@ from socialrec.errors import ConfigError
 from socialrec.models import GraphRecommender, TrainGraph, build_model
 from socialrec.models.base import normalize_output
 from socialrec.models.gds_similarity import node_similarity_embeddings
+from socialrec.pairs import lookup_sorted, pair_keys
 from socialrec.train import sampled
 from socialrec.train.allocator import keep_freed_memory
 
@@ -69,15 +70,13 @@ class NegativeSampler:
     def __init__(self, train: np.ndarray, num_items: int, rng: np.random.Generator) -> None:
         self.num_items = num_items
         self.rng = rng
-        self.keys = np.unique(train[0].astype(np.int64) * num_items + train[1])
+        self.keys = np.unique(pair_keys(train[0], train[1], num_items))
 
     def sample(self, users: np.ndarray) -> np.ndarray:
         neg = self.rng.integers(0, self.num_items, len(users))
         todo = np.arange(len(users))
         for _ in range(50):
-            key = users[todo].astype(np.int64) * self.num_items + neg[todo]
-            pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
-            clash = self.keys[pos] == key
+            _, clash = lookup_sorted(self.keys, pair_keys(users[todo], neg[todo], self.num_items))
             todo = todo[clash]
             if len(todo) == 0:
                 break

@@ -9,8 +9,8 @@ import neo4j
 import pytest
 
 from socialrec.errors import ServerError
-from socialrec.graph.jars import _pom
-from socialrec.graph.local_server import LocalNeo4j, ServerSettings, socialrec_home
+from socialrec.server.jars import _pom
+from socialrec.server.local import LocalNeo4j, ServerSettings, socialrec_home
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from socialrec.errors import ServerError
 
 if TYPE_CHECKING:
-    from socialrec.graph.local_server import ServerSettings
+    from socialrec.server.local import ServerSettings
 
 
 def _pom(neo4j_version: str, gds_version: str) -> str:

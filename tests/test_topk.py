@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from socialrec.score.topk import CSR, top_k
+from socialrec.topk import CSR, top_k
 
 
 def brute_force(u, i, users, exclude, k, mask=None):

@@ -1,7 +1,7 @@
 """A real Neo4j 5.26 LTS Community server with OpenGDS, provisioned without Docker.
 
 No Neo4j tarball is published on Maven Central, but every jar of the server and
-of OpenGDS is. So :func:`~socialrec.graph.jars.provision` resolves them with Maven into a
+of OpenGDS is. So :func:`~socialrec.server.jars.provision` resolves them with Maven into a
 cache folder outside the repository (first run downloads, later runs reuse it),
 and :class:`LocalNeo4j` lays out a Neo4j home (``conf/``, ``data/``,
 ``logs/``, ``plugins/``) and launches ``org.neo4j.server.CommunityEntryPoint``
@@ -33,8 +33,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from socialrec.config import ConnectionSettings
 from socialrec.errors import ServerError
-from socialrec.graph.jars import gds_jars, provision
+from socialrec.server.jars import gds_jars, provision
 
 NEO4J_VERSION = "5.26.24"
 GDS_VERSION = "2.13.9"
@@ -201,6 +202,15 @@ class LocalNeo4j:
             return None
         data: dict[str, str] = json.loads(self.credentials_file.read_text())
         return data
+
+    def connection(self) -> ConnectionSettings:
+        """How to reach this (started) instance over Bolt."""
+        creds = self.credentials()
+        if creds is None:
+            raise ServerError(
+                f"local Neo4j {self.settings.name!r} was never started: `socialrec neo4j start`"
+            )
+        return ConnectionSettings(creds["uri"], creds["user"], creds["password"])
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the console log and the last WARN/ERROR lines of debug.log."""
