@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from socialrec.errors import SocialrecError
-from socialrec.models.base import GraphRecommender
+from socialrec.models.base import Embeddings, GraphRecommender
 from socialrec.models.graph import TrainGraph
 from socialrec.models.hybrid import HybridSocialLGN
 from socialrec.models.lightgcn import LightGCN
@@ -43,6 +43,7 @@ __all__ = [
     "MF",
     "MODELS",
     "NEURAL_MODELS",
+    "Embeddings",
     "GraphRecommender",
     "HybridSocialLGN",
     "LightGCN",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -10,9 +13,29 @@ from socialrec.models.gather import gather_rows
 from socialrec.models.graph import TrainGraph
 
 
+class Embeddings(NamedTuple):
+    """What a model's ``forward`` returns.
+
+    Attributes:
+        user (Tensor): final user embeddings ``[num_users, dim]``.
+        item (Tensor): final item embeddings ``[num_items, dim]``.
+        first_layer (tuple[Tensor, Tensor] | None): the perturbed first-layer user
+            and item embeddings, the second view of XSimGCL's contrastive loss;
+            only from a training pass with ``noise > 0``.
+    """
+
+    user: Tensor
+    item: Tensor
+    first_layer: tuple[Tensor, Tensor] | None = None
+
+
+#: One propagation layer: ``(k, users, items) -> (users, items)`` at layer ``k + 1``.
+Layer = Callable[[int, Tensor, Tensor], tuple[Tensor, Tensor]]
+
+
 class GraphRecommender(torch.nn.Module):
-    """Base class: free user and item embeddings; ``forward(graph)`` returns the
-    final user and item embeddings.
+    """Base class: free user and item embeddings; ``forward(graph, noise)``
+    returns the final user and item embeddings as :class:`Embeddings`.
 
     Scores are inner products, so that full ranking is one matrix product and
     the stored embeddings serve Neo4j's vector index directly.
@@ -27,33 +50,56 @@ class GraphRecommender(torch.nn.Module):
         super().__init__()
         self.user = torch.nn.Embedding(num_users, embedding_dim)
         self.item = torch.nn.Embedding(num_items, embedding_dim)
-        #: Magnitude of the noise added to every layer's output while training
-        #: (XSimGCL); 0 turns it off. Set by the trainer from ``TrainConfig.noise``.
-        self.noise = 0.0
-        #: The (noisy) first-layer embeddings of the last training forward pass,
-        #: the second view of :meth:`contrastive_loss`.
-        self.layer_one: tuple[Tensor, Tensor] | None = None
 
     def reset_parameters(self) -> None:
         torch.nn.init.normal_(self.user.weight, std=0.1)
         torch.nn.init.normal_(self.item.weight, std=0.1)
 
-    def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:  # pragma: no cover
+    def forward(self, graph: TrainGraph, noise: float = 0.0) -> Embeddings:  # pragma: no cover
+        r"""Final embeddings of ``graph``'s users and items.
+
+        Args:
+            graph (TrainGraph): the training operators (whole graph or a sampled
+                subgraph).
+            noise (float): XSimGCL's perturbation magnitude :math:`\epsilon`,
+                applied to every layer's output in training mode only; with
+                ``noise > 0`` the result carries ``first_layer``. (default: ``0.0``)
+        """
         raise NotImplementedError
 
-    def perturb(self, x: Tensor) -> Tensor:
+    def perturb(self, x: Tensor, noise: float) -> Tensor:
         r"""XSimGCL's perturbation of one layer's output, while training:
         :math:`\mathbf{x} + \epsilon\, \mathrm{sign}(\mathbf{x}) \odot
         \bar{\boldsymbol{\Delta}}` with :math:`\bar{\boldsymbol{\Delta}}` a uniform
         random direction of unit length per row. The sign keeps each row in its
         orthant, so the noise rotates embeddings slightly without flipping them.
         """
-        if not (self.noise and self.training):
+        if not (noise and self.training):
             return x
-        return x + self.noise * torch.sign(x) * F.normalize(torch.rand_like(x), dim=-1)
+        return x + noise * torch.sign(x) * F.normalize(torch.rand_like(x), dim=-1)
+
+    def mean_over_layers(
+        self, u: Tensor, i: Tensor, layer: Layer, num_layers: int, noise: float
+    ) -> Embeddings:
+        r"""Run ``layer`` ``num_layers`` times from layer-0 ``u`` and ``i`` and
+        return the layer means :math:`\frac{1}{K+1}\sum_{k=0}^{K} \mathbf{e}^{(k)}`,
+        every layer's output perturbed by :meth:`perturb` (the first one kept as
+        ``first_layer`` when ``noise > 0``). The one propagation loop of every
+        model with learned layers; LightGCN's noise-free pass has a fused kernel.
+        """
+        u_sum, i_sum = u, i
+        first: tuple[Tensor, Tensor] | None = None
+        for k in range(num_layers):
+            u, i = layer(k, u, i)
+            u, i = self.perturb(u, noise), self.perturb(i, noise)
+            if k == 0 and noise and self.training:
+                first = (u, i)
+            u_sum, i_sum = u_sum + u, i_sum + i
+        scale = 1.0 / (num_layers + 1)
+        return Embeddings(u_sum * scale, i_sum * scale, first)
 
     def contrastive_loss(
-        self, user_emb: Tensor, item_emb: Tensor, users: Tensor, items: Tensor, temperature: float
+        self, out: Embeddings, users: Tensor, items: Tensor, temperature: float
     ) -> Tensor:
         r"""Cross-layer InfoNCE of `"XSimGCL: Towards Extremely Simple Graph
         Contrastive Learning for Recommendation" <https://arxiv.org/abs/2209.02544>`_.
@@ -69,14 +115,14 @@ class GraphRecommender(torch.nn.Module):
 
         (unit-length :math:`\mathbf{z}`, users and items separately). It spreads
         embeddings over the sphere, which counters the popularity bias of BPR.
-        Needs a training forward pass with ``noise > 0`` just before.
+        ``out`` is a training forward pass's result with ``noise > 0``.
         """
-        if self.layer_one is None:
-            raise RuntimeError("contrastive_loss needs a training forward pass with noise > 0")
-        u1, i1 = self.layer_one
+        if out.first_layer is None:
+            raise ValueError("contrastive_loss needs a training forward pass with noise > 0")
+        u1, i1 = out.first_layer
         users, items = torch.unique(users), torch.unique(items)
-        return _info_nce(user_emb[users], u1[users], temperature) + _info_nce(
-            item_emb[items], i1[items], temperature
+        return _info_nce(out.user[users], u1[users], temperature) + _info_nce(
+            out.item[items], i1[items], temperature
         )
 
     def free_embeddings(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:

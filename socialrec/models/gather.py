@@ -4,11 +4,10 @@ A loss reads a few thousand rows of the propagated user and item tables; the
 gradient of those tables is zero everywhere else. Autograd's backward of
 ``table[index]`` builds a zero table per gather and scatters with
 ``index_put_(accumulate=True)``, and the three gathers of a BPR batch (user,
-positive, negative) give three zero tables that are then added up. On LastFM
-(17,632 items x 64) those fills and adds took about a third of a LightGCN step on
-CPU. :func:`gather_rows` scatters one gather's rows into one zero table:
+positive, negative) give three zero tables that are then added up; on CPU
+those fills and adds are a sizeable part of a LightGCN step. :func:`gather_rows` scatters one gather's rows into one zero table:
 
-- on CPU with ``index_add_`` (3x faster there than ``index_put_``);
+- on CPU with ``index_add_`` (several times faster there than ``index_put_``);
 - elsewhere with ``index_put_(accumulate=True)``, whose CUDA kernel sums
   duplicate rows in a fixed order, so that GPU runs repeat exactly (CUDA's
   ``index_add_`` uses atomics).

@@ -3,6 +3,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from socialrec.models.base import Embeddings
 from socialrec.models.graph import TrainGraph
 from socialrec.models.social_lgn import SocialLGN
 
@@ -23,8 +24,8 @@ class HybridSocialLGN(SocialLGN):
     Such an item receives nothing from propagation, so its layer mean would be
     :math:`\mathbf{e}_i^{(0)} / (K+1)`, shrunk against every warm item; it
     keeps :math:`\mathbf{e}_i^{(0)}` instead (a self-loop on isolated items),
-    which lifted test Recall@20 on LastFM, where 13 % of the held-out
-    interactions are with items that have none in training.
+    which matters where many held-out interactions are with items that have
+    none in training (see ``benchmarks/RESULTS.md``).
     Users with friends but no interactions get embeddings from their friends
     (see :class:`SocialLGN`). Propagation as in :class:`SocialLGN`, in the
     spirit of attribute-aware models such as
@@ -56,11 +57,11 @@ class HybridSocialLGN(SocialLGN):
         if hasattr(self, "attribute"):
             torch.nn.init.normal_(self.attribute.weight, std=0.1)
 
-    def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
+    def forward(self, graph: TrainGraph, noise: float = 0.0) -> Embeddings:
         items0 = self.item_layer0(graph)
-        users, items = self.propagate(graph, self.user_layer0(graph), items0)
+        out = self.propagate(graph, self.user_layer0(graph), items0, noise)
         isolated = (graph.item_degree == 0).unsqueeze(-1)
-        return users, torch.where(isolated, items0, items)
+        return out._replace(item=torch.where(isolated, items0, out.item))
 
     def item_layer0(self, graph: TrainGraph) -> Tensor:
         warm = (graph.item_degree > 0).to(self.item.weight.dtype).unsqueeze(-1)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from socialrec.models.base import GraphRecommender
+from socialrec.models.base import Embeddings, GraphRecommender
 from socialrec.models.graph import TrainGraph
 from socialrec.models.propagation import layer_mean
 
@@ -41,16 +41,13 @@ class LightGCN(GraphRecommender):
         self.num_layers = num_layers
         self.reset_parameters()
 
-    def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
+    def forward(self, graph: TrainGraph, noise: float = 0.0) -> Embeddings:
         u, i = self.free_embeddings(graph)
-        if not (self.noise and self.training):
-            return layer_mean(graph.item_to_user, u, i, self.num_layers)
+        if not (noise and self.training):
+            return Embeddings(*layer_mean(graph.item_to_user, u, i, self.num_layers))
+
         # Contrastive training (XSimGCL): noise on every layer, layer 1 kept.
-        u_sum, i_sum = u, i
-        for k in range(self.num_layers):
-            u, i = self.perturb(graph.item_to_user @ i), self.perturb(graph.user_to_item @ u)
-            if k == 0:
-                self.layer_one = (u, i)
-            u_sum, i_sum = u_sum + u, i_sum + i
-        scale = 1.0 / (self.num_layers + 1)
-        return u_sum * scale, i_sum * scale
+        def layer(k: int, u: Tensor, i: Tensor) -> tuple[Tensor, Tensor]:
+            return graph.item_to_user @ i, graph.user_to_item @ u
+
+        return self.mean_over_layers(u, i, layer, self.num_layers, noise)

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from torch import Tensor
-
-from socialrec.models.base import GraphRecommender
+from socialrec.models.base import Embeddings, GraphRecommender
 from socialrec.models.graph import TrainGraph
 
 
@@ -24,5 +22,6 @@ class MF(GraphRecommender):
         super().__init__(num_users, num_items, embedding_dim)
         self.reset_parameters()
 
-    def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        return self.free_embeddings(graph)
+    def forward(self, graph: TrainGraph, noise: float = 0.0) -> Embeddings:
+        """The free embeddings; MF has no layers, so ``noise`` changes nothing."""
+        return Embeddings(*self.free_embeddings(graph))

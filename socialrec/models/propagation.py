@@ -11,9 +11,9 @@ The CSR index arrays are int32 where they fit (MKL's sparse routines and the
 converted on every call). On CPU, :func:`spmm` computes a CSR product as an
 ``embedding_bag`` sum: each row of the matrix is a bag of rows of ``x`` weighted
 by the row's values. That is the kernel PyTorch tunes for recommendation
-models' embedding tables, and on LastFM it is about 2x faster than the MKL CSR
-product that ``matrix @ x`` calls (without MKL's inspector-executor
-optimisation). On CUDA the CSR product (cuSPARSE) stays.
+models' embedding tables, and faster than the MKL CSR product that
+``matrix @ x`` calls (without MKL's inspector-executor optimisation; the
+figures are ``benchmarks/spmm_kernels.py``'s in RESULTS.md). On CUDA the CSR product (cuSPARSE) stays.
 
 :func:`layer_mean` is LightGCN's whole propagation as one autograd function: the
 operator :math:`\frac{1}{K+1}\sum_k \hat A^k` is symmetric, so its backward is

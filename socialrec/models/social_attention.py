@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.utils import softmax
 
-from socialrec.models.base import GraphRecommender
+from socialrec.models.base import Embeddings, GraphRecommender
 from socialrec.models.graph import TrainGraph
 
 
@@ -84,13 +84,12 @@ class SocialAttention(GraphRecommender):
             self._cached = (graph, users, neighbours)
         return self._cached[1], self._cached[2]
 
-    def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
+    def forward(self, graph: TrainGraph, noise: float = 0.0) -> Embeddings:
         users, neighbours = self._neighbourhood(graph)
         active = (graph.user_degree > 0).to(self.user.weight.dtype).unsqueeze(-1)
         u, i = self.free_embeddings(graph)
-        u = u * active
-        u_sum, i_sum = u, i
-        for k in range(self.num_layers):
+
+        def layer(k: int, u: Tensor, i: Tensor) -> tuple[Tensor, Tensor]:
             table = self.lin[k](torch.cat([i, u]))  # [W h_items; W h_users]
             # a^T [W h_u || W h_j] = a_dst^T W h_u + a_src^T W h_j: two scores per
             # node, then one addition per edge (no per-edge dot products).
@@ -100,9 +99,6 @@ class SocialAttention(GraphRecommender):
             alpha = softmax(F.leaky_relu(logits, self.negative_slope), users, num_nodes=len(u))
             messages = alpha.unsqueeze(-1) * table[neighbours]
             new_u = torch.zeros_like(u).index_add_(0, users, messages)
-            u, i = self.perturb(new_u), self.perturb(graph.user_to_item @ u)
-            if k == 0:
-                self.layer_one = (u, i)
-            u_sum, i_sum = u_sum + u, i_sum + i
-        scale = 1.0 / (self.num_layers + 1)
-        return u_sum * scale, i_sum * scale
+            return new_u, graph.user_to_item @ u
+
+        return self.mean_over_layers(u * active, i, layer, self.num_layers, noise)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from socialrec.models.base import GraphRecommender
+from socialrec.models.base import Embeddings, GraphRecommender
 from socialrec.models.graph import TrainGraph
 
 
@@ -70,21 +70,15 @@ class SocialLGN(GraphRecommender):
         g = torch.sigmoid(self.gates[k](torch.cat([from_items, from_friends], dim=-1)))
         return g * from_items + (1 - g) * from_friends
 
-    def forward(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        return self.propagate(graph, self.user_layer0(graph), self.item_layer0(graph))
+    def forward(self, graph: TrainGraph, noise: float = 0.0) -> Embeddings:
+        return self.propagate(graph, self.user_layer0(graph), self.item_layer0(graph), noise)
 
-    def propagate(self, graph: TrainGraph, u: Tensor, i: Tensor) -> tuple[Tensor, Tensor]:
+    def propagate(self, graph: TrainGraph, u: Tensor, i: Tensor, noise: float) -> Embeddings:
         """Layer means of the propagation from layer-0 embeddings ``u`` and ``i``."""
-        u_sum, i_sum = u, i
-        for k in range(self.num_layers):
+
+        def layer(k: int, u: Tensor, i: Tensor) -> tuple[Tensor, Tensor]:
             from_items = graph.item_to_user @ i
             from_friends = graph.friends @ u if graph.friends is not None else torch.zeros_like(u)
-            u, i = (
-                self.perturb(self.fuse(k, from_items, from_friends)),
-                self.perturb(graph.user_to_item @ u),
-            )
-            if k == 0:
-                self.layer_one = (u, i)
-            u_sum, i_sum = u_sum + u, i_sum + i
-        scale = 1.0 / (self.num_layers + 1)
-        return u_sum * scale, i_sum * scale
+            return self.fuse(k, from_items, from_friends), graph.user_to_item @ u
+
+        return self.mean_over_layers(u, i, layer, self.num_layers, noise)

@@ -1,9 +1,9 @@
 """Keep freed memory in the process for CPU training (glibc only).
 
 A CPU training step allocates and frees the same few embedding-table-sized
-tensors (4.5 MB each on LastFM) dozens of times. glibc's malloc serves blocks
+tensors (megabytes each) dozens of times. glibc's malloc serves blocks
 above its mmap threshold with fresh ``mmap`` calls and returns freed heap tops
-to the kernel, so every new tensor is page-faulted in again: on LastFM that is
+to the kernel, so every new tensor is page-faulted in again, which can cost
 more time than the sparse products themselves. Raising the mmap threshold to
 glibc's maximum (32 MB, so tables of big graphs are still mapped and unmapped
 as before) and the trim threshold to 1 GiB lets those blocks be reused.

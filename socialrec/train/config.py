@@ -51,8 +51,8 @@ class TrainConfig:
             one, BPR uses the candidate the current model scores highest (dynamic
             negative sampling, `Zhang et al. 2013
             <https://doi.org/10.1145/2484028.2484126>`_), a harder and more
-            informative negative than a uniform one: on LastFM it converged in a
-            third of the epochs to a better validation recall than 1. Full-graph
+            informative negative than a uniform one (it converges in fewer
+            epochs; see ``benchmarks/RESULTS.md``). Full-graph
             training only (sampled batches bring one negative each). (default: ``8``)
         fanout (int): 0 trains on the full graph; more trains on sampled
             neighbourhoods of at most this many neighbours per relation and hop

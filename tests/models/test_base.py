@@ -11,34 +11,59 @@ def test_perturbation_only_while_training_and_bounded() -> None:
     torch.manual_seed(0)
     model = build_model("lightgcn", tiny_graph(), embedding_dim=8, num_layers=2)
     x = torch.randn(50, 8)
-    model.noise = 0.1
     model.train()
-    noisy = model.perturb(x)
+    noisy = model.perturb(x, 0.1)
     delta = noisy - x
     # Each row moves by exactly `noise` in length, never across an axis (sign kept).
     assert torch.allclose(delta.norm(dim=-1), torch.full((50,), 0.1), atol=1e-5)
     assert (torch.sign(delta) == torch.sign(x)).all()
     model.eval()
-    assert torch.equal(model.perturb(x), x)
-    model.noise = 0.0
+    assert torch.equal(model.perturb(x, 0.1), x)
     model.train()
-    assert torch.equal(model.perturb(x), x)
+    assert torch.equal(model.perturb(x, 0.0), x)
 
 
 @pytest.mark.parametrize("name", ["lightgcn", "social", "attention", "hybrid"])
-def test_contrastive_loss_has_gradients(name: str) -> None:
+def test_noise_gives_a_perturbed_first_layer_and_a_contrastive_gradient(name: str) -> None:
     torch.manual_seed(0)
     graph = tiny_graph()
     model = build_model(name, graph, embedding_dim=8, num_layers=2)
-    model.noise = 0.1
     model.train()
-    users, items = model(graph)
-    loss = model.contrastive_loss(
-        users, items, torch.tensor([0, 1, 1]), torch.tensor([0, 2, 2]), 0.2
-    )
+    users, items = torch.tensor([0, 1, 1]), torch.tensor([0, 2, 2])
+    clean = model(graph)
+    # Without noise there is no second view, and the loss says so.
+    assert clean.first_layer is None
+    with pytest.raises(ValueError, match="noise > 0"):
+        model.contrastive_loss(clean, users, items, 0.2)
+    noisy = model(graph, noise=0.1)
+    assert noisy.first_layer is not None
+    # The noise reaches the final embeddings, and the first layer is a separate view.
+    assert not torch.allclose(noisy.user, clean.user)
+    assert noisy.first_layer[0].shape == noisy.user.shape
+    assert not torch.allclose(noisy.first_layer[0], noisy.user)
+    loss = model.contrastive_loss(noisy, users, items, 0.2)
     loss.backward()
     assert torch.isfinite(loss) and loss.item() > 0
     assert float(model.user.weight.grad.abs().sum()) > 0  # type: ignore[union-attr]
+    # In evaluation mode noise is ignored: scores never carry it.
+    model.eval()
+    assert torch.allclose(model(graph, noise=0.1).user, model(graph).user)
+
+
+def test_the_layer_loop_matches_lightgcns_fused_kernel() -> None:
+    torch.manual_seed(0)
+    graph = tiny_graph()
+    model = build_model("lightgcn", graph, embedding_dim=8, num_layers=3)
+    model.train()
+    fused = model(graph)
+    u, i = model.free_embeddings(graph)
+
+    def layer(k: int, u: torch.Tensor, i: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return graph.item_to_user @ i, graph.user_to_item @ u
+
+    looped = model.mean_over_layers(u, i, layer, 3, noise=0.0)
+    assert torch.allclose(fused.user, looped.user, atol=1e-6)
+    assert torch.allclose(fused.item, looped.item, atol=1e-6)
 
 
 def test_identical_views_score_lower_than_shuffled_ones() -> None:
@@ -87,7 +112,7 @@ def test_softmax_loss_prefers_positives_and_reaches_every_negative() -> None:
     grads = items.grad.norm(dim=-1)  # type: ignore[union-attr]
     assert (grads > 0).all() and grads[0] > grads[2]
     # L2 adds the batch's layer-0 rows
-    users, items_b = model(graph)
+    users, items_b, _ = model(graph)
     plain, _ = model.softmax_loss(
         users, items_b, torch.tensor([0]), torch.tensor([0]), torch.tensor([[1, 2]]), 0.0, 0.1
     )

@@ -26,7 +26,7 @@ def test_forward_backward(name: str) -> None:
     torch.manual_seed(0)
     graph = tiny_graph()
     model = build_model(name, graph, embedding_dim=8, num_layers=2)
-    users, items = model(graph)
+    users, items, _ = model(graph)
     assert users.shape == (4, 8) and items.shape == (5, 8)
     loss, bpr = model.bpr_loss(
         users,
@@ -49,7 +49,7 @@ def test_cold_user_gets_a_score_from_friends(name: str) -> None:
     graph = tiny_graph()
     model = build_model(name, graph, embedding_dim=8, num_layers=2)
     with torch.no_grad():
-        users, items = model(graph)
+        users, items, _ = model(graph)
     cold = users[3] @ items.T
     assert torch.isfinite(cold).all() and cold.std() > 0  # finite and not constant
 
@@ -59,7 +59,7 @@ def test_hybrid_scores_a_cold_item_from_attributes() -> None:
     graph = tiny_graph()
     model = build_model("hybrid", graph, embedding_dim=8, num_layers=2)
     with torch.no_grad():
-        _, items = model(graph)
+        _, items, _ = model(graph)
         attr_part = graph.item_attributes @ model.attribute.weight  # type: ignore[operator, union-attr]
     assert float(items[4].abs().sum()) > 0
     # With no interactions, item 4 is its attributes alone at layer 0, and keeps
@@ -77,7 +77,7 @@ def test_lightgcn_matches_dense_reference() -> None:
     u1, i1 = a @ i0, a.T @ u0
     u2, i2 = a @ i1, a.T @ u1
     with torch.no_grad():
-        users, items = model(graph)
+        users, items, _ = model(graph)
     assert torch.allclose(users, (u0 + u1 + u2) / 3, atol=1e-6)
     assert torch.allclose(items, (i0 + i1 + i2) / 3, atol=1e-6)
     deg_u = torch.tensor([2.0, 2, 1, 0])
