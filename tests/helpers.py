@@ -14,7 +14,11 @@ from socialrec.export.snapshot import GraphSnapshot
 from socialrec.export.tables import EdgeList, NodeTable, build_hetero_data
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
 from socialrec.mapping import GraphMapping
+from socialrec.models.graph import TrainGraph
 from socialrec.train.trainer import TrainConfig
+
+#: Connection settings for CLI tests that must fail before any query is sent.
+NOWHERE = ConnectionSettings("bolt://127.0.0.1:1", "neo4j", "x")
 
 
 def snapshot_from_arrays(
@@ -45,6 +49,17 @@ def snapshot_from_arrays(
         ids={"user": users.ids, "item": items.ids, "attribute": attrs.ids},
         mapping=GraphMapping(),
     )
+
+
+def tiny_graph() -> TrainGraph:
+    """The models' test graph (see the comment)."""
+    # 4 users, 5 items, 3 attributes. User 3 has friends but no interactions;
+    # item 4 has attributes but no interactions.
+    inter = np.array([[0, 0, 1, 1, 2], [0, 1, 1, 2, 3]])
+    friends = np.array([[0, 1, 2], [1, 3, 3]])
+    has = np.array([[0, 1, 2, 3, 4, 4], [0, 0, 1, 2, 2, 1]])
+    snap = snapshot_from_arrays(4, 5, 3, inter, friends, has)
+    return TrainGraph.build(snap, inter)
 
 
 def synthetic_snapshot(users: int = 600, items: int = 300, seed: int = 0) -> GraphSnapshot:

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from socialrec.models import build_model
-from tests.models.test_models import tiny_graph
+from tests.helpers import tiny_graph
 
 
 def test_perturbation_only_while_training_and_bounded() -> None:

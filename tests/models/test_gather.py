@@ -4,7 +4,7 @@ import torch
 
 from socialrec.models import build_model
 from socialrec.models.gather import gather_rows, scatter_rows
-from tests.models.test_models import tiny_graph
+from tests.helpers import tiny_graph
 
 
 def test_gather_rows_matches_indexing_with_repeated_rows() -> None:

@@ -13,8 +13,7 @@ from socialrec.train import sampled
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import split
 from socialrec.train.trainer import TrainConfig, train
-from tests.helpers import small_config, synthetic_snapshot
-from tests.models.test_models import tiny_graph
+from tests.helpers import small_config, synthetic_snapshot, tiny_graph
 
 
 def test_without_a_backend_training_says_how_to_install_one(

@@ -1,0 +1,110 @@
+"""socialrec export: full, subgraph, incremental, and what it refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from socialrec.config import ConnectionSettings
+from socialrec.export import GraphSnapshot
+from socialrec.fileformat import digest
+from socialrec.graph.runner import Neo4jRunner
+from tests.helpers import run_cli, synthetic_snapshot
+
+
+@pytest.mark.integration
+def test_export_full_subgraph_incremental_and_mismatch(
+    db: Neo4jRunner,
+    neo4j_settings: ConnectionSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from socialrec.export import GraphSnapshot
+
+    inter = tmp_path / "i.tsv"
+    inter.write_text("u1\ti1\t2\t100\nu2\ti1\t1\t100\nu3\ti2\t1\t100\n")
+    friends = tmp_path / "f.tsv"
+    friends.write_text("u1\tu2\n")
+    code, _, err = run_cli(
+        [
+            "load",
+            "tsv",
+            "--interactions",
+            str(inter),
+            "--weight-col",
+            "3",
+            "--time-col",
+            "4",
+            "--friendships",
+            str(friends),
+        ],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    full = tmp_path / "full.pt"
+    code, out, err = run_cli(["export", "--out", str(full)], neo4j_settings, monkeypatch, capsys)
+    assert code == 0, err
+    assert "nodes: user 3, item 2" in out
+    snap = GraphSnapshot.load(full)
+    assert snap.data["user", "friends", "user"].edge_index.shape[1] == 2
+
+    sub = tmp_path / "sub.pt"
+    code, out, err = run_cli(
+        ["export", "--out", str(sub), "--user", "u3", "--hops", "1"],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert sorted(GraphSnapshot.load(sub).ids["item"].tolist()) == ["i2"]
+
+    db.write(
+        "MATCH (u:User {id: 'u3'}), (i:Item {id: 'i1'}) "
+        "CREATE (u)-[:INTERACTED {weight: 1.0, ts: 200}]->(i)"
+    )
+    inc = tmp_path / "inc.pt"
+    code, out, err = run_cli(
+        ["export", "--out", str(inc), "--incremental-from", str(full)],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert "changed: 1 users" in out
+    assert GraphSnapshot.load(inc).report.edges["interacts"] == 4
+
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[properties]\nweight = "rating"\n')
+    code, _, err = run_cli(
+        [
+            "--mapping",
+            str(mapping),
+            "export",
+            "--out",
+            str(tmp_path / "x.pt"),
+            "--incremental-from",
+            str(full),
+        ],
+        neo4j_settings,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 1 and "current mapping" in err
+
+
+def test_a_snapshot_with_edges_out_of_range_is_refused(tmp_path: Path) -> None:
+    snap = synthetic_snapshot(users=40, items=20)
+    path = snap.save(tmp_path / "s.pt")
+    payload = torch.load(path, weights_only=True)
+    payload.pop("digest")
+    # corrupt the edges and re-sign, as a buggy tool (not a bit flip) would
+    payload["data"]["user/interacts/item"]["edge_index"][1, 0] = 10_000
+    payload["digest"] = digest(payload)
+    torch.save(payload, path)
+    with pytest.raises(Exception, match="points outside the 20 item nodes"):
+        GraphSnapshot.load(path)

@@ -1,0 +1,89 @@
+"""socialrec train / evaluate from snapshot files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import NOWHERE, run_cli, synthetic_snapshot
+
+
+def test_train_and_evaluate_from_a_snapshot_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from socialrec.checkpoint import Checkpoint
+    from tests.helpers import synthetic_snapshot
+
+    snap_path = synthetic_snapshot(users=200, items=80).save(tmp_path / "s.pt")
+    common = [
+        "--snapshot",
+        str(snap_path),
+        "--epochs",
+        "3",
+        "--eval-every",
+        "1",
+        "--embedding-dim",
+        "8",
+        "--num-layers",
+        "1",
+        "--device",
+        "cpu",
+    ]
+    code, out, err = run_cli(
+        [
+            "train",
+            *("--model", "lightgcn", "--loss", "softmax", "--softmax-temperature", "0.2"),
+            *("--out", str(tmp_path / "run"), *common),
+        ],
+        None,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    checkpoint = Checkpoint.load(tmp_path / "run" / "checkpoint.pt")
+    assert checkpoint.model == "lightgcn"
+    assert checkpoint.config["loss"] == "softmax"
+    assert checkpoint.config["softmax_temperature"] == 0.2
+    assert "| lightgcn | 1 |" in out
+    code, out, err = run_cli(
+        [
+            "evaluate",
+            "--models",
+            "popularity,mf",
+            "--seeds",
+            "0,1",
+            "--ensemble",
+            "2",
+            "--out",
+            str(tmp_path / "cmp"),
+            *common,
+        ],
+        None,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert "| mf (ensemble of 2) | 2 |" in (tmp_path / "cmp" / "report.md").read_text()
+    report = json.loads((tmp_path / "cmp" / "report.json").read_text())
+    assert [r["train"]["config"]["ensemble"] for r in report] == [2, 2, 2, 2]
+    code, _, err = run_cli(
+        ["evaluate", "--models", "nope", "--out", str(tmp_path / "x"), *common],
+        None,
+        monkeypatch,
+        capsys,
+    )
+    assert code == 2 and "unknown models" in err
+
+
+def test_train_with_zero_epochs_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = synthetic_snapshot(users=60, items=30).save(tmp_path / "s.pt")
+    args = ["train", "--snapshot", str(snap), "--out", str(tmp_path / "o"), "--epochs", "0"]
+    code, _, err = run_cli(
+        [*args, "--model", "mf", "--device", "cpu"], NOWHERE, monkeypatch, capsys
+    )
+    assert "warning: --epochs 0 trains nothing" in err
+    assert code == 0, err
