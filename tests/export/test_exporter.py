@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -10,54 +9,14 @@ import pytest
 
 from socialrec.errors import MappingError
 from socialrec.export import Exporter, ExportError, GraphSnapshot
-from socialrec.export.features import FeatureSpec
 from socialrec.export.snapshot import FRIENDS, HAS, INTERACTS
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.load.files import load_lastfm
 from socialrec.load.writer import GraphWriter
 from socialrec.mapping import GraphMapping
+from tests.export.graphs import cypher_pairs, edge_ids, make_tiny
 
 pytestmark = pytest.mark.integration
-
-
-def edge_multiset(snap: GraphSnapshot, edge_type: tuple[str, str, str]) -> Counter[tuple]:
-    """An edge type as a multiset of (source id, target id): duplicates count."""
-    src_t, _, dst_t = edge_type
-    ei = snap.data[edge_type].edge_index.numpy()
-    src, dst = snap.ids[src_t][ei[0]], snap.ids[dst_t][ei[1]]
-    return Counter(zip(src.tolist(), dst.tolist(), strict=True))
-
-
-def edge_ids(snap: GraphSnapshot, edge_type: tuple[str, str, str]) -> set[tuple]:
-    """An edge type as a set of (source id, target id), in Neo4j's id values."""
-    src_t, _, dst_t = edge_type
-    ei = snap.data[edge_type].edge_index.numpy()
-    src, dst = snap.ids[src_t][ei[0]], snap.ids[dst_t][ei[1]]
-    return set(zip(src.tolist(), dst.tolist(), strict=True))
-
-
-def cypher_pairs(db: Neo4jRunner, pattern: str) -> set[tuple]:
-    return {(r["a"], r["b"]) for r in db.read(f"MATCH {pattern} RETURN a.id AS a, b.id AS b")}
-
-
-def make_tiny(db: Neo4jRunner) -> None:
-    """4 users, 3 items, 2 attributes; friendships stored one way, one stored twice."""
-    GraphWriter(db).apply_schema()
-    db.write(
-        """
-        CREATE (a:User {id: 'a'}), (b:User {id: 'b'}), (c:User {id: 'c'}), (d:User {id: 'd'}),
-               (x:Item {id: 'x'}), (y:Item {id: 'y'}), (z:Item {id: 'z'}),
-               (rock:Attribute {id: 'rock'}), (pop:Attribute {id: 'pop'}),
-               (a)-[:INTERACTED {weight: 2.0, ts: 100}]->(x),
-               (a)-[:INTERACTED {weight: 1.0, ts: 200}]->(y),
-               (b)-[:INTERACTED {ts: 150}]->(y),
-               (c)-[:INTERACTED {weight: 5.0}]->(z),
-               (a)-[:FRIENDS_WITH]->(b), (b)-[:FRIENDS_WITH]->(a),
-               (b)-[:FRIENDS_WITH]->(c),
-               (x)-[:HAS_ATTRIBUTE {weight: 3.0}]->(rock),
-               (y)-[:HAS_ATTRIBUTE]->(pop), (z)-[:HAS_ATTRIBUTE]->(rock)
-        """
-    )
 
 
 def test_tiny_graph_exact(db: Neo4jRunner) -> None:
@@ -143,66 +102,6 @@ def test_subgraph_by_predicate(db: Neo4jRunner) -> None:
     assert edge_ids(only_x, INTERACTS) == {("a", "x")}
 
 
-def test_incremental_keeps_indices_and_matches_full(db: Neo4jRunner) -> None:
-    load_lastfm(GraphWriter(db), progress=False)
-    db.write("MATCH ()-[r:INTERACTED]->() SET r.ts = 1000")
-    exporter = Exporter(db, progress=False, edge_batch=20_000)
-    before = exporter.full()
-    # Changes: new interaction (with a newer timestamp), a new user with friends and
-    # listens, a removed interaction, a removed friendship, a removed item.
-    db.write(
-        "MATCH (u:User {id: 2}), (i:Item {id: 5}) "
-        "MERGE (u)-[:INTERACTED {weight: 1.0, ts: 2000}]->(i)"
-    )
-    # the same pair stored twice: both exports keep it once
-    db.write(
-        "MATCH (u:User {id: 2}), (i:Item {id: 5}) "
-        "CREATE (u)-[:INTERACTED {weight: 2.0, ts: 2000}]->(i)"
-    )
-    db.write(
-        "CREATE (n:User {id: 99999}) WITH n MATCH (f:User) WHERE f.id IN [3, 4] "
-        "CREATE (n)-[:FRIENDS_WITH]->(f)"
-    )
-    db.write(
-        "MATCH (n:User {id: 99999}), (i:Item {id: 51}) "
-        "CREATE (n)-[:INTERACTED {weight: 3.0, ts: 2001}]->(i)"
-    )
-    db.write("MATCH (:User {id: 5})-[r:INTERACTED]->() WITH r LIMIT 1 DELETE r")
-    gone_pair = db.read(
-        "MATCH (a:User {id: 6})-[r:FRIENDS_WITH]-(b:User) RETURN b.id AS b LIMIT 1"
-    )[0]["b"]
-    db.write("MATCH (:User {id: 6})-[r:FRIENDS_WITH]-(:User {id: $b}) DELETE r", {"b": gone_pair})
-    lonely = db.read(
-        "MATCH (i:Item) WHERE NOT (i)<-[:INTERACTED]-() RETURN i.id AS i ORDER BY i LIMIT 1"
-    )
-    victim = lonely[0]["i"] if lonely else 17_000
-    db.write("MATCH (i:Item {id: $i}) DETACH DELETE i", {"i": victim})
-
-    after, changes = exporter.incremental(before)
-    fresh = exporter.full()
-    # Existing nodes keep their index; the new user is appended.
-    n_users = len(before.ids["user"])
-    assert after.ids["user"][:n_users].tolist() == before.ids["user"].tolist()
-    assert after.ids["user"][n_users:].tolist() == [99999]
-    assert after.removed["item"][before.index_of("item", [victim])[0]]
-    # Same edges as a full export of the changed database, duplicates counted.
-    for edge_type in (INTERACTS, FRIENDS, HAS):
-        assert edge_multiset(after, edge_type) == edge_multiset(fresh, edge_type), edge_type
-    assert edge_multiset(after, INTERACTS)[(2, 5)] == 1
-    changed = set(after.ids["user"][changes.users].tolist())
-    assert {2, 99999, 3, 4, 5, 6, gone_pair} <= changed
-    assert len(changed) < 20  # only the touched users, not everyone
-    assert changes.new["user"] == 1 and changes.removed["item"] == 1
-    assert after.watermark == 2001
-
-    # Nothing changed since: nobody to re-read. From an explicit older time: the users
-    # with interactions after it.
-    _, none = exporter.incremental(after)
-    assert len(none.users) == 0
-    _, since = exporter.incremental(after, since=1500)
-    assert set(after.ids["user"][since.users].tolist()) == {2, 99999}
-
-
 def test_bad_input_is_named(db: Neo4jRunner) -> None:
     m = GraphMapping(user="Person", item="Movie", interacted="RATED")
     exporter = Exporter(db, m, progress=False)
@@ -233,40 +132,3 @@ def test_dangling_relationships_are_counted_and_empty_graph_refused(db: Neo4jRun
     db.write("MATCH ()-[r:INTERACTED]->() DELETE r")
     with pytest.raises((ExportError, MappingError)):
         Exporter(db, progress=False).full()
-
-
-def test_features_properties_and_fastrp(db: Neo4jRunner) -> None:
-    make_tiny(db)
-    db.write(
-        "MATCH (u:User) SET u.age = CASE u.id WHEN 'a' THEN 20 WHEN 'b' THEN 40 "
-        "WHEN 'c' THEN 30 ELSE null END"
-    )
-    spec = FeatureSpec(properties={"user": ("age",)}, fastrp_dim=8)
-    snap = Exporter(db, progress=False, features=spec).full()
-    ages = dict(zip(snap.ids["user"].tolist(), snap.data["user"].x[:, 0].tolist(), strict=True))
-    assert ages == {"a": 20.0, "b": 40.0, "c": 30.0, "d": 30.0}  # d: the mean
-    assert snap.report.warnings[":User.age missing (filled with the mean)"] == 1
-    for role, n in (("user", 4), ("item", 3), ("attribute", 2)):
-        emb = snap.data[role].fastrp
-        assert emb.shape == (n, 8) and bool(emb.isfinite().all())
-    assert float(snap.data["user"].fastrp.abs().sum()) > 0
-    assert db.read("CALL gds.graph.list() YIELD graphName RETURN count(*) AS n")[0]["n"] == 0
-    db.write("MATCH (u:User {id: 'a'}) SET u.age = 'old'")
-    with pytest.raises(Exception, match=r":User\.age holds a non-numeric value"):
-        Exporter(db, progress=False, features=spec).full()
-
-
-def test_incremental_node_deleted_then_recreated(db: Neo4jRunner) -> None:
-    make_tiny(db)
-    exporter = Exporter(db, progress=False)
-    first = exporter.full()
-    db.write("MATCH (d:User {id: 'd'}) DETACH DELETE d")
-    second, changes = exporter.incremental(first)
-    d = int(first.index_of("user", ["d"])[0])
-    assert second.removed["user"][d] and changes.removed["user"] == 1
-    db.write("MATCH (c:User {id: 'c'}) CREATE (:User {id: 'd'})-[:FRIENDS_WITH]->(c)")
-    third, changes = exporter.incremental(second)
-    assert not third.removed["user"][d]  # same index, present again
-    assert third.ids["user"].tolist() == first.ids["user"].tolist()
-    assert ("d", "c") in edge_ids(third, FRIENDS)
-    assert edge_ids(third, FRIENDS) == edge_ids(exporter.full(), FRIENDS)
