@@ -196,3 +196,14 @@ def socialrec_cli(
         return run_cli(list(args), neo4j_settings, monkeypatch, capsys)
 
     return run
+
+
+def pytest_collection_modifyitems(config: Any, items: list[pytest.Item]) -> None:
+    """A test that asks for the server is an integration test, marked or not.
+
+    So ``make unit`` (``-m "not integration"``) can never start Neo4j by accident,
+    and a unit test and an integration test can share a module.
+    """
+    for item in items:
+        if "neo4j_settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from socialrec.errors import DatabaseError
 from socialrec.load.writer import GraphWriter
 from socialrec.mapping import GraphMapping
 from tests.fakes import RecordingRunner
@@ -39,7 +40,7 @@ def test_self_friendships_are_skipped_and_counted() -> None:
 def test_failure_mid_load_keeps_whole_batches() -> None:
     runner = RecordingRunner(fail_on_write=2)
     writer = GraphWriter(runner, batch_size=3)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(DatabaseError):
         writer.items(list(range(10)))
     assert [p["ids"] for _, p in runner.writes] == [[0, 1, 2], [3, 4, 5]]
 

@@ -28,12 +28,10 @@ from socialrec.writeback import (
     WritebackError,
     WriterLock,
 )
-from tests.helpers import checkpoint_for
+from socialrec.writeback.runs import item_index_name
+from tests.fakes import RecordingRunner
+from tests.helpers import checkpoint_for, synthetic_snapshot
 from tests.writeback.conftest import N_USERS, Planted, community, planted_embeddings
-
-pytestmark = pytest.mark.integration
-
-from socialrec.writeback.runs import item_index_name  # noqa: E402
 
 MAPPING = GraphMapping()
 NS = MAPPING.output_namespace
@@ -264,3 +262,125 @@ def test_embedding_slots_alternate_and_follow_the_model_size(
     assert dims(item_index_name(MAPPING, 0)) == 8 and dims(item_index_name(MAPPING, 1)) == 4
     rows = db.read(queries.load("similar_items", MAPPING), {"namespace": NS, "item": 0, "k": 3})
     assert len(rows) == 3
+
+
+# The orchestration against a recording fake: which queries, in which order, with
+# what, and what a failure or a refusal leaves (no server; see tests/fakes.py).
+
+
+def fake_scorer(users: int = 40, items: int = 30) -> Scorer:
+    snap = synthetic_snapshot(users, items)
+    g = torch.Generator().manual_seed(0)
+    user_emb = torch.randn(users, 8, generator=g)
+    item_emb = torch.randn(items, 8, generator=g)
+    return Scorer.from_checkpoint(checkpoint_for(snap, user_emb, item_emb), snap)
+
+
+def fake_db(current: dict[str, Any] | None = None, **kwargs: Any) -> RecordingRunner:
+    """A database whose current run is ``current``; publishing finds the run running."""
+    return RecordingRunner(
+        answers={
+            "run_current": [{"run": current}] if current else [],
+            "run_publish": [{"id": "published"}],
+        },
+        counters={"write_recommendations": {}},  # the writer falls back to rows sent
+        **kwargs,
+    )
+
+
+def unit_writeback(db: RecordingRunner, **config: Any) -> Writeback:
+    lock = WriterLock(db, MAPPING, owner="me")
+    lock.held, lock._last_ok = True, time.monotonic() + 3600  # held for the whole test
+    return Writeback(db, MAPPING, replace(SMALL, embeddings=False, **config), lock=lock)
+
+
+def test_publish_comes_after_every_recommendation_and_cleanup_after_publish() -> None:
+    db = fake_db()
+    report = unit_writeback(db).run(fake_scorer(), "lightgcn")
+    names = db.names()
+    assert names.count("write_recommendations") == -(-40 * 5 // 20)  # 40 users, 4 per batch
+    first_write = names.index("write_recommendations")
+    publish = names.index("run_publish")
+    assert names.index("run_begin") < first_write
+    assert max(i for i, n in enumerate(names) if n == "write_recommendations") < publish
+    # cleaning older runs happens before the run begins and again after publishing
+    assert db.log.index("runs_to_clean") < db.log.index("run_begin")
+    assert db.log[-1] == "runs_to_clean"
+    sent = [u for q, p in db.writes if "run_id" in p and "users" in p for u in p["users"]]
+    assert sorted(sent) == sorted(fake_scorer().snapshot.ids["user"].tolist())
+    assert report.relationships == 40 * 5 and report.users == 40
+    params = next(p for q, p in db.writes if "serves" in p)  # run_publish
+    assert params["serves"] == [report.run_id]
+    assert params["stats"]["served_users"] == 40 and params["superseded_users"] == []
+
+
+def test_a_full_run_takes_the_slot_the_current_run_does_not_use() -> None:
+    db = fake_db({"id": "r0", "slot": 0, "serves": ["r0"], "served_users": 40})
+    unit_writeback(db).run(fake_scorer(), "lightgcn")
+    begin = next(p for q, p in db.writes if "embedding_property" in p)
+    assert begin["slot"] == 1 and begin["embedding_property"].endswith("_embedding_1")
+
+
+def test_a_failed_batch_abandons_the_run_and_never_publishes() -> None:
+    db = fake_db(fail_on_write=6)  # a batch of recommendations, midway
+    with pytest.raises(WritebackError, match="previous recommendations kept"):
+        unit_writeback(db).run(fake_scorer(), "lightgcn")
+    names = db.names()
+    assert "run_publish" not in names
+    assert names[-3:] == ["run_fail", "run_delete_recommendations", "run_mark_cleaned"]
+
+
+def test_a_shrinking_full_run_is_refused_before_publish() -> None:
+    db = fake_db({"id": "r0", "slot": 0, "serves": ["r0"], "served_users": 1000})
+    with pytest.raises(WritebackError, match="refusing to publish a full run for 40 users"):
+        unit_writeback(db).run(fake_scorer(), "lightgcn")
+    assert "run_publish" not in db.names()
+    # allowed on purpose, the same run publishes
+    db = fake_db({"id": "r0", "slot": 0, "serves": ["r0"], "served_users": 1000})
+    unit_writeback(db, allow_shrink=True).run(fake_scorer(), "lightgcn")
+    assert "run_publish" in db.names()
+
+
+def test_an_empty_run_is_never_published() -> None:
+    db = fake_db()
+    scorer = fake_scorer()
+    nothing = np.zeros(scorer.snapshot.num_nodes("item"), dtype=bool)
+    with pytest.raises(WritebackError, match="nothing to publish"):
+        unit_writeback(db, allow_shrink=True).run(scorer, "lightgcn", item_mask=nothing)
+    assert "run_publish" not in db.names()
+
+
+def test_an_incremental_run_serves_through_the_current_one_and_supersedes_its_users() -> None:
+    db = fake_db({"id": "r0", "slot": 1, "serves": ["r0"], "served_users": 40})
+    scorer = fake_scorer()
+    report = unit_writeback(db).run(scorer, "lightgcn", users=np.array([3, 5]), incremental=True)
+    begin = next(p for q, p in db.writes if "embedding_property" in p)
+    assert begin["slot"] == 1 and begin["kind"] == "incremental"
+    publish = next(p for q, p in db.writes if "serves" in p)
+    assert publish["serves"] == [report.run_id, "r0"]
+    ids = scorer.snapshot.ids["user"]
+    assert sorted(publish["superseded_users"]) == sorted([ids[3], ids[5]])
+    assert publish["stats"]["served_users"] == 40
+
+
+def test_a_run_cleaned_up_by_another_writer_is_not_published() -> None:
+    db = fake_db()
+    db.answers["run_publish"] = []  # the run is no longer 'running'
+    with pytest.raises(WritebackError, match="no longer 'running'"):
+        unit_writeback(db).run(fake_scorer(), "lightgcn")
+
+
+def test_a_cleanup_failure_after_publish_is_reported_not_raised() -> None:
+    calls = {"n": 0}
+
+    def runs_to_clean(params: dict[str, Any]) -> list[dict[str, Any]]:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the cleanup after publishing
+            raise DatabaseError("connection lost (fake)", transient=True)
+        return []
+
+    db = fake_db()
+    db.answers["runs_to_clean"] = runs_to_clean
+    report = unit_writeback(db).run(fake_scorer(), "lightgcn")
+    assert "run_publish" in db.names()
+    assert report.cleanup_deferred is not None and "connection lost" in report.cleanup_deferred
