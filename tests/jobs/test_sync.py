@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import torch
 
 from socialrec import queries
-from socialrec.errors import DatabaseError
+from socialrec.checkpoint import Checkpoint
+from socialrec.errors import ConfigError, DatabaseError
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.jobs import RetrainPolicy, Sync, SyncConfig, is_transient
 from socialrec.load.synthetic import SyntheticConfig, load_synthetic
@@ -221,3 +226,58 @@ def test_deleting_a_recommended_item_rescores_the_users_it_was_recommended_to(
         "MATCH ()-[r:RECOMMENDED {run_id: $id}]->() RETURN count(r) AS n", {"id": current["id"]}
     )[0]["n"]
     assert current["relationships"] == created
+
+
+# The retrain policy on its own: files in the state folder only, no server.
+
+
+def _state(tmp_path: Path, trained_hours_ago: float | None, snapshot: bool = True) -> SyncConfig:
+    config = small_config(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    if trained_hours_ago is not None:
+        Checkpoint(
+            "lightgcn",
+            torch.zeros(1, 2),
+            torch.zeros(1, 2),
+            {"user": np.arange(1), "item": np.arange(1)},
+            {},
+            trained_at=time.time() - trained_hours_ago * 3600,
+        ).save(config.model_path)
+    if snapshot:
+        config.snapshot_path.write_bytes(b"a snapshot")  # decide only asks whether it exists
+    return config
+
+
+def _decide(config: SyncConfig, kind: str = "auto", **policy: Any) -> tuple[str, bool, str]:
+    if policy:
+        config = replace(config, policy=RetrainPolicy(**policy))
+    return Sync(None, MAPPING, config).decide(kind)  # type: ignore[arg-type]  # no queries
+
+
+def test_decide_retrains_without_a_model_or_with_an_old_one(tmp_path: Path) -> None:
+    assert _decide(_state(tmp_path / "none", None))[:2] == ("full", True)
+    kind, retrain, why = _decide(_state(tmp_path / "old", 30.0), max_model_age_hours=24)
+    assert (kind, retrain) == ("full", True) and "30.0 h old (> 24" in why
+    assert _decide(_state(tmp_path / "new", 1.0), max_model_age_hours=24)[:2] == (
+        "incremental",
+        False,
+    )
+
+
+def test_decide_retrains_when_fresh_recall_fell_below_the_threshold(tmp_path: Path) -> None:
+    config = _state(tmp_path, 1.0)
+    config.state_path.write_text(json.dumps({"fresh_recall@20": 0.05}))
+    kind, retrain, why = _decide(config, min_fresh_recall=0.1)
+    assert (kind, retrain) == ("full", True) and "0.0500 < 0.1" in why
+    assert _decide(config, min_fresh_recall=0.01)[:2] == ("incremental", False)
+
+
+def test_decide_full_reuses_a_recent_model_and_incremental_needs_state(tmp_path: Path) -> None:
+    recent = _state(tmp_path / "recent", 1.0)
+    assert _decide(recent, "full")[:2] == ("full", False)
+    no_snapshot = _state(tmp_path / "nosnap", 1.0, snapshot=False)
+    assert _decide(no_snapshot)[:2] == ("full", False)
+    with pytest.raises(ConfigError, match="run a full sync first"):
+        _decide(no_snapshot, "incremental")
+    with pytest.raises(ConfigError, match="sync kind 'sometimes'"):
+        _decide(recent, "sometimes")

@@ -9,7 +9,6 @@ import neo4j
 import pytest
 
 from socialrec.errors import ServerError
-from socialrec.server.jars import _pom
 from socialrec.server.local import LocalNeo4j, ServerSettings, socialrec_home
 
 
@@ -17,20 +16,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def test_pom_names_server_and_gds_artifacts() -> None:
-    pom = _pom("5.26.24", "2.13.9")
-    for artifact in (
-        "neo4j",
-        "neo4j-server",
-        "proc",
-        "opengds-extension",
-        "open-model-catalog",
-        "open-write-services",
-    ):
-        assert f"<artifactId>{artifact}</artifactId>" in pom
-    assert "<version>5.26.24</version>" in pom and "<version>2.13.9</version>" in pom
 
 
 def test_config_binds_loopback_and_unrestricts_gds(tmp_path: Path) -> None:

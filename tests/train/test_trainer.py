@@ -76,13 +76,3 @@ def test_softmax_loss_trains_unit_length_embeddings() -> None:
     # scored by cosine: the stored embeddings (and so Neo4j's inner products) are unit length
     assert torch.allclose(r.user_embedding.norm(dim=-1), torch.ones(sp.num_users), atol=1e-5)
     assert torch.allclose(r.item_embedding.norm(dim=-1), torch.ones(sp.num_items), atol=1e-5)
-
-
-def test_unknown_loss_is_a_config_error() -> None:
-    import pytest
-
-    from socialrec.errors import ConfigError
-    from socialrec.train.trainer import TrainConfig
-
-    with pytest.raises(ConfigError, match="loss must be one of bpr, softmax"):
-        TrainConfig(loss="hinge")

@@ -1,0 +1,41 @@
+"""TrainConfig (socialrec/train/config.py): validated where it is made."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from socialrec.errors import ConfigError
+from socialrec.train.config import TrainConfig
+
+
+def test_unknown_loss_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="loss must be one of bpr, softmax"):
+        TrainConfig(loss="hinge")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("embedding_dim", 0, "embedding_dim must be a whole number >= 1"),
+        ("num_layers", -1, "num_layers must be a whole number >= 0"),
+        ("batch_size", 2.5, "batch_size must be a whole number"),
+        ("negatives", True, "negatives must be a whole number"),
+        ("epochs", -1, "epochs must be >= 0"),
+        ("lr", 0.0, "lr must be > 0"),
+        ("ensemble", 0, "ensemble must be at least 1"),
+    ],
+)
+def test_settings_that_cannot_train_are_refused_by_name(
+    field: str, value: object, says: str
+) -> None:
+    with pytest.raises(ConfigError, match=says):
+        TrainConfig(**{field: value})  # type: ignore[arg-type]
+
+
+def test_every_field_has_a_default_and_a_documented_help_line() -> None:
+    doc = TrainConfig.__doc__ or ""
+    for f in dataclasses.fields(TrainConfig):
+        assert f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        assert f"{f.name} (" in doc, f"TrainConfig's docstring does not document {f.name}"
