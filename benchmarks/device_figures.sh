@@ -54,7 +54,7 @@ smoke)
 sweep)
     smoke
     echo "== recipe sweep (hybrid, validation, seed 0): twelve candidates at once"
-    timeout 180 python3 -m benchmarks.lastfm_sweep --device cuda --workers 12 --base "$BASE" \
+    timeout 180 python3 -m benchmarks.recipe_sweep --device cuda --workers 12 --base "$BASE" \
         --vary lr=0.001,0.005 --vary embedding_dim=256 --vary num_layers=2,4 \
         --vary weight_decay=3e-5,3e-4 --vary negatives=16,32 --vary batch_size=2048 \
         --combo 'ssl_weight=0.05' --best-out "$OUT/recipe.json"

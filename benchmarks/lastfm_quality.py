@@ -19,7 +19,7 @@ holds the GDS connection. Each run is the same seeded computation either way.
 ``--include`` adds the rows of other report folders (same seeds) to the table,
 e.g. the ensembles of ``--report lastfm-ensemble2``, labelled ``hybrid (ensemble of 2)``.
 
-``--recipe`` takes TrainConfig overrides as JSON (``benchmarks.lastfm_sweep
+``--recipe`` takes TrainConfig overrides as JSON (``benchmarks.recipe_sweep
 --best-out`` writes one, chosen on validation). ``--reuse`` copies the named
 models' runs from the report folder's existing ``report.json`` instead of
 training them again: for baselines that no recipe option touches

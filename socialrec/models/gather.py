@@ -5,7 +5,8 @@ gradient of those tables is zero everywhere else. Autograd's backward of
 ``table[index]`` builds a zero table per gather and scatters with
 ``index_put_(accumulate=True)``, and the three gathers of a BPR batch (user,
 positive, negative) give three zero tables that are then added up; on CPU
-those fills and adds are a sizeable part of a LightGCN step. :func:`gather_rows` scatters one gather's rows into one zero table:
+those fills and adds are a sizeable part of a LightGCN step.
+:func:`gather_rows` scatters one gather's rows into one zero table:
 
 - on CPU with ``index_add_`` (several times faster there than ``index_put_``);
 - elsewhere with ``index_put_(accumulate=True)``, whose CUDA kernel sums

@@ -13,7 +13,8 @@ converted on every call). On CPU, :func:`spmm` computes a CSR product as an
 by the row's values. That is the kernel PyTorch tunes for recommendation
 models' embedding tables, and faster than the MKL CSR product that
 ``matrix @ x`` calls (without MKL's inspector-executor optimisation; the
-figures are ``benchmarks/spmm_kernels.py``'s in RESULTS.md). On CUDA the CSR product (cuSPARSE) stays.
+figures are ``benchmarks/spmm_kernels.py``'s in RESULTS.md). On CUDA the CSR
+product (cuSPARSE) stays.
 
 :func:`layer_mean` is LightGCN's whole propagation as one autograd function: the
 operator :math:`\frac{1}{K+1}\sum_k \hat A^k` is symmetric, so its backward is

@@ -32,9 +32,12 @@ class TrainConfig:
         batch_size (int): BPR triples per step. (default: ``4096``)
         epochs (int): maximum epochs. (default: ``400``)
         eval_every (int): epochs between validation runs. (default: ``5``)
-        patience (int): validation runs without improvement before stopping.
-            (default: ``8``)
-        k (int): cut-off of the validation Recall@K. (default: ``20``)
+        patience (int): validation runs without improvement before stopping:
+            training ends at most ``patience * eval_every`` epochs after the
+            best one. (default: ``4``)
+        valid_k (int): cut-off of the validation Recall@K that early stopping
+            watches (``WritebackConfig.k`` is the recommendations per user).
+            (default: ``20``)
         valid_users (int): validation ranks at most this many users (a seeded
             sample), so that model selection stays cheap on large graphs; the
             test evaluation always ranks every user. (default: ``20000``)
@@ -81,8 +84,8 @@ class TrainConfig:
     batch_size: int = 4096
     epochs: int = 400
     eval_every: int = 5
-    patience: int = 8
-    k: int = 20
+    patience: int = 4
+    valid_k: int = 20
     valid_users: int = 20_000
     seed: int = 0
     device: str = "auto"

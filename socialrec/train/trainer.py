@@ -220,7 +220,7 @@ def train(
                 bad += 1
             if log:
                 log(
-                    f"epoch {epoch:4d}  loss {row['loss']:.4f}  valid recall@{config.k} "
+                    f"epoch {epoch:4d}  loss {row['loss']:.4f}  valid recall@{config.valid_k} "
                     f"{recall:.4f}  ({row['seconds']:.2f} s/epoch)"
                 )
         history.append(row)
@@ -312,5 +312,5 @@ def _valid_recall(
 ) -> float:
     user_emb, item_emb = _scoring_embeddings(model, graph, config)
     model.train()
-    metrics = evaluate(user_emb, item_emb, valid, train, ks=(config.k,), max_k=config.k)
-    return metrics[f"recall@{config.k}"]
+    metrics = evaluate(user_emb, item_emb, valid, train, ks=(config.valid_k,), max_k=config.valid_k)
+    return metrics[f"recall@{config.valid_k}"]

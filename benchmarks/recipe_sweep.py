@@ -1,6 +1,7 @@
-"""Choose a training recipe on LastFM's *validation* part (never the test part).
+"""Choose a training recipe on a dataset's *validation* part (never the test part).
 
-Usage: python -m benchmarks.lastfm_sweep [--model hybrid] [--seed 0] [--workers 4]
+Usage: python -m benchmarks.recipe_sweep [--dataset lastfm|ciaodvd] [--model hybrid]
+       [--seed 0] [--workers 4]
        [--base '{"embedding_dim": 128, ...}'] [--vary lr=0.001,0.005 ...]
        [--combo 'embedding_dim=256;lr=0.001' ...] [--best-out recipe.json]
 
@@ -26,13 +27,14 @@ from typing import Any
 
 import torch
 
-from benchmarks.common import describe_device, lastfm_snapshot, write_section
+from benchmarks.common import dataset_snapshot, describe_device, write_section
 from socialrec.models import TrainGraph
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import PAPER_RATIOS, split
 from socialrec.train.trainer import TrainConfig, train
 
 _TYPES = {f.name: f.type for f in fields(TrainConfig)}
+DATASETS = {"lastfm": "LastFM", "ciaodvd": "CiaoDVD"}
 
 
 def parse_value(key: str, text: str) -> Any:
@@ -71,11 +73,11 @@ def candidates(base: dict[str, Any], vary: list[str], combos: list[str]) -> list
 
 
 def score_one(
-    model: str, seed: int, recipe: dict[str, Any], device: str, threads: int
+    dataset: str, model: str, seed: int, recipe: dict[str, Any], device: str, threads: int
 ) -> dict[str, Any]:
     """Train one candidate and score it on the validation part."""
     torch.set_num_threads(threads)
-    snapshot = lastfm_snapshot()
+    snapshot = dataset_snapshot(dataset)
     sp = split(snapshot, "random", PAPER_RATIOS, seed)
     config = replace(TrainConfig(device=device), **recipe, model=model, seed=seed, refit=False)
     result = train(TrainGraph.build(snapshot, sp.train), sp, config)
@@ -91,13 +93,19 @@ def score_one(
 
 
 def sweep(
-    model: str, seed: int, recipes: list[dict[str, Any]], device: str, workers: int
+    dataset: str,
+    model: str,
+    seed: int,
+    recipes: list[dict[str, Any]],
+    device: str,
+    workers: int,
 ) -> list[dict[str, Any]]:
     if workers <= 1:
-        return [score_one(model, seed, r, device, torch.get_num_threads()) for r in recipes]
+        threads = torch.get_num_threads()
+        return [score_one(dataset, model, seed, r, device, threads) for r in recipes]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(score_one, model, seed, r, device, 1) for r in recipes]
+        futures = [pool.submit(score_one, dataset, model, seed, r, device, 1) for r in recipes]
         rows = []
         for f in futures:
             rows.append(f.result())
@@ -112,6 +120,7 @@ def changes(recipe: dict[str, Any], base: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--dataset", default="lastfm", choices=("lastfm", "ciaodvd"))
     parser.add_argument("--model", default="hybrid")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
@@ -131,15 +140,17 @@ def main() -> None:
         parse_value(key, "0")  # validates the name
     recipes = candidates(base, args.vary, args.combo)
     rows = sorted(
-        sweep(args.model, args.seed, recipes, args.device, args.workers), key=lambda r: -r["score"]
+        sweep(args.dataset, args.model, args.seed, recipes, args.device, args.workers),
+        key=lambda r: -r["score"],
     )
     best = rows[0]
     if args.best_out:
         args.best_out.write_text(json.dumps(best["recipe"], indent=1) + "\n")
     device = describe_device(TrainConfig(device=args.device).resolved_device(), args.workers)
     lines = [
-        f"`{args.model}`, seed {args.seed}, scored on the validation part only (10 % carved "
-        "from the training 80 %); ranked by the mean of validation Recall@20 and NDCG@20. "
+        f"{DATASETS[args.dataset]}, `{args.model}`, seed {args.seed}, scored on the validation "
+        "part only (10 % carved from the training 80 %); ranked by the mean of validation "
+        "Recall@20 and NDCG@20. "
         f"Base recipe: `{json.dumps(base)}`; device {device}.",
         "",
         "| change from base | valid Recall@20 | valid NDCG@20 | best epoch | seconds |",
@@ -152,7 +163,7 @@ def main() -> None:
         "",
         f"Chosen: {changes(best['recipe'], base)}.",
     ]
-    section = args.section or f"LastFM recipe sweep, {args.model} (issue 4)"
+    section = args.section or f"{DATASETS[args.dataset]} recipe sweep, {args.model}"
     write_section(section, "\n".join(lines))
 
 
