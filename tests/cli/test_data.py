@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,7 +49,8 @@ def test_load_tsv_inspect_and_mapping_mismatch(
 
     code, out, _ = run_cli(["inspect"], neo4j_settings, monkeypatch, capsys)
     assert code == 0
-    assert "GDS:   2.13" in out
+    # whatever server and GDS the user runs: the version is reported, not assumed
+    assert re.search(r"GDS:\s+\d+\.\d+", out), out
     assert "labels.user" in out and "ok" in out
 
     mapping = tmp_path / "m.toml"

@@ -64,7 +64,6 @@ def test_round_trip_loads_with_weights_only(tmp_path: Path, dtype: type) -> None
     )
     assert back.watermark == 6 and back.report.nodes == {"user": 3}
     assert back.degrees["user.interacted"].tolist() == [1, 1, 1]
-    assert back.schema_hash == snap.schema_hash
 
 
 def test_mismatched_mapping_is_refused(tmp_path: Path) -> None:
