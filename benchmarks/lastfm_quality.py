@@ -75,7 +75,7 @@ def gds_server(needed: bool) -> Iterator[Any]:
 _COST = {"attention": 5, "hybrid": 3, "social": 3, "lightgcn": 2, "mf": 1}
 
 
-def _run_one(model: str, seed: int, config: dict[str, Any]) -> experiment.Run:
+def _run_one(model: str, seed: int, config: dict[str, Any]) -> experiment.Trial:
     """One (model, seed) run in a worker process (one thread)."""
     import torch
 
@@ -88,13 +88,13 @@ def _run_one(model: str, seed: int, config: dict[str, Any]) -> experiment.Run:
 
 def run_all(
     models: list[str], seeds: list[int], config: TrainConfig, workers: int
-) -> list[experiment.Run]:
+) -> list[experiment.Trial]:
     snapshot = lastfm_snapshot()
     log = lambda line: print(line, flush=True)  # noqa: E731
     local = [m for m in models if m == "gds_similarity" or workers <= 1]
     remote = [m for m in models if m not in local]
-    results: dict[tuple[str, int], experiment.Run] = {}
-    futures: dict[tuple[str, int], Future[experiment.Run]] = {}
+    results: dict[tuple[str, int], experiment.Trial] = {}
+    futures: dict[tuple[str, int], Future[experiment.Trial]] = {}
     with gds_server(needed="gds_similarity" in models) as gds:
         pool = None
         if remote:
@@ -226,7 +226,7 @@ def main() -> None:
     write_section(args.section, "\n".join(body))
 
 
-def included(reports: Path, names: str, seeds: list[int]) -> list[experiment.Run]:
+def included(reports: Path, names: str, seeds: list[int]) -> list[experiment.Trial]:
     """The runs on ``seeds`` of the report folders ``names`` (comma-separated)."""
     runs = []
     for name in filter(None, names.split(",")):

@@ -21,7 +21,7 @@ part of the data unseen. ``socialrec sync`` and ``quickstart`` use this path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +76,16 @@ class Recommender:
 
     def __init__(self, model: str = "social", seed: int = 0, **train_options: Any) -> None:
         self.config = replace(TrainConfig(**train_options), model=model, seed=seed)
-        self.run: experiment.Run | None = None
+        self.trial: experiment.Trial | None = None
         self.scorer: Scorer | None = None
         self._checkpoint: Checkpoint | None = None
 
     def fit(self, snapshot: GraphSnapshot, log: Any = None) -> Recommender:
         """Train the model to serve (see :func:`~socialrec.train.experiment.fit_for_serving`)."""
-        self.run = experiment.fit_for_serving(snapshot, self.config, log=log)
-        result = self.run.result
+        self.trial = experiment.fit_for_serving(snapshot, self.config, log=log)
+        result = self.trial.result
         self.scorer = Scorer(snapshot, result.user_embedding, result.item_embedding)
-        self._checkpoint = experiment.checkpoint_of(self.run, snapshot)
+        self._checkpoint = experiment.checkpoint_of(self.trial, snapshot)
         return self
 
     def evaluate(
@@ -94,7 +94,7 @@ class Recommender:
         seeds: Sequence[int] | None = None,
         split: str = "random",
         ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
-    ) -> list[experiment.Run]:
+    ) -> list[experiment.Trial]:
         """The test protocol for this recipe: train on a split, test once per seed.
 
         Leaves the fitted model alone: what it reports is how the recipe does on
@@ -146,8 +146,9 @@ class Recommender:
     def load(cls, path: str | Path, snapshot: GraphSnapshot) -> Recommender:
         """A saved model lined up with ``snapshot`` (new nodes embedded from neighbours)."""
         checkpoint = Checkpoint.load(path)
-        options = {k: v for k, v in checkpoint.config.items() if k not in ("model", "seed")}
-        rec = cls(checkpoint.model, seed=checkpoint.config.get("seed", 0), **options)
+        saved = TrainConfig.from_dict(checkpoint.config)
+        options = {k: v for k, v in asdict(saved).items() if k not in ("model", "seed")}
+        rec = cls(checkpoint.model, seed=saved.seed, **options)
         rec._checkpoint = checkpoint
         rec.scorer = Scorer.from_checkpoint(checkpoint, snapshot)
         return rec

@@ -14,7 +14,7 @@ from socialrec.export.snapshot import GraphSnapshot
 from socialrec.export.tables import EdgeList, NodeTable, build_hetero_data
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
 from socialrec.mapping import GraphMapping
-from socialrec.models.graph import TrainGraph
+from socialrec.models.train_graph import TrainGraph
 from socialrec.train.trainer import TrainConfig
 
 #: Connection settings for CLI tests that must fail before any query is sent.

@@ -27,7 +27,7 @@ def test_fit_recommend_save_load(tmp_path: Path) -> None:
     rec = Recommender("lightgcn", **OPTIONS).fit(snap)
     assert rec.metrics["valid_recall@20"] > 0
     # the model that serves was refit on every interaction: nothing held out
-    assert rec.run is not None and rec.run.held_out == 0.0 and rec.run.result.config.refit
+    assert rec.trial is not None and rec.trial.held_out == 0.0 and rec.trial.result.config.refit
     users = [0, 5, 7]
     got = rec.recommend(users, k=5)
     edges = snap.data[INTERACTS].edge_index.numpy()

@@ -8,7 +8,7 @@ import click
 
 from socialrec.cli.common import App, cli, pass_app
 from socialrec.errors import SocialrecError
-from socialrec.graph.schema import check_mapping, check_properties, overview
+from socialrec.graph.inspection import check_mapping, check_properties, overview
 from socialrec.load.files import (
     FileFormat,
     attribute_columns,

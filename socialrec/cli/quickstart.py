@@ -10,8 +10,8 @@ from socialrec import queries
 from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.data import print_load_report, run_load
 from socialrec.cli.serve import named, print_recommendations, print_writeback
+from socialrec.graph.inspection import overview
 from socialrec.graph.runner import Neo4jRunner
-from socialrec.graph.schema import overview
 from socialrec.load.files import (
     load_lastfm,
 )
@@ -50,7 +50,7 @@ def quickstart(app: App, epochs: int) -> None:
     from socialrec.export import Exporter
     from socialrec.recommender import Recommender
     from socialrec.server.local import socialrec_home
-    from socialrec.writeback import WritebackConfig, write_checkpoint
+    from socialrec.writeback import WritebackConfig, publish_checkpoint
 
     snapshot = Exporter(runner, mapping).full()
     home = socialrec_home()
@@ -64,16 +64,16 @@ def quickstart(app: App, epochs: int) -> None:
     )
     rec = Recommender("social", epochs=epochs, eval_every=5, patience=4, device="cpu")
     rec.fit(snapshot)
-    assert rec.run is not None
+    assert rec.trial is not None
     click.echo(
         f"  validation Recall@20 {rec.metrics['valid_recall@20']:.4f} (best epoch "
-        f"{rec.run.result.best_epoch}, {rec.run.result.seconds:.0f} s with the refit); "
+        f"{rec.trial.result.best_epoch}, {rec.trial.result.seconds:.0f} s with the refit); "
         "`socialrec evaluate` gives test figures"
     )
     checkpoint = rec.save(home / "models" / "quickstart.pt")
 
     click.echo("\nWriting RECOMMENDED relationships back (atomic, versioned run)...")
-    written = write_checkpoint(runner, checkpoint, snapshot, WritebackConfig(k=20))
+    written = publish_checkpoint(runner, checkpoint, snapshot, WritebackConfig(k=20))
     print_writeback(written)
 
     user = _demo_user(runner, mapping)

@@ -68,7 +68,7 @@ def writeback_cmd(
     **options: Any,
 ) -> None:
     """Score a checkpoint and publish RECOMMENDED relationships as a new, atomic run."""
-    from socialrec.writeback import candidate_mask, write_checkpoint
+    from socialrec.writeback import candidate_mask, publish_checkpoint
 
     config = config_from(WritebackConfig, options)  # bad options fail before any export
     snap = snapshot_for(app, snapshot)
@@ -80,7 +80,7 @@ def writeback_cmd(
         parse_params(params),
         list(attributes),
     )
-    report = write_checkpoint(
+    report = publish_checkpoint(
         runner,
         checkpoint,
         snap,

@@ -50,8 +50,8 @@ from socialrec.export.tables import (
     node_degrees,
     symmetric,
 )
+from socialrec.graph.inspection import DatabaseOverview, require_mapping
 from socialrec.graph.runner import Neo4jRunner, QueryRunner
-from socialrec.graph.schema import DatabaseOverview, require_mapping
 from socialrec.ids import as_ids_like
 from socialrec.mapping import GraphMapping
 from socialrec.pairs import positions

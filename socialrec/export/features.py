@@ -19,8 +19,8 @@ import torch
 
 from socialrec.errors import SocialrecError
 from socialrec.export.snapshot import ExportReport, GraphSnapshot
+from socialrec.graph.inspection import DatabaseOverview
 from socialrec.graph.runner import QueryRunner
-from socialrec.graph.schema import DatabaseOverview
 from socialrec.mapping import GraphMapping, validate_identifier
 
 

@@ -36,7 +36,7 @@ from socialrec.export.tables import (
     reindex_src,
     symmetric,
 )
-from socialrec.graph.schema import require_mapping
+from socialrec.graph.inspection import require_mapping
 
 if TYPE_CHECKING:
     from socialrec.export.exporter import Exporter

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from socialrec.export.snapshot import INTERACTS, GraphSnapshot
-from socialrec.graph.schema import DatabaseOverview
+from socialrec.graph.inspection import DatabaseOverview
 
 
 def warn_unmatched_names(

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from socialrec.errors import SocialrecError
 from socialrec.models.base import Embeddings, GraphRecommender
-from socialrec.models.graph import TrainGraph
 from socialrec.models.hybrid import HybridSocialLGN
 from socialrec.models.lightgcn import LightGCN
 from socialrec.models.mf import MF
 from socialrec.models.social_attention import SocialAttention
 from socialrec.models.social_lgn import SocialLGN
+from socialrec.models.train_graph import TrainGraph
 
 #: Trainable models by CLI name. "popularity" is a non-trainable baseline.
 #: Models trained with BPR by :func:`socialrec.train.trainer.train`.

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from socialrec.models.gather import gather_rows
-from socialrec.models.graph import TrainGraph
+from socialrec.models.train_graph import TrainGraph
 
 
 class Embeddings(NamedTuple):

@@ -4,8 +4,8 @@ import torch
 from torch import Tensor
 
 from socialrec.models.base import Embeddings
-from socialrec.models.graph import TrainGraph
 from socialrec.models.social_lgn import SocialLGN
+from socialrec.models.train_graph import TrainGraph
 
 
 class HybridSocialLGN(SocialLGN):

@@ -3,8 +3,8 @@ from __future__ import annotations
 from torch import Tensor
 
 from socialrec.models.base import Embeddings, GraphRecommender
-from socialrec.models.graph import TrainGraph
 from socialrec.models.propagation import layer_mean
+from socialrec.models.train_graph import TrainGraph
 
 
 class LightGCN(GraphRecommender):
@@ -22,7 +22,7 @@ class LightGCN(GraphRecommender):
         \mathbf{e}_u = \frac{1}{K+1} \sum_{k=0}^{K} \mathbf{e}_u^{(k)}
 
     (and symmetrically for items). The normalised adjacency is built once per
-    training graph (:class:`~socialrec.models.graph.TrainGraph`) and applied as
+    training graph (:class:`~socialrec.models.train_graph.TrainGraph`) and applied as
     two CSR products per layer; nothing is re-normalised per batch. The whole
     propagation is one autograd function whose backward is the same propagation
     (:func:`~socialrec.models.propagation.layer_mean`).

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from socialrec.models.base import Embeddings, GraphRecommender
-from socialrec.models.graph import TrainGraph
+from socialrec.models.train_graph import TrainGraph
 
 
 class MF(GraphRecommender):

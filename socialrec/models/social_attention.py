@@ -6,7 +6,7 @@ from torch import Tensor
 from torch_geometric.utils import softmax
 
 from socialrec.models.base import Embeddings, GraphRecommender
-from socialrec.models.graph import TrainGraph
+from socialrec.models.train_graph import TrainGraph
 
 
 class SocialAttention(GraphRecommender):

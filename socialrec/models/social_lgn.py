@@ -4,7 +4,7 @@ import torch
 from torch import Tensor
 
 from socialrec.models.base import Embeddings, GraphRecommender
-from socialrec.models.graph import TrainGraph
+from socialrec.models.train_graph import TrainGraph
 
 
 class SocialLGN(GraphRecommender):

@@ -6,8 +6,8 @@ Kept free of torch so that the command line can generate its options from it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 from socialrec.errors import ConfigError
 
@@ -115,6 +115,18 @@ class TrainConfig:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
         if self.ensemble < 1:
             raise ConfigError(f"ensemble must be at least 1, not {self.ensemble}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """A config saved by any socialrec version (a checkpoint's or a report's).
+
+        Settings renamed since are read under their new name (``k`` is now
+        ``valid_k``); settings this version does not know are left out.
+        """
+        renamed = {"k": "valid_k"}
+        known = {f.name for f in fields(cls)}
+        values = {renamed.get(key, key): value for key, value in data.items()}
+        return cls(**{key: value for key, value in values.items() if key in known})
 
     def resolved_device(self) -> torch.device:
         import torch  # here, so that the CLI builds its options without importing torch

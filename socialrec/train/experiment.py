@@ -31,8 +31,9 @@ COLD_USER_MAX = 5
 
 
 @dataclass
-class Run:
-    """One trained (model, seed) and its test results."""
+class Trial:
+    """One trained (model, seed) and its test results (a trial of an experiment; a
+    published ``RecommendationRun`` is a *run*)."""
 
     model: str
     seed: int
@@ -65,7 +66,7 @@ class Run:
         }
 
     @classmethod
-    def from_summary(cls, summary: dict[str, Any]) -> Run:
+    def from_summary(cls, summary: dict[str, Any]) -> Trial:
         """A run read back from ``report.json`` (metrics and history; no embeddings)."""
 
         def floats(values: dict[str, Any]) -> dict[str, float]:
@@ -73,7 +74,7 @@ class Run:
 
         trained = summary["train"]
         result = TrainResult(
-            TrainConfig(**trained["config"]),
+            TrainConfig.from_dict(trained["config"]),
             torch.empty(0),
             torch.empty(0),
             trained["history"],
@@ -240,7 +241,7 @@ def run(
     ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
     log: Callable[[str], None] | None = None,
     gds: Any = None,
-) -> list[Run]:
+) -> list[Trial]:
     runs = []
     for seed in seeds:
         split_ = split(snapshot, split_kind, ratios, seed)
@@ -258,7 +259,7 @@ def run(
                 )
             total = split_.train.shape[1] + split_.valid.shape[1] + split_.test.shape[1]
             held_out = split_.test.shape[1] / max(1, total)
-            runs.append(Run(model, seed, result, test, curve, held_out))
+            runs.append(Trial(model, seed, result, test, curve, held_out))
     return runs
 
 
@@ -272,7 +273,7 @@ def fit_for_serving(
     config: TrainConfig,
     log: Callable[[str], None] | None = None,
     gds: Any = None,
-) -> Run:
+) -> Trial:
     """The model to publish: trained on every interaction, nothing held out for testing.
 
     A tenth of each user's interactions is held out only to choose the number of
@@ -287,13 +288,13 @@ def fit_for_serving(
         log(f"== {config.model} for serving: {split_.describe()}, then refit on everything")
     result = fit(snapshot, split_, replace(config, refit=True), log=log, gds=gds)
     valid = RankingMetrics({"valid_recall@20": result.best_valid}, users=0)
-    return Run(config.model, config.seed, result, valid, [], held_out=0.0)
+    return Trial(config.model, config.seed, result, valid, [], held_out=0.0)
 
 
 # ---------------------------------------------------------------- checkpoints
 
 
-def checkpoint_of(run_: Run, snapshot: GraphSnapshot) -> Checkpoint:
+def checkpoint_of(run_: Trial, snapshot: GraphSnapshot) -> Checkpoint:
     """The :class:`~socialrec.checkpoint.Checkpoint` of a trained run on ``snapshot``."""
     return Checkpoint(
         model=run_.model,
@@ -308,7 +309,7 @@ def checkpoint_of(run_: Run, snapshot: GraphSnapshot) -> Checkpoint:
     )
 
 
-def save_checkpoint(path: str | Path, run_: Run, snapshot: GraphSnapshot) -> Path:
+def save_checkpoint(path: str | Path, run_: Trial, snapshot: GraphSnapshot) -> Path:
     """Write :func:`checkpoint_of` to ``path``."""
     return checkpoint_of(run_, snapshot).save(path)
 
@@ -334,7 +335,7 @@ def _mean_std(values: list[float]) -> str:
     return f"{arr.mean():.4f} ± {arr.std(ddof=1):.4f}"
 
 
-def markdown_table(runs: Sequence[Run]) -> str:
+def markdown_table(runs: Sequence[Trial]) -> str:
     models = list(dict.fromkeys(r.label for r in runs))
     lines = [
         "| model | seeds | " + " | ".join(TABLE_METRICS) + " | best epoch | train s |",
@@ -370,7 +371,7 @@ def markdown_table(runs: Sequence[Run]) -> str:
     return "\n".join(lines)
 
 
-def write_report(out: str | Path, runs: Sequence[Run], title: str = "socialrec report") -> Path:
+def write_report(out: str | Path, runs: Sequence[Trial], title: str = "socialrec report") -> Path:
     """report.json, report.md and the PNG plots, in ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -402,9 +403,9 @@ def write_report(out: str | Path, runs: Sequence[Run], title: str = "socialrec r
     return out
 
 
-def read_report(out: str | Path) -> list[Run]:
+def read_report(out: str | Path) -> list[Trial]:
     """The runs of a report written by :func:`write_report`."""
-    return [Run.from_summary(s) for s in json.loads((Path(out) / "report.json").read_text())]
+    return [Trial.from_summary(s) for s in json.loads((Path(out) / "report.json").read_text())]
 
 
 def _json_default(value: Any) -> Any:
@@ -413,13 +414,13 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _plots(out: Path, runs: Sequence[Run]) -> None:
+def _plots(out: Path, runs: Sequence[Trial]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    first: dict[str, Run] = {}
+    first: dict[str, Trial] = {}
     for r in runs:
         first.setdefault(r.label, r)
     fig, (ax_loss, ax_valid) = plt.subplots(1, 2, figsize=(11, 4))

@@ -357,7 +357,7 @@ class Writeback:
                     future.cancel()
 
 
-def write_checkpoint(
+def publish_checkpoint(
     runner: QueryRunner,
     checkpoint_path: str | Path,
     snapshot: GraphSnapshot,

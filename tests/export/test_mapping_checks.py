@@ -11,7 +11,7 @@ import torch
 
 from socialrec.export.mapping_checks import warn_unmatched_names
 from socialrec.export.snapshot import INTERACTS
-from socialrec.graph.schema import DatabaseOverview
+from socialrec.graph.inspection import DatabaseOverview
 from tests.helpers import snapshot_from_arrays
 
 INTER = np.array([[0, 1], [0, 1]])

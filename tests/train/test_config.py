@@ -39,3 +39,10 @@ def test_every_field_has_a_default_and_a_documented_help_line() -> None:
     for f in dataclasses.fields(TrainConfig):
         assert f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
         assert f"{f.name} (" in doc, f"TrainConfig's docstring does not document {f.name}"
+
+
+def test_a_config_saved_by_an_older_or_newer_version_still_reads() -> None:
+    old = {"model": "mf", "k": 10, "lr": 0.01, "a_setting_from_the_future": 1}
+    config = TrainConfig.from_dict(old)
+    assert (config.model, config.valid_k, config.lr) == ("mf", 10, 0.01)
+    assert TrainConfig.from_dict(dataclasses.asdict(config)) == config

@@ -107,7 +107,7 @@ def test_an_ensemble_of_none_is_a_config_error() -> None:
         TrainConfig(ensemble=0)
 
 
-def _scored_run(model: str, seed: int, recall: float, ensemble: int = 1) -> experiment.Run:
+def _scored_run(model: str, seed: int, recall: float, ensemble: int = 1) -> experiment.Trial:
     from socialrec.train.metrics import RankingMetrics
 
     values = {k: recall for k in experiment.TABLE_METRICS}
@@ -117,7 +117,7 @@ def _scored_run(model: str, seed: int, recall: float, ensemble: int = 1) -> expe
     }
     config = TrainConfig(model=model, seed=seed, ensemble=ensemble)
     result = TrainResult(config, torch.empty(0), torch.empty(0), [], 10, recall, 1.0)
-    return experiment.Run(model, seed, result, RankingMetrics(values, [recall] * 50, 1, slices))
+    return experiment.Trial(model, seed, result, RankingMetrics(values, [recall] * 50, 1, slices))
 
 
 def test_a_table_keeps_ensembles_in_rows_of_their_own() -> None:

@@ -1,8 +1,8 @@
 import pytest
 
 from socialrec.errors import MappingError
+from socialrec.graph.inspection import check_mapping, overview, require_mapping
 from socialrec.graph.runner import Neo4jRunner
-from socialrec.graph.schema import check_mapping, overview, require_mapping
 from socialrec.load.writer import GraphWriter
 from socialrec.mapping import GraphMapping
 

@@ -1,11 +1,11 @@
-"""TrainGraph (socialrec/models/graph.py): the operators of one training split."""
+"""TrainGraph (socialrec/models/train_graph.py): the operators of one training split."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from socialrec.models.graph import TrainGraph
+from socialrec.models.train_graph import TrainGraph
 from tests.helpers import snapshot_from_arrays
 
 
