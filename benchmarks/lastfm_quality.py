@@ -165,7 +165,7 @@ def main() -> None:
     reuse = [m for m in args.reuse.split(",") if m]
     kept = {
         (r.model, r.seed): r
-        for r in (experiment.read_report(report) if reuse else [])
+        for r in (report.read_report(report) if reuse else [])
         if r.label in reuse and r.seed in seeds
     }
     missing = [(m, s) for m in reuse for s in seeds if (m, s) not in kept]
@@ -175,7 +175,7 @@ def main() -> None:
     trained = run_all([m for m in models if m not in reuse], seeds, config, args.workers)
     by_key = {(r.model, r.seed): r for r in trained} | kept
     runs = [by_key[(m, s)] for s in seeds for m in models] + extra
-    experiment.write_report(report, runs, title="LastFM HetRec 2011")
+    report.write_report(report, runs, title="LastFM HetRec 2011")
     body = [
         "Per-user random 80/20 (validation = 10 % carved from the training 80 %), full "
         f"ranking, mean ± std over seeds {args.seeds}; lr {config.lr}, L2 "
@@ -190,7 +190,7 @@ def main() -> None:
             else "."
         ),
         "",
-        experiment.markdown_table(runs),
+        report.markdown_table(runs),
         "",
         *(
             [
@@ -230,7 +230,7 @@ def included(reports: Path, names: str, seeds: list[int]) -> list[experiment.Tri
     """The runs on ``seeds`` of the report folders ``names`` (comma-separated)."""
     runs = []
     for name in filter(None, names.split(",")):
-        found = [r for r in experiment.read_report(reports / name) if r.seed in seeds]
+        found = [r for r in report.read_report(reports / name) if r.seed in seeds]
         for label in dict.fromkeys(r.label for r in found):
             have = {r.seed for r in found if r.label == label}
             if have != set(seeds):

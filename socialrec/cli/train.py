@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.export import echo_warnings
 from socialrec.cli.options import config_from, options_from
+from socialrec.models.registry import MODELS
 from socialrec.train.config import TrainConfig
 
 
@@ -81,16 +83,40 @@ def _ratios(text: str) -> tuple[float, float, float]:
     return a, b, c
 
 
+def report_settings(
+    snap: Any, split_kind: str, ratios: tuple[float, float, float], config: TrainConfig
+) -> dict[str, Any]:
+    """What a report was made with: it heads report.md, and a rerun compares it."""
+    from dataclasses import asdict
+
+    from socialrec.export.snapshot import INTERACTS
+    from socialrec.train.report import source_version
+
+    train = {k: v for k, v in asdict(config).items() if k not in ("model", "seed")}
+    return {
+        "graph": (
+            f"{snap.num_nodes('user')} users, {snap.num_nodes('item')} items, "
+            f"{snap.data[INTERACTS].edge_index.shape[1]} interactions "
+            f"(schema {snap.schema_hash[:12]})"
+        ),
+        "split": f"{split_kind}, ratios {','.join(str(r) for r in ratios)} (train,valid,test)",
+        "training": train,
+        "socialrec": source_version(),
+    }
+
+
+#: Settings that must match for a rerun to keep a report's finished trials.
+_RESUME_KEYS = ("graph", "split", "training")
+
+
 @cli.command("train")
 @click.option(
     "--model",
-    type=click.Choice(
-        ["mf", "lightgcn", "social", "attention", "hybrid", "popularity", "gds_similarity"]
-    ),
-    default="social",
+    type=click.Choice(list(MODELS)),
+    default=TrainConfig.model,
     show_default=True,
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=TrainConfig.seed, show_default=True)
 @training_options
 @pass_app
 def train_cmd(
@@ -107,7 +133,7 @@ def train_cmd(
 
     Under torchrun it trains data-parallel (DDP); rank 0 writes the outputs.
     """
-    from socialrec.train import experiment
+    from socialrec.train import experiment, report
     from socialrec.train.distributed import init_from_env
 
     rank, _ = init_from_env()
@@ -118,23 +144,25 @@ def train_cmd(
             err=True,
         )
     config = _config(params)  # bad options fail before a long export
+    split_ratios = _ratios(ratios)
     snap = snapshot_for(app, snapshot)
-    runs = experiment.run(
+    trials = experiment.run(
         snap,
         [model],
         [seed],
         config,
         split_kind,
-        _ratios(ratios),
+        split_ratios,
         log=click.echo,
         gds=_gds_if_needed(app, [model]),
     )
     if rank != 0:
         return
-    path = experiment.save_checkpoint(Path(out) / "checkpoint.pt", runs[0], snap)
-    report = experiment.write_report(out, runs, title=f"socialrec train: {model}")
-    click.echo(f"checkpoint: {path}\nreport: {report / 'report.md'}")
-    click.echo(experiment.markdown_table(runs))
+    path = experiment.save_checkpoint(Path(out) / "checkpoint.pt", trials[0], snap)
+    settings = report_settings(snap, split_kind, split_ratios, replace(config, model=model))
+    written = report.write_report(out, trials, title=f"socialrec train: {model}", settings=settings)
+    click.echo(f"checkpoint: {path}\nreport: {written / 'report.md'}")
+    click.echo(report.markdown_table(trials))
 
 
 @cli.command("evaluate")
@@ -142,7 +170,7 @@ def train_cmd(
     "--models",
     default="popularity,mf,lightgcn,social,attention,hybrid",
     show_default=True,
-    help="Comma-separated models to compare.",
+    help=f"Comma-separated models to compare, of {', '.join(MODELS)}.",
 )
 @click.option("--seeds", default="0", show_default=True, help="Comma-separated seeds.")
 @training_options
@@ -157,29 +185,67 @@ def evaluate_cmd(
     out: str,
     **params: Any,
 ) -> None:
-    """Compare models over seeds on the same splits; write a report table and plots."""
-    from socialrec.models import MODELS
-    from socialrec.train import experiment
+    """Compare models over seeds on the same splits; write a report table and plots.
+
+    The report is rewritten as each (model, seed) finishes; run the same command
+    again after a stop and the finished ones are kept, not retrained.
+    """
+    from socialrec.train import experiment, report
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in names if m not in MODELS]
     if unknown:
         raise click.BadParameter(
-            f"unknown models {unknown}; choose from {MODELS}", param_hint="--models"
+            f"unknown models {unknown}; choose from {', '.join(MODELS)}", param_hint="--models"
         )
     seed_list = [int(s) for s in seeds.split(",")]
     config = _config(params)  # bad options fail before a long export
+    split_ratios = _ratios(ratios)
     snap = snapshot_for(app, snapshot)
-    runs = experiment.run(
+    settings = {
+        "models": ",".join(names),
+        "seeds": ",".join(map(str, seed_list)),
+        **report_settings(snap, split_kind, split_ratios, config),
+    }
+    done = _finished_trials(out, settings)
+    requested = {(m, s) for m in names for s in seed_list}
+    others = [t for t in done if (t.model, t.seed) not in requested]
+    finished = [t for t in done if (t.model, t.seed) in requested]
+    if finished:
+        click.echo(f"{out}: keeping {len(finished)} finished trial(s) of the same settings")
+
+    def save(trial: Any) -> None:
+        finished.append(trial)
+        report.write_report(out, others + finished, "socialrec evaluate", settings)
+
+    trials = experiment.run(
         snap,
         names,
         seed_list,
         config,
         split_kind,
-        _ratios(ratios),
+        split_ratios,
         log=click.echo,
         gds=_gds_if_needed(app, names),
+        done=finished,
+        on_trial=save,
     )
-    report = experiment.write_report(out, runs, title="socialrec evaluate")
-    click.echo(experiment.markdown_table(runs))
-    click.echo(f"report: {report / 'report.md'}")
+    written = report.write_report(out, others + trials, "socialrec evaluate", settings)
+    click.echo(report.markdown_table(trials))
+    click.echo(f"report: {written / 'report.md'}")
+
+
+def _finished_trials(out: str, settings: dict[str, Any]) -> list[Any]:
+    """The trials of a report already in ``out``, if it was made with these settings."""
+    from socialrec.train import report
+
+    previous = report.read_settings(out)
+    if previous is None:
+        return []
+    changed = [k for k in _RESUME_KEYS if previous.get(k) != settings[k]]
+    if changed:
+        raise click.UsageError(
+            f"{out} holds a report made with other settings ({', '.join(changed)} differ); "
+            "give another --out, or remove that folder to start over"
+        )
+    return report.read_report(out)

@@ -1,30 +1,55 @@
 """Recommender models, one a file, named after their papers.
 
-``build_model(name, graph, ...)`` creates one by name for the trainer and CLI.
+``build_model(name, graph, ...)`` creates one by name for the trainer and CLI;
+:mod:`~socialrec.models.registry` lists every name. Members are imported on
+first use, so that the registry (the command line's choices) loads without torch.
 """
 
 from __future__ import annotations
 
-from socialrec.errors import SocialrecError
-from socialrec.models.base import Embeddings, GraphRecommender
-from socialrec.models.hybrid import HybridSocialLGN
-from socialrec.models.lightgcn import LightGCN
-from socialrec.models.mf import MF
-from socialrec.models.social_attention import SocialAttention
-from socialrec.models.social_lgn import SocialLGN
-from socialrec.models.train_graph import TrainGraph
+import importlib
+from typing import TYPE_CHECKING, Any
 
-#: Trainable models by CLI name. "popularity" is a non-trainable baseline.
-#: Models trained with BPR by :func:`socialrec.train.trainer.train`.
-NEURAL_MODELS = ("mf", "lightgcn", "social", "attention", "hybrid")
-#: Every model name, baselines first.
-MODELS = ("popularity", "gds_similarity", *NEURAL_MODELS)
+from socialrec.errors import SocialrecError
+from socialrec.models.registry import BASELINES, MODELS, NEURAL_MODELS, REGISTRY
+
+if TYPE_CHECKING:
+    from socialrec.models.base import Embeddings, GraphRecommender
+    from socialrec.models.hybrid import HybridSocialLGN
+    from socialrec.models.lightgcn import LightGCN
+    from socialrec.models.mf import MF
+    from socialrec.models.social_attention import SocialAttention
+    from socialrec.models.social_lgn import SocialLGN
+    from socialrec.models.train_graph import TrainGraph
+
+_WHERE = {
+    "Embeddings": "base",
+    "GraphRecommender": "base",
+    "HybridSocialLGN": "hybrid",
+    "LightGCN": "lightgcn",
+    "MF": "mf",
+    "SocialAttention": "social_attention",
+    "SocialLGN": "social_lgn",
+    "TrainGraph": "train_graph",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'socialrec.models' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"socialrec.models.{_WHERE[name]}"), name)
 
 
 def build_model(
     name: str, graph: TrainGraph, embedding_dim: int = 64, num_layers: int = 3
 ) -> GraphRecommender:
-    """A fresh model called ``name`` sized for ``graph``."""
+    """A fresh model called ``name`` (one of :data:`NEURAL_MODELS`) sized for ``graph``."""
+    from socialrec.models.hybrid import HybridSocialLGN
+    from socialrec.models.lightgcn import LightGCN
+    from socialrec.models.mf import MF
+    from socialrec.models.social_attention import SocialAttention
+    from socialrec.models.social_lgn import SocialLGN
+
     n_u, n_i = graph.num_users, graph.num_items
     if name == "mf":
         return MF(n_u, n_i, embedding_dim)
@@ -36,13 +61,15 @@ def build_model(
         return SocialAttention(n_u, n_i, embedding_dim, num_layers)
     if name == "hybrid":
         return HybridSocialLGN(n_u, n_i, graph.num_attributes, embedding_dim, num_layers)
-    raise SocialrecError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    raise SocialrecError(f"unknown model {name!r}; choose one of {', '.join(NEURAL_MODELS)}")
 
 
 __all__ = [
+    "BASELINES",
     "MF",
     "MODELS",
     "NEURAL_MODELS",
+    "REGISTRY",
     "Embeddings",
     "GraphRecommender",
     "HybridSocialLGN",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from socialrec.errors import ConfigError
+from socialrec.models.registry import MODELS
 
 if TYPE_CHECKING:
     import torch
@@ -111,6 +112,8 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be >= 0, not {getattr(self, name)!r}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, not {self.lr!r}")
+        if self.model not in MODELS:
+            raise ConfigError(f"model {self.model!r}: choose one of {', '.join(MODELS)}")
         if self.loss not in LOSSES:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
         if self.ensemble < 1:

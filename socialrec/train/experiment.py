@@ -1,15 +1,16 @@
-"""Train and evaluate models on a snapshot; write checkpoints and reports.
+"""Train and evaluate models on a snapshot: the evaluation protocol, and fitting to serve.
 
-``run`` trains every (model, seed) pair on the same kind of split, evaluates
-each on its test part exactly once (training and validation items masked), and
-:func:`write_report` turns the runs into ``report.json``, ``report.md`` (mean ±
-std over seeds) and PNG plots.
+:func:`run` trains every (model, seed) pair on the same kind of split and
+evaluates each on its test part exactly once (training and validation items
+masked); :mod:`socialrec.train.report` turns the trials into tables and plots.
+:func:`fit_for_serving` is deployment: the model to publish, trained on
+everything.
 """
 
 from __future__ import annotations
 
-import json
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -42,6 +43,8 @@ class Trial:
     tail_curve: list[dict[str, float]] = field(default_factory=list)
     #: share of the interactions the final model never trained on (a test part)
     held_out: float = 0.0
+    #: wall seconds of the test evaluation (the ranking, the slices, the tail curve)
+    eval_seconds: float = 0.0
 
     @property
     def label(self) -> str:
@@ -63,6 +66,7 @@ class Trial:
             "tail_curve": self.tail_curve,
             "train": self.result.to_dict(),
             "held_out": self.held_out,
+            "eval_seconds": self.eval_seconds,
         }
 
     @classmethod
@@ -94,6 +98,7 @@ class Trial:
             test,
             summary["tail_curve"],
             float(summary.get("held_out", 0.0)),
+            float(summary.get("eval_seconds", 0.0)),
         )
 
 
@@ -241,26 +246,42 @@ def run(
     ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
     log: Callable[[str], None] | None = None,
     gds: Any = None,
+    done: Sequence[Trial] = (),
+    on_trial: Callable[[Trial], None] | None = None,
 ) -> list[Trial]:
-    runs = []
+    """Every (model, seed) trial; ``done`` ones (a previous, stopped run's) are
+    kept, not retrained, and ``on_trial`` sees each new one as it finishes."""
+    finished = {(t.model, t.seed): t for t in done}
+    trials = []
     for seed in seeds:
+        todo = [m for m in models if (m, seed) not in finished]
         split_ = split(snapshot, split_kind, ratios, seed)
-        graph = TrainGraph.build(snapshot, split_.train)
+        graph = TrainGraph.build(snapshot, split_.train) if todo else None
         for model in models:
+            if (model, seed) in finished:
+                trials.append(finished[(model, seed)])
+                if log:
+                    log(f"== {model}, seed {seed}: done before, kept")
+                continue
             if log:
                 log(f"== {model}, seed {seed}: {split_.describe()}")
             cfg = replace(config, model=model, seed=seed)
             result = fit(snapshot, split_, cfg, log=log, gds=gds, graph=graph)
+            t0 = time.perf_counter()
             test, curve = evaluate_run(result, split_, snapshot)
+            eval_seconds = time.perf_counter() - t0
             if log:
                 log(
                     f"   test recall@20 {test['recall@20']:.4f}  ndcg@20 {test['ndcg@20']:.4f}"
-                    f"  ({result.seconds:.0f} s)"
+                    f"  (fit {result.seconds:.1f} s, test {eval_seconds:.1f} s)"
                 )
             total = split_.train.shape[1] + split_.valid.shape[1] + split_.test.shape[1]
             held_out = split_.test.shape[1] / max(1, total)
-            runs.append(Trial(model, seed, result, test, curve, held_out))
-    return runs
+            trial = Trial(model, seed, result, test, curve, held_out, eval_seconds)
+            trials.append(trial)
+            if on_trial is not None:
+                on_trial(trial)
+    return trials
 
 
 #: Share of each user's interactions held out to choose the epoch count when
@@ -312,145 +333,3 @@ def checkpoint_of(run_: Trial, snapshot: GraphSnapshot) -> Checkpoint:
 def save_checkpoint(path: str | Path, run_: Trial, snapshot: GraphSnapshot) -> Path:
     """Write :func:`checkpoint_of` to ``path``."""
     return checkpoint_of(run_, snapshot).save(path)
-
-
-# ---------------------------------------------------------------- reports
-
-TABLE_METRICS = (
-    "recall@10",
-    "ndcg@10",
-    "recall@20",
-    "ndcg@20",
-    "precision@20",
-    "hit@20",
-    "coverage@20",
-    "tail_share@20",
-)
-
-
-def _mean_std(values: list[float]) -> str:
-    arr = np.asarray(values, dtype=np.float64)
-    if len(arr) == 1:
-        return f"{arr[0]:.4f}"
-    return f"{arr.mean():.4f} ± {arr.std(ddof=1):.4f}"
-
-
-def markdown_table(runs: Sequence[Trial]) -> str:
-    models = list(dict.fromkeys(r.label for r in runs))
-    lines = [
-        "| model | seeds | " + " | ".join(TABLE_METRICS) + " | best epoch | train s |",
-        "|---|---:|" + "---:|" * len(TABLE_METRICS) + "---:|---:|",
-    ]
-    for m in models:
-        rs = [r for r in runs if r.label == m]
-        cells = [_mean_std([r.test.values[k] for r in rs]) for k in TABLE_METRICS]
-        epochs = f"{np.mean([r.result.best_epoch for r in rs]):.0f}"
-        secs = np.mean([r.result.seconds for r in rs])
-        lines.append(f"| {m} | {len(rs)} | " + " | ".join(cells) + f" | {epochs} | {secs:.0f} |")
-    slice_names = list(runs[0].test.slices) if runs else []
-    if slice_names:
-        lines += [
-            "",
-            "Slices (Recall@20 / NDCG@20, mean over seeds):",
-            "",
-            "| model | " + " | ".join(slice_names) + " |",
-            "|---|" + "---:|" * len(slice_names),
-        ]
-        for m in models:
-            rs = [r for r in runs if r.label == m]
-            cells = []
-            for s in slice_names:
-                n = int(rs[0].test.slices[s]["users"])
-                if n == 0:  # e.g. no user without friends: nothing to average
-                    cells.append("- (0 users)")
-                    continue
-                rec = np.nanmean([r.test.slices[s]["recall@20"] for r in rs])
-                ndcg = np.nanmean([r.test.slices[s]["ndcg@20"] for r in rs])
-                cells.append(f"{rec:.4f} / {ndcg:.4f} ({n} users)")
-            lines.append(f"| {m} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def write_report(out: str | Path, runs: Sequence[Trial], title: str = "socialrec report") -> Path:
-    """report.json, report.md and the PNG plots, in ``out``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(
-        json.dumps([r.summary() for r in runs], indent=1, default=_json_default)
-    )
-    md = [f"# {title}", "", markdown_table(runs), ""]
-    tail = [r for r in runs if r.tail_curve]
-    if tail:
-        md += [
-            "Long-tail trade-off (popularity-penalised re-ranking, first seed):",
-            "",
-            "| model | penalty | recall@20 | tail share@20 |",
-            "|---|---:|---:|---:|",
-        ]
-        seen = set()
-        for r in tail:
-            if r.label in seen:
-                continue
-            seen.add(r.label)
-            for p in r.tail_curve:
-                md.append(
-                    f"| {r.label} | {p['penalty']} | {p['recall@20']:.4f} | "
-                    f"{p['tail_share@20']:.4f} |"
-                )
-    md += ["", "![training](training.png)", "", "![recall@K](recall_at_k.png)", ""]
-    (out / "report.md").write_text("\n".join(md))
-    _plots(out, runs)
-    return out
-
-
-def read_report(out: str | Path) -> list[Trial]:
-    """The runs of a report written by :func:`write_report`."""
-    return [Trial.from_summary(s) for s in json.loads((Path(out) / "report.json").read_text())]
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _plots(out: Path, runs: Sequence[Trial]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    first: dict[str, Trial] = {}
-    for r in runs:
-        first.setdefault(r.label, r)
-    fig, (ax_loss, ax_valid) = plt.subplots(1, 2, figsize=(11, 4))
-    for name, r in first.items():
-        hist = r.result.history
-        if not hist:
-            continue
-        ax_loss.plot([h["epoch"] for h in hist], [h["loss"] for h in hist], label=name)
-        valid = [h for h in hist if "valid_recall" in h]
-        ax_valid.plot(
-            [h["epoch"] for h in valid], [h["valid_recall"] for h in valid], marker=".", label=name
-        )
-    ax_loss.set(title="training BPR loss", xlabel="epoch", ylabel="loss")
-    ax_valid.set(title="validation Recall@20", xlabel="epoch", ylabel="recall@20")
-    for ax in (ax_loss, ax_valid):
-        ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:  # nothing trained: no empty legend
-            ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "training.png", dpi=110)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name in first:
-        curves = np.array([r.test.recall_curve for r in runs if r.label == name])
-        ks = np.arange(1, curves.shape[1] + 1)
-        ax.plot(ks, curves.mean(0), label=name)
-    ax.set(title="test Recall@K", xlabel="K", ylabel="recall")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "recall_at_k.png", dpi=110)
-    plt.close(fig)

@@ -209,7 +209,7 @@ def train(
             if epoch == config.epochs:
                 best_state = copy.deepcopy(model.state_dict())
             if log and epoch % config.eval_every == 0:
-                log(f"epoch {epoch:4d}  loss {row['loss']:.4f}  ({row['seconds']:.2f} s/epoch)")
+                log(f"epoch {epoch:4d}  loss {row['loss']:.4f}  ({_pace(history, row)})")
         elif epoch % config.eval_every == 0 or epoch == config.epochs:
             recall = _valid_recall(model, g, valid, split.train, config)
             row["valid_recall"] = recall
@@ -221,7 +221,7 @@ def train(
             if log:
                 log(
                     f"epoch {epoch:4d}  loss {row['loss']:.4f}  valid recall@{config.valid_k} "
-                    f"{recall:.4f}  ({row['seconds']:.2f} s/epoch)"
+                    f"{recall:.4f}  ({_pace(history, row)})"
                 )
         history.append(row)
         if bad >= config.patience:
@@ -289,6 +289,12 @@ def _sample_users(edges: np.ndarray, limit: int, rng: np.random.Generator) -> np
     keep = np.zeros(int(edges[0].max()) + 1, dtype=bool)
     keep[rng.choice(users, limit, replace=False)] = True
     return edges[:, keep[edges[0]]]
+
+
+def _pace(history: list[dict[str, float]], row: dict[str, float]) -> str:
+    """Mean seconds per epoch so far (one epoch's figure swings with the machine)."""
+    seconds = [h["seconds"] for h in history] + [row["seconds"]]
+    return f"{sum(seconds) / len(seconds):.2f} s/epoch on average"
 
 
 def _scoring_embeddings(
