@@ -56,7 +56,7 @@ def incremental_only(
     users = snapshot.num_nodes("user")
     full = next(r for r in runs if r["kind"] == "full" and r.get("users") == users)
     t = time.perf_counter()
-    inc = Sync(runner, GraphMapping(), config, progress=print).run("incremental")
+    inc = Sync(runner, GraphMapping(), config, log=print).run("incremental")
     inc_s = time.perf_counter() - t
     full_stages = json.loads(full.get("timings") or "{}")
     full_stages["writeback"] = full["seconds"] - sum(full_stages.values())
@@ -119,7 +119,7 @@ def main() -> None:
         runner.write_autocommit(
             "MATCH ()-[r:FRIENDS_WITH {bench: true}]->() CALL (r) { DELETE r } IN TRANSACTIONS"
         )
-        sync = Sync(runner, GraphMapping(), config, progress=log)
+        sync = Sync(runner, GraphMapping(), config, log=log)
         t = time.perf_counter()
         full = sync.run("full")
         full_s = time.perf_counter() - t

@@ -57,7 +57,7 @@ def sync_cmd(app: App, kind: str, wait_lock: float, **overrides: Any) -> None:
     from socialrec.writeback import WriterLock
 
     runner, mapping = app.runner(), app.mapping()
-    sync = Sync(runner, mapping, _sync_config(app, **overrides), progress=click.echo)
+    sync = Sync(runner, mapping, _sync_config(app, **overrides), log=click.echo)
     with WriterLock(runner, mapping, wait=wait_lock) as lock:
         summary = sync.run(kind, lock=lock)
     click.echo(summary.describe())

@@ -87,7 +87,7 @@ def writeback_cmd(
         config,
         user_ids=typed_ids(snap.ids["user"], users) or None,
         item_mask=mask,
-        progress=click.echo,
+        log=click.echo,
     )
     print_writeback(report)
 

@@ -27,7 +27,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from socialrec import queries
 from socialrec.errors import SocialrecError
@@ -55,6 +54,7 @@ from socialrec.graph.runner import Neo4jRunner, QueryRunner
 from socialrec.ids import as_ids_like
 from socialrec.mapping import GraphMapping
 from socialrec.pairs import positions
+from socialrec.progress import Stage
 
 _NODE_QUERIES = {"user": "export_users", "item": "export_items", "attribute": "export_attributes"}
 # For the warning about dangling relationships: (relationship type, far-end label).
@@ -409,12 +409,8 @@ class Exporter:
         parts: list[EdgeList] = []
         total = int(sources.degrees[degree].sum()) if degree else None
         dangling = 0
-        with tqdm(
-            total=total,
-            unit="rel",
-            desc=query_name.removeprefix("export_"),
-            disable=None if self.progress else True,
-        ) as bar:
+        desc = "export " + query_name.removeprefix("export_")
+        with Stage(desc, total, unit="rel", enabled=self.progress) as bar:
             for row in self._fetch(query, self._batches(sources, degree)):
                 src = sources.index(np.asarray(row["src"], dtype=np.int64))
                 dst = targets.index(np.asarray(row["dst"], dtype=np.int64))

@@ -147,7 +147,7 @@ class Scheduler:
             self._run_job(kind)
 
     def _run_job(self, kind: str) -> None:
-        sync = Sync(self.runner, self.mapping, self.sync_config, progress=self.log, stop=self.stop)
+        sync = Sync(self.runner, self.mapping, self.sync_config, log=self.log, stop=self.stop)
         previous: list[str] = []  # owners of this job's earlier attempts
 
         def attempt() -> Any:

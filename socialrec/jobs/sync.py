@@ -205,7 +205,7 @@ class Sync:
         runner (QueryRunner): the database.
         mapping (GraphMapping): names of labels and properties.
         config (SyncConfig): state folder, model, policy.
-        progress (callable, optional): receives one line per step.
+        log (callable, optional): receives one line per step.
         stop (threading.Event, optional): set it to stop between stages.
     """
 
@@ -214,13 +214,13 @@ class Sync:
         runner: QueryRunner,
         mapping: GraphMapping,
         config: SyncConfig,
-        progress: Callable[[str], None] | None = None,
+        log: Callable[[str], None] | None = None,
         stop: threading.Event | None = None,
     ) -> None:
         self.runner = runner
         self.mapping = mapping
         self.config = config
-        self.progress = progress or (lambda line: None)
+        self.log = log or (lambda line: None)
         self.stop = stop or threading.Event()
 
     def decide(self, kind: str) -> tuple[str, bool, str]:
@@ -260,7 +260,7 @@ class Sync:
         if self.stop.is_set():
             raise SyncStopped(f"stop requested before {name}")
         lock.check()
-        self.progress(f"[{name}]")
+        self.log(f"[{name}]")
         t = time.perf_counter()
         yield
         summary.seconds[name] = time.perf_counter() - t
@@ -269,10 +269,10 @@ class Sync:
         cfg = self.config
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
         kind, retrain, reason = self.decide(kind)
-        writeback = Writeback(self.runner, self.mapping, cfg.writeback, lock, self.progress)
+        writeback = Writeback(self.runner, self.mapping, cfg.writeback, lock, self.log)
         plan = writeback.begin(cfg.model, incremental=kind == "incremental")
         summary = SyncSummary(plan.run_id, kind, retrain, reason)
-        self.progress(f"{kind} sync ({reason})")
+        self.log(f"{kind} sync ({reason})")
         try:
             if kind == "incremental":
                 self._incremental(writeback, plan, summary, lock)
@@ -294,9 +294,9 @@ class Sync:
         cfg = self.config
         with self._stage("export", summary, lock):
             snapshot = Exporter(self.runner, self.mapping, progress=False).full()
-            self.progress(f"  {snapshot.report.nodes} {snapshot.report.edges}")
+            self.log(f"  {snapshot.report.nodes} {snapshot.report.edges}")
             for what, n in snapshot.report.warnings.items():
-                self.progress(f"  warning: {what}: {n:,}")
+                self.log(f"  warning: {what}: {n:,}")
         metrics: dict[str, float] = {}
         if retrain:
             with self._stage("train", summary, lock):
@@ -306,7 +306,7 @@ class Sync:
                 fitted = experiment.fit_for_serving(snapshot, train_config)
                 metrics = {"valid_recall@20": fitted.result.best_valid}
                 experiment.save_checkpoint(cfg.model_path, fitted, snapshot)
-                self.progress(f"  validation {metrics}, then refit on every interaction")
+                self.log(f"  validation {metrics}, then refit on every interaction")
         summary.metrics = metrics
         self._score_and_write(writeback, plan, summary, lock, snapshot, None)
 
@@ -326,14 +326,14 @@ class Sync:
                 users = np.union1d(users, idx[idx >= 0])
             summary.changed_users = len(users)
             summary.new_nodes = dict(changes.new)
-            self.progress(f"  {len(users):,} users changed, new {changes.new}")
+            self.log(f"  {len(users):,} users changed, new {changes.new}")
         if not len(users):
             # nothing to re-score: publishing an empty run every 15 minutes would
             # only bury the history; the current run stays as it is
             writeback.runs.discard(plan.run_id)
             summary.reason = "nothing changed since the last sync; no run published"
             summary.run_id = ""
-            self.progress(f"  {summary.reason}")
+            self.log(f"  {summary.reason}")
             return
         self._score_and_write(writeback, plan, summary, lock, snapshot, users, previous)
 
@@ -355,7 +355,7 @@ class Sync:
                 recall, n = fresh_recall(scorer, previous)
                 if n >= cfg.policy.min_fresh_interactions:
                     summary.metrics["fresh_recall@20"] = recall
-                    self.progress(f"  Recall@20 on {n:,} fresh interactions: {recall:.4f}")
+                    self.log(f"  Recall@20 on {n:,} fresh interactions: {recall:.4f}")
         with self._stage("writeback", summary, lock):
             report = writeback.run(
                 scorer,

@@ -23,9 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from tqdm import tqdm
-
 from socialrec.errors import InputFormatError
+from socialrec.progress import Stage
 
 IdType = Literal["int", "str"]
 
@@ -59,11 +58,6 @@ def parse_timestamp(text: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
-
-
-def _quiet(progress: bool) -> bool | None:
-    """tqdm's ``disable``: None shows a bar only on a terminal."""
-    return None if progress else True
 
 
 _EXPECTED: dict[Callable[[str], Any], str] = {
@@ -135,13 +129,7 @@ def read_columns(
         raise InputFormatError(path, 0, f"unknown encoding {encoding!r}") from e
     except OSError as e:
         raise InputFormatError(path, 0, f"cannot open: {e.strerror}") from e
-    bar = tqdm(
-        total=path.stat().st_size,
-        unit="B",
-        unit_scale=True,
-        desc=path.name,
-        disable=None if progress else True,
-    )
+    bar = Stage(f"read {path.name}", path.stat().st_size, unit="B", enabled=progress)
     # CSV quotes fields (RFC 4180); tab-separated values do not (IANA's TSV has no
     # quoting), so a tab file's '"Weird Al" Yankovic' keeps its quotes.
     quote = delimiter != "\t"

@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
 
 from socialrec.load.writer import GraphWriter, LoadReport
+from socialrec.progress import Stage
 
 _EPOCH_2024 = 1_704_067_200  # 2024-01-01T00:00:00Z
 _YEAR = 365 * 24 * 3600
@@ -270,9 +270,7 @@ def load_synthetic(
     writer.apply_schema()
     for items, attrs in graph.item_attributes():
         writer.item_attributes(items, attrs, kind="genre")
-    with tqdm(
-        total=config.users, unit="user", desc="synthetic", disable=None if progress else True
-    ) as bar:
+    with Stage("load synthetic users", config.users, unit="user", enabled=progress) as bar:
         for chunk in graph.user_chunks():
             writer.friendships(chunk.friend_a, chunk.friend_b)
             writer.interactions(chunk.users, chunk.items, chunk.weights, chunk.times)

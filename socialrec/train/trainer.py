@@ -27,6 +27,7 @@ from socialrec.models import GraphRecommender, TrainGraph, build_model
 from socialrec.models.base import normalize_output
 from socialrec.models.gds_similarity import node_similarity_embeddings
 from socialrec.pairs import lookup_sorted, pair_keys
+from socialrec.progress import Stage
 from socialrec.train import sampled
 from socialrec.train.allocator import keep_freed_memory
 
@@ -149,6 +150,8 @@ def train(
     valid = _sample_users(split.valid, config.valid_users, np.random.default_rng(config.seed))
     best_state, best, best_epoch, bad = copy.deepcopy(model.state_dict()), -1.0, 0, 0
     history: list[dict[str, float]] = []
+    # A bar on a terminal (the epoch lines then stay quiet); in a log, the lines.
+    bar = Stage(f"train {config.model}", config.epochs, unit="epoch", enabled=log is not None)
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         model.train()
@@ -208,7 +211,8 @@ def train(
             best_epoch = epoch
             if epoch == config.epochs:
                 best_state = copy.deepcopy(model.state_dict())
-            if log and epoch % config.eval_every == 0:
+            bar.set_note(f"loss {row['loss']:.4f}")
+            if log and epoch % config.eval_every == 0 and not bar.drawing:
                 log(f"epoch {epoch:4d}  loss {row['loss']:.4f}  ({_pace(history, row)})")
         elif epoch % config.eval_every == 0 or epoch == config.epochs:
             recall = _valid_recall(model, g, valid, split.train, config)
@@ -218,14 +222,17 @@ def train(
                 best_state = copy.deepcopy(model.state_dict())
             else:
                 bad += 1
-            if log:
+            bar.set_note(f"loss {row['loss']:.4f}, valid recall {recall:.4f} (best {best:.4f})")
+            if log and not bar.drawing:
                 log(
                     f"epoch {epoch:4d}  loss {row['loss']:.4f}  valid recall@{config.valid_k} "
                     f"{recall:.4f}  ({_pace(history, row)})"
                 )
         history.append(row)
+        bar.update()
         if bad >= config.patience:
             break
+    bar.close()
     model.load_state_dict(best_state)
     user_emb, item_emb = _scoring_embeddings(model, g, config)
     return TrainResult(

@@ -35,6 +35,7 @@ from socialrec.errors import SocialrecError
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
+from socialrec.progress import Stage
 from socialrec.score.scorer import Recommendations, Scorer
 from socialrec.writeback.candidates import popular_items
 from socialrec.writeback.config import WritebackConfig
@@ -90,7 +91,7 @@ class Writeback:
         lock (WriterLock, optional): a lock the caller already holds (``sync``
             holds it across export, training and writeback); without one the
             writeback takes its own.
-        progress (callable, optional): called with a line of progress text.
+        log (callable, optional): receives lines of text (run started, published, ...).
     """
 
     def __init__(
@@ -99,13 +100,14 @@ class Writeback:
         mapping: GraphMapping,
         config: WritebackConfig | None = None,
         lock: WriterLock | None = None,
-        progress: Callable[[str], None] | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.runner = runner
         self.mapping = mapping
         self.config = config or WritebackConfig()
         self.lock = lock
-        self.progress = progress or (lambda line: None)
+        self.log = log or (lambda line: None)
+        self._verbose = log is not None  # a caller that wants lines also gets the bar
         self.runs = RunStore(runner, mapping)
 
     def begin(
@@ -131,7 +133,7 @@ class Writeback:
         owner = self.lock.owner if self.lock else ""
         kind = "incremental" if incremental else "full"
         run_id = self.runs.begin(model, self.config.k, owner, slot, kind, checkpoint)
-        self.progress(f"run {run_id} ({kind}, {model}) started, embedding slot {slot}")
+        self.log(f"run {run_id} ({kind}, {model}) started, embedding slot {slot}")
         return RunPlan(run_id, kind, slot, current, cleaned, time.perf_counter())
 
     def run(
@@ -241,9 +243,9 @@ class Writeback:
             report.cleaned += self.runs.clean(keep=cfg.keep_runs, except_id=run_id)
         except SocialrecError as e:
             report.cleanup_deferred = str(e)
-            self.progress(f"run {run_id} published; cleanup of older runs deferred: {e}")
+            self.log(f"run {run_id} published; cleanup of older runs deferred: {e}")
         report.seconds["total"] = time.perf_counter() - plan.started
-        self.progress(
+        self.log(
             f"run {run_id} is current: {report.relationships:,} recommendations for "
             f"{report.users:,} users ({report.relationships_per_second:,.0f} relationships/s)"
         )
@@ -331,10 +333,12 @@ class Writeback:
             report.relationships += int(counters.get("relationships_created", len(batch)))
             if incremental:
                 report.written_users += got
-            self.progress(f"  {report.relationships:,} recommendations written")
+            bar.update(len(batch.users))
+            bar.set_note(f"{report.relationships:,} recommendations")
 
         pool = ThreadPoolExecutor(max_workers=cfg.writers, thread_name_prefix="socialrec-write")
-        with pool:
+        bar = Stage("score and write", len(users), unit="user", enabled=self._verbose)
+        with pool, bar:
             try:
                 for batch in batches:
                     self._check_lock()
@@ -365,7 +369,7 @@ def publish_checkpoint(
     user_ids: Sequence[Any] | None = None,
     item_mask: np.ndarray | None = None,
     lock: WriterLock | None = None,
-    progress: Callable[[str], None] | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> WritebackReport:
     """Score a saved checkpoint against ``snapshot`` and publish it as a new run.
 
@@ -374,14 +378,14 @@ def publish_checkpoint(
     """
     checkpoint = Checkpoint.load(checkpoint_path)
     held_out = float(checkpoint.metrics.get("held_out", 0.0) or 0.0)
-    if held_out > 0 and progress is not None:
-        progress(
+    if held_out > 0 and log is not None:
+        log(
             f"warning: {checkpoint_path} is an evaluation model: it never trained on the "
             f"{held_out:.0%} of interactions held out for its test; for serving, fit on "
             "everything (`socialrec sync`, Recommender.fit)"
         )
     scorer = Scorer.from_checkpoint(checkpoint, snapshot)
-    writeback = Writeback(runner, snapshot.mapping, config, lock=lock, progress=progress)
+    writeback = Writeback(runner, snapshot.mapping, config, lock=lock, log=log)
     users = scorer.user_indices(user_ids) if user_ids is not None else None
     test = checkpoint.test_metrics
     incremental = users is not None and RunStore(runner, snapshot.mapping).current() is not None

@@ -161,7 +161,7 @@ def test_neo4j_restart_mid_sync_keeps_previous_recommendations(
         if line == "[writeback]":
             server.stop()
 
-    broken = Sync(db, MAPPING, config, progress=stop_before_writeback)
+    broken = Sync(db, MAPPING, config, log=stop_before_writeback)
     lock = WriterLock(db, MAPPING, owner=owner)
     with pytest.raises(WritebackError, match="previous recommendations kept") as failure, lock:
         broken.run("full", lock=lock)

@@ -143,14 +143,19 @@ KILLED_WRITER = textwrap.dedent(
     from tests.helpers import checkpoint_for
     from tests.writeback.conftest import planted_embeddings
 
-    runner = Neo4jRunner(ConnectionSettings(*sys.argv[1:4]))
+    class SlowRunner(Neo4jRunner):  # slow batches, so the kill lands mid-run
+        def write(self, query, params=None):
+            if "RECOMMENDED" in query:
+                time.sleep(0.3)
+            return super().write(query, params)
+
+    runner = SlowRunner(ConnectionSettings(*sys.argv[1:4]))
     snapshot = Exporter(runner, progress=False).full()
     embeddings = planted_embeddings(snapshot, 5)
     scorer = Scorer.from_checkpoint(checkpoint_for(snapshot, *embeddings), snapshot)
     config = WritebackConfig(k=5, batch_size=5, writers=1)
     lock = WriterLock(runner, GraphMapping(), ttl=2).acquire()
-    Writeback(runner, GraphMapping(), config, lock=lock,
-              progress=lambda line: time.sleep(0.3)).run(scorer, "killed")
+    Writeback(runner, GraphMapping(), config, lock=lock).run(scorer, "killed")
     """
 )
 
