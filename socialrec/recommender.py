@@ -20,7 +20,7 @@ part of the data unseen. ``socialrec sync`` and ``quickstart`` use this path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,10 +31,11 @@ from socialrec.checkpoint import Checkpoint
 from socialrec.errors import SocialrecError
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.graph.runner import QueryRunner
+from socialrec.models.registry import MODELS
 from socialrec.score import Scorer
 from socialrec.train import experiment
 from socialrec.train.trainer import TrainConfig
-from socialrec.writeback import Writeback, WritebackConfig, WritebackReport
+from socialrec.writeback import RunStore, Writeback, WritebackConfig, WritebackReport, WriterLock
 
 
 @dataclass
@@ -79,6 +80,9 @@ class Recommender:
         self.trial: experiment.Trial | None = None
         self.scorer: Scorer | None = None
         self._checkpoint: Checkpoint | None = None
+        self._path: Path | None = None  # where it was saved or loaded from
+        #: The name runs are published under: the model's (or a loaded checkpoint's).
+        self.model_name = model
 
     def fit(self, snapshot: GraphSnapshot, log: Any = None) -> Recommender:
         """Train the model to serve (see :func:`~socialrec.train.experiment.fit_for_serving`)."""
@@ -140,23 +144,88 @@ class Recommender:
         """A checkpoint (weights, embeddings, id maps) loadable with ``weights_only=True``."""
         if self._checkpoint is None:
             raise SocialrecError("nothing to save: call fit() or Recommender.load() first")
-        return self._checkpoint.save(path)
+        self._path = self._checkpoint.save(path)
+        return self._path
 
     @classmethod
     def load(cls, path: str | Path, snapshot: GraphSnapshot) -> Recommender:
         """A saved model lined up with ``snapshot`` (new nodes embedded from neighbours)."""
         checkpoint = Checkpoint.load(path)
-        saved = TrainConfig.from_dict(checkpoint.config)
+        known = checkpoint.model in MODELS
+        saved = TrainConfig.from_dict(
+            {**checkpoint.config, "model": checkpoint.model if known else TrainConfig.model}
+        )
         options = {k: v for k, v in asdict(saved).items() if k not in ("model", "seed")}
-        rec = cls(checkpoint.model, seed=saved.seed, **options)
+        rec = cls(saved.model, seed=saved.seed, **options)
+        # embeddings made elsewhere (a model socialrec does not train) publish under their name
+        rec.model_name = checkpoint.model
         rec._checkpoint = checkpoint
+        rec._path = Path(path)
         rec.scorer = Scorer.from_checkpoint(checkpoint, snapshot)
         return rec
 
     def write_back(
-        self, runner: QueryRunner, config: WritebackConfig | None = None
+        self,
+        runner: QueryRunner,
+        config: WritebackConfig | None = None,
+        user_ids: Sequence[Any] | None = None,
+        item_mask: np.ndarray | None = None,
+        lock: WriterLock | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> WritebackReport:
-        """Publish every user's top-K as a new atomic ``RECOMMENDED`` run."""
+        """Publish recommendations as a new atomic ``RECOMMENDED`` run.
+
+        Args:
+            runner (QueryRunner): the database.
+            config (WritebackConfig, optional): K, batch sizes, runs kept.
+            user_ids (sequence, optional): only these users: an incremental run
+                that keeps everyone else's recommendations (a full run when
+                nothing is current yet). (default: every user)
+            item_mask (np.ndarray, optional): items allowed (candidate filters).
+            lock (WriterLock, optional): a writer lock the caller holds.
+            log (callable, optional): receives progress lines.
+        """
         scorer = self._scorer()
-        writeback = Writeback(runner, scorer.snapshot.mapping, config)
-        return writeback.run(scorer, self.config.model, metrics=self.metrics)
+        held_out = float(self.metrics_all.get("held_out", 0.0) or 0.0)
+        if held_out > 0 and log is not None:
+            log(
+                f"warning: {self._path or 'this model'} is an evaluation model: it never "
+                f"trained on the {held_out:.0%} of interactions held out for its test; for "
+                "serving, fit on everything (`socialrec sync`, Recommender.fit)"
+            )
+        mapping = scorer.snapshot.mapping
+        writeback = Writeback(runner, mapping, config, lock=lock, log=log)
+        users = scorer.user_indices(user_ids) if user_ids is not None else None
+        incremental = users is not None and RunStore(runner, mapping).current() is not None
+        return writeback.run(
+            scorer,
+            self.model_name,
+            users=users,
+            item_mask=item_mask,
+            metrics=self.metrics,
+            checkpoint=str(self._path) if self._path else None,
+            incremental=incremental,
+        )
+
+    @property
+    def metrics_all(self) -> dict[str, Any]:
+        """Everything the checkpoint records about how the model was trained."""
+        return dict(self._checkpoint.metrics) if self._checkpoint is not None else {}
+
+
+def publish_checkpoint(
+    runner: QueryRunner,
+    checkpoint_path: str | Path,
+    snapshot: GraphSnapshot,
+    config: WritebackConfig | None = None,
+    user_ids: Sequence[Any] | None = None,
+    item_mask: np.ndarray | None = None,
+    lock: WriterLock | None = None,
+    log: Callable[[str], None] | None = None,
+) -> WritebackReport:
+    """``socialrec writeback``: a saved model, lined up with ``snapshot``, published.
+
+    The same path as ``Recommender.load(path, snapshot).write_back(...)``.
+    """
+    rec = Recommender.load(checkpoint_path, snapshot)
+    return rec.write_back(runner, config, user_ids, item_mask, lock, log)

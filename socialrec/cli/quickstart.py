@@ -50,7 +50,7 @@ def quickstart(app: App, epochs: int) -> None:
     from socialrec.export import Exporter
     from socialrec.recommender import Recommender
     from socialrec.server.local import socialrec_home
-    from socialrec.writeback import WritebackConfig, publish_checkpoint
+    from socialrec.writeback import WritebackConfig
 
     snapshot = Exporter(runner, mapping).full()
     home = socialrec_home()
@@ -63,17 +63,18 @@ def quickstart(app: App, epochs: int) -> None:
         "user's listens picks the epoch count, then it learns from all of them)..."
     )
     rec = Recommender("social", epochs=epochs, eval_every=5, patience=4, device="cpu")
-    rec.fit(snapshot)
+    rec.fit(snapshot, log=click.echo)
     assert rec.trial is not None
     click.echo(
         f"  validation Recall@20 {rec.metrics['valid_recall@20']:.4f} (best epoch "
         f"{rec.trial.result.best_epoch}, {rec.trial.result.seconds:.0f} s with the refit); "
         "`socialrec evaluate` gives test figures"
     )
-    checkpoint = rec.save(home / "models" / "quickstart.pt")
+    saved = rec.save(home / "models" / "quickstart.pt")
+    click.echo(f"  model: {saved}")
 
     click.echo("\nWriting RECOMMENDED relationships back (atomic, versioned run)...")
-    written = publish_checkpoint(runner, checkpoint, snapshot, WritebackConfig(k=20))
+    written = rec.write_back(runner, WritebackConfig(k=20), log=click.echo)
     print_writeback(written)
 
     user = _demo_user(runner, mapping)

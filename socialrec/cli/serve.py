@@ -68,7 +68,8 @@ def writeback_cmd(
     **options: Any,
 ) -> None:
     """Score a checkpoint and publish RECOMMENDED relationships as a new, atomic run."""
-    from socialrec.writeback import candidate_mask, publish_checkpoint
+    from socialrec.recommender import publish_checkpoint
+    from socialrec.writeback import candidate_mask
 
     config = config_from(WritebackConfig, options)  # bad options fail before any export
     snap = snapshot_for(app, snapshot)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from socialrec.writeback.config import WritebackConfig
     from socialrec.writeback.lock import LockError, WriterLock
     from socialrec.writeback.runs import RunStore, WritebackError
-    from socialrec.writeback.writer import RunPlan, Writeback, WritebackReport, publish_checkpoint
+    from socialrec.writeback.writer import RunPlan, Writeback, WritebackReport
 
 _WHERE = {
     "candidate_mask": "candidates",
@@ -27,7 +27,6 @@ _WHERE = {
     "RunPlan": "writer",
     "Writeback": "writer",
     "WritebackReport": "writer",
-    "publish_checkpoint": "writer",
 }
 
 __all__ = [
@@ -41,7 +40,6 @@ __all__ = [
     "WriterLock",
     "candidate_mask",
     "popular_items",
-    "publish_checkpoint",
 ]
 
 

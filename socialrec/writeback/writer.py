@@ -20,19 +20,16 @@ import datetime as dt
 import json
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from socialrec import queries
-from socialrec.checkpoint import Checkpoint
 from socialrec.errors import SocialrecError
-from socialrec.export.snapshot import GraphSnapshot
 from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
 from socialrec.progress import Stage
@@ -359,42 +356,3 @@ class Writeback:
             finally:
                 for future, _ in in_flight:
                     future.cancel()
-
-
-def publish_checkpoint(
-    runner: QueryRunner,
-    checkpoint_path: str | Path,
-    snapshot: GraphSnapshot,
-    config: WritebackConfig | None = None,
-    user_ids: Sequence[Any] | None = None,
-    item_mask: np.ndarray | None = None,
-    lock: WriterLock | None = None,
-    log: Callable[[str], None] | None = None,
-) -> WritebackReport:
-    """Score a saved checkpoint against ``snapshot`` and publish it as a new run.
-
-    With ``user_ids`` the run is incremental: those users' recommendations are
-    replaced and everyone else keeps theirs (a full run when nothing is current).
-    """
-    checkpoint = Checkpoint.load(checkpoint_path)
-    held_out = float(checkpoint.metrics.get("held_out", 0.0) or 0.0)
-    if held_out > 0 and log is not None:
-        log(
-            f"warning: {checkpoint_path} is an evaluation model: it never trained on the "
-            f"{held_out:.0%} of interactions held out for its test; for serving, fit on "
-            "everything (`socialrec sync`, Recommender.fit)"
-        )
-    scorer = Scorer.from_checkpoint(checkpoint, snapshot)
-    writeback = Writeback(runner, snapshot.mapping, config, lock=lock, log=log)
-    users = scorer.user_indices(user_ids) if user_ids is not None else None
-    test = checkpoint.test_metrics
-    incremental = users is not None and RunStore(runner, snapshot.mapping).current() is not None
-    return writeback.run(
-        scorer,
-        checkpoint.model,
-        users=users,
-        item_mask=item_mask,
-        metrics=test,
-        checkpoint=str(checkpoint_path),
-        incremental=incremental,
-    )

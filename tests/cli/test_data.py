@@ -9,10 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from socialrec.config import ConnectionSettings
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
-from tests.helpers import run_cli
 
 CLI = Callable[..., tuple[int, str, str]]
 
@@ -20,17 +18,15 @@ CLI = Callable[..., tuple[int, str, str]]
 @pytest.mark.integration
 def test_load_tsv_inspect_and_mapping_mismatch(
     db: Neo4jRunner,
-    neo4j_settings: ConnectionSettings,
+    socialrec_cli: CLI,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     inter = tmp_path / "i.tsv"
     inter.write_text("u1\ti1\t2\nu2\ti1\t1\n")
     friends = tmp_path / "f.tsv"
     friends.write_text("u1\tu2\n")
-    code, out, err = run_cli(
-        [
+    code, out, err = socialrec_cli(
+        *[
             "load",
             "tsv",
             "--interactions",
@@ -39,15 +35,12 @@ def test_load_tsv_inspect_and_mapping_mismatch(
             "3",
             "--friendships",
             str(friends),
-        ],
-        neo4j_settings,
-        monkeypatch,
-        capsys,
+        ]
     )
     assert code == 0, err
     assert "interactions" in out and "2 rows" in out
 
-    code, out, _ = run_cli(["inspect"], neo4j_settings, monkeypatch, capsys)
+    code, out, _ = socialrec_cli(*["inspect"])
     assert code == 0
     # whatever server and GDS the user runs: the version is reported, not assumed
     assert re.search(r"GDS:\s+\d+\.\d+", out), out
@@ -55,39 +48,25 @@ def test_load_tsv_inspect_and_mapping_mismatch(
 
     mapping = tmp_path / "m.toml"
     mapping.write_text('[labels]\nuser = "Person"\n')
-    code, out, err = run_cli(
-        ["--mapping", str(mapping), "inspect"], neo4j_settings, monkeypatch, capsys
-    )
+    code, out, err = socialrec_cli(*["--mapping", str(mapping), "inspect"])
     assert code == 1 and "MISSING" in out and "does not match" in err
 
 
 @pytest.mark.integration
 def test_malformed_file_exit_code_and_message(
     db: Neo4jRunner,
-    neo4j_settings: ConnectionSettings,
+    socialrec_cli: CLI,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     bad = tmp_path / "bad.tsv"
     bad.write_text("1\t2\n3\n")
-    code, _, err = run_cli(
-        ["load", "tsv", "--interactions", str(bad), "--id-type", "int"],
-        neo4j_settings,
-        monkeypatch,
-        capsys,
-    )
+    code, _, err = socialrec_cli(*["load", "tsv", "--interactions", str(bad), "--id-type", "int"])
     assert code == 1
     assert f"error: {bad}:2: expected at least 2" in err
 
 
 @pytest.mark.integration
-def test_load_synthetic_matches_the_generator(
-    db: Neo4jRunner,
-    neo4j_settings: ConnectionSettings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_load_synthetic_matches_the_generator(db: Neo4jRunner, socialrec_cli: CLI) -> None:
     args = [
         "load",
         "synthetic",
@@ -102,7 +81,7 @@ def test_load_synthetic_matches_the_generator(
         "--seed",
         "3",
     ]
-    code, _, err = run_cli(args, neo4j_settings, monkeypatch, capsys)
+    code, _, err = socialrec_cli(*args)
     assert code == 0, err
     config = SyntheticConfig(users=400, items=150, attributes=10, communities=5, seed=3)
     chunks = list(SyntheticGraph(config).user_chunks())

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
 
-from socialrec.config import ConnectionSettings
 from socialrec.export import GraphSnapshot
 from socialrec.fileformat import digest
 from socialrec.graph.runner import Neo4jRunner
-from tests.helpers import run_cli, synthetic_snapshot
+from tests.helpers import synthetic_snapshot
+
+CLI = Callable[..., tuple[int, str, str]]
 
 
 @pytest.mark.integration
 def test_export_full_subgraph_incremental_and_mismatch(
     db: Neo4jRunner,
-    neo4j_settings: ConnectionSettings,
+    socialrec_cli: CLI,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from socialrec.export import GraphSnapshot
 
@@ -28,8 +28,8 @@ def test_export_full_subgraph_incremental_and_mismatch(
     inter.write_text("u1\ti1\t2\t100\nu2\ti1\t1\t100\nu3\ti2\t1\t100\n")
     friends = tmp_path / "f.tsv"
     friends.write_text("u1\tu2\n")
-    code, _, err = run_cli(
-        [
+    code, _, err = socialrec_cli(
+        *[
             "load",
             "tsv",
             "--interactions",
@@ -40,26 +40,18 @@ def test_export_full_subgraph_incremental_and_mismatch(
             "4",
             "--friendships",
             str(friends),
-        ],
-        neo4j_settings,
-        monkeypatch,
-        capsys,
+        ]
     )
     assert code == 0, err
     full = tmp_path / "full.pt"
-    code, out, err = run_cli(["export", "--out", str(full)], neo4j_settings, monkeypatch, capsys)
+    code, out, err = socialrec_cli(*["export", "--out", str(full)])
     assert code == 0, err
     assert "nodes: user 3, item 2" in out
     snap = GraphSnapshot.load(full)
     assert snap.data["user", "friends", "user"].edge_index.shape[1] == 2
 
     sub = tmp_path / "sub.pt"
-    code, out, err = run_cli(
-        ["export", "--out", str(sub), "--user", "u3", "--hops", "1"],
-        neo4j_settings,
-        monkeypatch,
-        capsys,
-    )
+    code, out, err = socialrec_cli(*["export", "--out", str(sub), "--user", "u3", "--hops", "1"])
     assert code == 0, err
     assert sorted(GraphSnapshot.load(sub).ids["item"].tolist()) == ["i2"]
 
@@ -68,20 +60,15 @@ def test_export_full_subgraph_incremental_and_mismatch(
         "CREATE (u)-[:INTERACTED {weight: 1.0, ts: 200}]->(i)"
     )
     inc = tmp_path / "inc.pt"
-    code, out, err = run_cli(
-        ["export", "--out", str(inc), "--incremental-from", str(full)],
-        neo4j_settings,
-        monkeypatch,
-        capsys,
-    )
+    code, out, err = socialrec_cli(*["export", "--out", str(inc), "--incremental-from", str(full)])
     assert code == 0, err
     assert "changed: 1 users" in out
     assert GraphSnapshot.load(inc).report.edges["interacts"] == 4
 
     mapping = tmp_path / "m.toml"
     mapping.write_text('[properties]\nweight = "rating"\n')
-    code, _, err = run_cli(
-        [
+    code, _, err = socialrec_cli(
+        *[
             "--mapping",
             str(mapping),
             "export",
@@ -89,10 +76,7 @@ def test_export_full_subgraph_incremental_and_mismatch(
             str(tmp_path / "x.pt"),
             "--incremental-from",
             str(full),
-        ],
-        neo4j_settings,
-        monkeypatch,
-        capsys,
+        ]
     )
     assert code == 1 and "current mapping" in err
 

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from socialrec.config import ConnectionSettings
 from socialrec.graph.runner import Neo4jRunner
-from tests.helpers import run_cli
+
+CLI = Callable[..., tuple[int, str, str]]
 
 
 @pytest.mark.integration
 def test_train_writeback_recommend_and_runs(
     db: Neo4jRunner,
-    neo4j_settings: ConnectionSettings,
+    socialrec_cli: CLI,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     def cli(*args: str) -> str:
-        code, out, err = run_cli(list(args), neo4j_settings, monkeypatch, capsys)
+        code, out, err = socialrec_cli(*list(args))
         assert code == 0, err
         return out
 
@@ -63,11 +62,9 @@ def test_train_writeback_recommend_and_runs(
     out = cli("recommend", str(user), "--k", "3", "--explain")
     assert "cypher/recommend.cypher" in out and "friends:" in out
     # an id that names nobody is an error, not the popular list (integer ids here)
-    code, out, err = run_cli(["recommend", "99999"], neo4j_settings, monkeypatch, capsys)
+    code, out, err = socialrec_cli(*["recommend", "99999"])
     assert code == 1 and "no User node has id = 99999" in err
-    code, out, err = run_cli(
-        ["recommend", str(user), "--k", "0"], neo4j_settings, monkeypatch, capsys
-    )
+    code, out, err = socialrec_cli(*["recommend", str(user), "--k", "0"])
     assert code == 2 and "--k" in err
     out = cli("runs")
     lines = [ln for ln in out.splitlines() if " complete " in ln]
@@ -77,10 +74,8 @@ def test_train_writeback_recommend_and_runs(
 @pytest.mark.integration
 def test_string_user_for_integer_ids(
     db: object,
-    neo4j_settings: ConnectionSettings,
+    socialrec_cli: CLI,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from socialrec.graph.runner import Neo4jRunner
     from socialrec.load.writer import GraphWriter
@@ -88,11 +83,7 @@ def test_string_user_for_integer_ids(
     assert isinstance(db, Neo4jRunner)
     GraphWriter(db).interactions([1, 2], [10, 11], None, None)
     out = str(tmp_path / "x.pt")
-    code, _, err = run_cli(
-        ["export", "--out", out, "--user", "abc"], neo4j_settings, monkeypatch, capsys
-    )
+    code, _, err = socialrec_cli(*["export", "--out", out, "--user", "abc"])
     assert code == 1 and "this graph's ids are integers, and 'abc' is not one" in err
-    code, _, err = run_cli(
-        ["export", "--out", out, "--user", "1"], neo4j_settings, monkeypatch, capsys
-    )
+    code, _, err = socialrec_cli(*["export", "--out", out, "--user", "1"])
     assert code == 0, err
