@@ -42,7 +42,7 @@ from typing import Any
 from benchmarks.common import describe_device, lastfm_snapshot, write_section
 from socialrec.graph.gds import open_gds
 from socialrec.server.local import LocalNeo4j, ServerSettings
-from socialrec.train import experiment
+from socialrec.train import experiment, report
 from socialrec.train.splits import PAPER_RATIOS
 from socialrec.train.trainer import TrainConfig
 
@@ -161,21 +161,21 @@ def main() -> None:
         config = replace(config, **json.loads(args.recipe.read_text()))
     models = args.models.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
-    report = Path(__file__).resolve().parent / "reports" / args.report
+    out = Path(__file__).resolve().parent / "reports" / args.report
     reuse = [m for m in args.reuse.split(",") if m]
     kept = {
         (r.model, r.seed): r
-        for r in (report.read_report(report) if reuse else [])
+        for r in (report.read_report(out) if reuse else [])
         if r.label in reuse and r.seed in seeds
     }
     missing = [(m, s) for m in reuse for s in seeds if (m, s) not in kept]
     if missing:
-        raise SystemExit(f"--reuse: {report / 'report.json'} has no run for {missing}")
-    extra = included(report.parent, args.include, seeds)  # fail before training, not after
+        raise SystemExit(f"--reuse: {out / 'report.json'} has no run for {missing}")
+    extra = included(out.parent, args.include, seeds)  # fail before training, not after
     trained = run_all([m for m in models if m not in reuse], seeds, config, args.workers)
     by_key = {(r.model, r.seed): r for r in trained} | kept
     runs = [by_key[(m, s)] for s in seeds for m in models] + extra
-    report.write_report(report, runs, title="LastFM HetRec 2011")
+    report.write_report(out, runs, title="LastFM HetRec 2011")
     body = [
         "Per-user random 80/20 (validation = 10 % carved from the training 80 %), full "
         f"ranking, mean ± std over seeds {args.seeds}; lr {config.lr}, L2 "

@@ -25,9 +25,32 @@ from socialrec.load.synthetic import SyntheticConfig, load_synthetic
 from socialrec.load.writer import DEFAULT_BATCH_SIZE, GraphWriter, LoadReport
 
 
+def print_top_items(runner: Any, mapping: Any, k: int) -> None:
+    """The ``k`` most interacted items, named where the data has names."""
+    from socialrec import queries
+    from socialrec.cli.serve import named
+
+    rows = runner.read(queries.load("top_items", mapping), {"k": k})
+    click.echo(
+        f"\nMost interacted items, via cypher/top_items.cypher (names: {mapping.item_name!r}):"
+    )
+    click.echo(f"  {'item':<28} {'users':>10} {'friend pairs':>13}  top attributes")
+    for row in rows:
+        attributes = ", ".join(str(t) for t in row["top_attributes"])
+        item = named(row["item"], row.get("name"))
+        click.echo(f"  {item:<28} {row['users']:>10,} {row['friend_pairs']:>13,}  {attributes}")
+
+
 @cli.command()
+@click.option(
+    "--top",
+    type=click.IntRange(0),
+    default=5,
+    show_default=True,
+    help="Show the N most interacted items with their names (0: skip; it reads every interaction).",
+)
 @pass_app
-def inspect(app: App) -> None:
+def inspect(app: App, top: int) -> None:
     """Show the database's labels, relationship types, counts, and the mapping check."""
     runner = app.runner()
     mapping = app.mapping()
@@ -51,6 +74,8 @@ def inspect(app: App) -> None:
         click.echo(f"  {p.role:<28} {p.name:<20} {p.describe()}")
     if not all(c.ok for c in checks) or not all(p.ok for p in props):
         raise SocialrecError("the mapping does not match the database (see MISSING above)")
+    if top:
+        print_top_items(runner, mapping, top)
 
 
 @cli.command()

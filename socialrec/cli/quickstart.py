@@ -8,8 +8,8 @@ import click
 
 from socialrec import queries
 from socialrec.cli.common import App, cli, pass_app
-from socialrec.cli.data import print_load_report, run_load
-from socialrec.cli.serve import named, print_recommendations, print_writeback
+from socialrec.cli.data import print_load_report, print_top_items, run_load
+from socialrec.cli.serve import print_recommendations, print_writeback
 from socialrec.graph.inspection import overview
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.load.files import (
@@ -17,10 +17,17 @@ from socialrec.load.files import (
 )
 from socialrec.load.writer import GraphWriter
 from socialrec.mapping import GraphMapping
+from socialrec.train.config import FAST_PRESET
 
 
 @cli.command()
-@click.option("--epochs", type=int, default=40, show_default=True, help="Training epochs at most.")
+@click.option(
+    "--epochs",
+    type=int,
+    default=FAST_PRESET["epochs"],
+    show_default=True,
+    help="Training epochs at most (the fast preset's).",
+)
 @pass_app
 def quickstart(app: App, epochs: int) -> None:
     """Local Neo4j -> load LastFM -> export -> train `social` -> write back -> recommend."""
@@ -38,14 +45,7 @@ def quickstart(app: App, epochs: int) -> None:
     db = overview(runner)
     click.echo(f"\nIn the database: {db.describe_labels()}")
     click.echo(f"                 {db.describe_types()}")
-    query = queries.load("top_items", mapping)
-    click.echo("\nMost listened artists, via cypher/top_items.cypher:")
-    rows = runner.read(query, {"k": 5})
-    click.echo(f"  {'artist':<28} {'listeners':>10} {'friends pairs':>14}  top tags")
-    for row in rows:
-        tags = ", ".join(str(t) for t in row["top_attributes"])
-        artist = named(row["item"], row.get("name"))
-        click.echo(f"  {artist:<28} {row['users']:>10,} {row['friend_pairs']:>14,}  {tags}")
+    print_top_items(runner, mapping, 5)
 
     from socialrec.export import Exporter
     from socialrec.recommender import Recommender
@@ -62,7 +62,8 @@ def quickstart(app: App, epochs: int) -> None:
         f"\nTraining the social model to serve ({epochs} epochs at most; a tenth of each "
         "user's listens picks the epoch count, then it learns from all of them)..."
     )
-    rec = Recommender("social", epochs=epochs, eval_every=5, patience=4, device="cpu")
+    recipe: dict[str, Any] = {**FAST_PRESET, "epochs": epochs, "device": "cpu"}
+    rec = Recommender("social", **recipe)
     rec.fit(snapshot, log=click.echo)
     assert rec.trial is not None
     click.echo(

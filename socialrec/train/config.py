@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 
 LOSSES = ("bpr", "softmax")
 
+#: The quickstart's recipe: smaller and faster than the defaults, so that a
+#: laptop's CPU trains LastFM in a couple of minutes. The defaults below are the
+#: recipe chosen on LastFM and CiaoDVD validation; both are measured in
+#: benchmarks/RESULTS.md ("Training defaults").
+FAST_PRESET: dict[str, int | float] = {
+    "embedding_dim": 64,
+    "lr": 0.005,
+    "negatives": 8,
+    "epochs": 40,
+}
+
 
 @dataclass(frozen=True)
 class TrainConfig:
