@@ -72,7 +72,9 @@ def command_line() -> str:
 
 
 def commit() -> str:
-    """The checkout's commit, ``+changes`` when the working tree differs from it."""
+    """The checkout's commit, ``+changes`` when the working tree differs from it
+    (RESULTS.md itself aside: an earlier section written in the same session is
+    not a change to the code measured)."""
     import subprocess
 
     here = Path(__file__).resolve().parent
@@ -81,7 +83,15 @@ def commit() -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ":/",
+                ":(top,exclude)benchmarks/RESULTS.md",
+            ],
             cwd=here,
             capture_output=True,
             text=True,
