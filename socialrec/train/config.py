@@ -36,9 +36,10 @@ class TrainConfig:
     Args:
         model (str): ``popularity``, ``gds_similarity``, ``mf``, ``lightgcn``,
             ``social``, ``attention`` or ``hybrid``. (default: ``"social"``)
-        embedding_dim (int): size d of every user and item embedding. (default: ``64``)
+        embedding_dim (int): size d of every user and item embedding; 64 trains a
+            graph of millions of users in far less memory. (default: ``256``)
         num_layers (int): propagation layers. (default: ``3``)
-        lr (float): Adam learning rate. (default: ``0.005``)
+        lr (float): Adam learning rate. (default: ``0.002``)
         weight_decay (float): L2 weight :math:`\\lambda` on layer-0 embeddings.
             (default: ``1e-4``)
         batch_size (int): BPR triples per step. (default: ``4096``)
@@ -68,7 +69,7 @@ class TrainConfig:
             <https://doi.org/10.1145/2484028.2484126>`_), a harder and more
             informative negative than a uniform one (it converges in fewer
             epochs; see ``benchmarks/RESULTS.md``). Full-graph
-            training only (sampled batches bring one negative each). (default: ``8``)
+            training only (sampled batches bring one negative each). (default: ``16``)
         fanout (int): 0 trains on the full graph; more trains on sampled
             neighbourhoods of at most this many neighbours per relation and hop
             (:mod:`socialrec.train.sampled`; needs pyg-lib or torch-sparse).
@@ -89,9 +90,9 @@ class TrainConfig:
     """
 
     model: str = "social"
-    embedding_dim: int = 64
+    embedding_dim: int = 256
     num_layers: int = 3
-    lr: float = 0.005
+    lr: float = 0.002
     weight_decay: float = 1e-4
     batch_size: int = 4096
     epochs: int = 400
@@ -105,7 +106,7 @@ class TrainConfig:
     ssl_weight: float = 0.0
     ssl_temperature: float = 0.2
     noise: float = 0.1
-    negatives: int = 8
+    negatives: int = 16
     fanout: int = 0
     refit: bool = False
     loss: str = "bpr"

@@ -46,3 +46,15 @@ def test_a_config_saved_by_an_older_or_newer_version_still_reads() -> None:
     config = TrainConfig.from_dict(old)
     assert (config.model, config.valid_k, config.lr) == ("mf", 10, 0.01)
     assert TrainConfig.from_dict(dataclasses.asdict(config)) == config
+
+
+def test_the_documented_defaults_are_the_defaults() -> None:
+    import ast
+    import re
+
+    doc = TrainConfig.__doc__ or ""
+    for f in dataclasses.fields(TrainConfig):
+        start = doc.index(f"{f.name} (")
+        found = re.search(r"\(default: ``(.+?)``\)", doc[start:], re.S)
+        assert found, f"no documented default for {f.name}"
+        assert ast.literal_eval(found.group(1)) == f.default, f.name
