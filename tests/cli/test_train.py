@@ -67,7 +67,23 @@ def test_train_and_evaluate_from_a_snapshot_file(
     assert code == 0, err
     assert "| mf (ensemble of 2) | 2 |" in (tmp_path / "cmp" / "report.md").read_text()
     report = json.loads((tmp_path / "cmp" / "report.json").read_text())
-    assert [r["train"]["config"]["ensemble"] for r in report] == [2, 2, 2, 2]
+    assert [r["train"]["config"]["ensemble"] for r in report["trials"]] == [2, 2, 2, 2]
+    assert report["settings"]["training"]["embedding_dim"] == 8
+    assert (tmp_path / "cmp" / "report.md").read_text().index("Settings:") < 40
+
+    # run again with one more model: the four finished trials are kept, not retrained
+    evaluate = ["evaluate", "--seeds", "0,1", "--ensemble", "2", "--out", str(tmp_path / "cmp")]
+    code, out, err = run_cli(
+        [*evaluate, "--models", "popularity,mf,lightgcn", *common], None, monkeypatch, capsys
+    )
+    assert code == 0, err
+    assert "keeping 4 finished trial(s)" in out and out.count("done before, kept") == 4
+    report = json.loads((tmp_path / "cmp" / "report.json").read_text())
+    assert [t["model"] for t in report["trials"]].count("lightgcn") == 2
+    # other training settings: refused, not mixed into the same table
+    changed = [a if a != "8" else "16" for a in common]
+    code, _, err = run_cli([*evaluate, "--models", "mf", *changed], None, monkeypatch, capsys)
+    assert code == 2 and "other settings (training differ)" in err
     code, _, err = run_cli(
         ["evaluate", "--models", "nope", "--out", str(tmp_path / "x"), *common],
         None,
