@@ -72,6 +72,8 @@ def ours_epoch(snapshot, sp, device: torch.device, batch: int) -> float:  # type
     # One uniform negative per positive, as the stock model is trained here.
     config = TrainConfig(
         model="lightgcn",
+        embedding_dim=64,  # the stock model's size (the default is larger)
+        num_layers=3,
         epochs=5,
         eval_every=1000,
         batch_size=batch,
