@@ -46,3 +46,9 @@ def test_the_wheel_holds_the_cypher_files_and_the_bundled_lastfm(tmp_path: Path)
         assert f"socialrec/datasets/lastfm-hetrec/{name}" in names
     assert "socialrec/cypher/recommend.cypher" in names
     assert "socialrec/datasets/lastfm-hetrec/ATTRIBUTION.md" in names
+    # every module of the source tree is in the wheel (a subpackage missing from
+    # pyproject's list would import in an editable install and nowhere else)
+    for module in sorted((ROOT / "socialrec").rglob("*.py")):
+        if "__pycache__" not in module.parts:
+            rel = module.relative_to(ROOT).as_posix()
+            assert rel in names, f"{rel} is not in the wheel: add its package to pyproject.toml"
