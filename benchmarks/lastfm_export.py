@@ -103,6 +103,12 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
+        # the installed package maps socialrec.cypher to *this* checkout's cypher/:
+        # the baseline gets its own query files (and data) inside its package
+        for package, folder in (("cypher", "cypher"), ("datasets", "data")):
+            link, target = Path(tmp) / "socialrec" / package, Path(tmp) / folder
+            if target.exists() and not link.exists():
+                link.symlink_to(target, target_is_directory=True)
         variants[f"commit {args.baseline}"] = Path(tmp)
     times: dict[str, list[float]] = {name: [] for name in variants}
     rss: dict[str, float] = {}
