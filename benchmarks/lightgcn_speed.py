@@ -28,8 +28,9 @@ import torch
 from benchmarks.common import describe_device, lastfm_snapshot, write_section
 from socialrec.models import TrainGraph
 from socialrec.train.allocator import keep_freed_memory
+from socialrec.train.negatives import NegativeSampler
 from socialrec.train.splits import split
-from socialrec.train.trainer import NegativeSampler, TrainConfig, train
+from socialrec.train.trainer import TrainConfig, train
 
 
 def stock_epoch(sp, device: torch.device, batch: int, max_batches: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]

@@ -23,18 +23,16 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from socialrec.errors import ConfigError
-from socialrec.models import GraphRecommender, TrainGraph, build_model
+from socialrec.models import BASELINES, GraphRecommender, TrainGraph, build_model
 from socialrec.models.base import normalize_output
-from socialrec.models.gds_similarity import node_similarity_embeddings
-from socialrec.pairs import lookup_sorted, pair_keys
 from socialrec.progress import Stage
 from socialrec.train import sampled
 from socialrec.train.allocator import keep_freed_memory
-
-#: Training objectives (``TrainConfig.loss``).
+from socialrec.train.baselines import baseline_embeddings
 from socialrec.train.config import TrainConfig
 from socialrec.train.distributed import local_device, rank_and_world
 from socialrec.train.metrics import evaluate
+from socialrec.train.negatives import NegativeSampler, hardest_negatives
 from socialrec.train.splits import Split
 
 
@@ -61,36 +59,6 @@ class TrainResult:
         }
 
 
-class NegativeSampler:
-    """Uniform negatives outside each user's training positives (rejection sampling).
-
-    Clashes are re-drawn up to 50 times; only a user who has nearly every item
-    could keep a positive as its negative (its loss term is then constant).
-    """
-
-    def __init__(self, train: np.ndarray, num_items: int, rng: np.random.Generator) -> None:
-        self.num_items = num_items
-        self.rng = rng
-        self.keys = np.unique(pair_keys(train[0], train[1], num_items))
-
-    def sample(self, users: np.ndarray) -> np.ndarray:
-        neg = self.rng.integers(0, self.num_items, len(users))
-        todo = np.arange(len(users))
-        for _ in range(50):
-            _, clash = lookup_sorted(self.keys, pair_keys(users[todo], neg[todo], self.num_items))
-            todo = todo[clash]
-            if len(todo) == 0:
-                break
-            neg[todo] = self.rng.integers(0, self.num_items, len(todo))
-        return neg
-
-
-def popularity_embeddings(split: Split) -> tuple[torch.Tensor, torch.Tensor]:
-    """The popularity baseline as embeddings: score(u, i) = training count of i."""
-    pop = np.bincount(split.train[1], minlength=split.num_items).astype(np.float32)
-    return torch.ones(split.num_users, 1), torch.from_numpy(pop).unsqueeze(1)
-
-
 def train(
     graph: TrainGraph,
     split: Split,
@@ -111,15 +79,8 @@ def train(
     device = local_device(config.resolved_device())
     if device.type == "cpu":
         keep_freed_memory()  # see socialrec.train.allocator: page faults cost more than SpMM
-    if config.model == "popularity":
-        u, i = popularity_embeddings(split)
-        return TrainResult(config, u, i, seconds=time.perf_counter() - started)
-    if config.model == "gds_similarity":
-        if gds is None:
-            raise ConfigError("gds_similarity runs in Neo4j: it needs a connection with GDS")
-        u, i = node_similarity_embeddings(
-            gds, split.train, split.num_users, split.num_items, config.neighbours
-        )
+    if config.model in BASELINES:
+        u, i = baseline_embeddings(config.model, split, gds, config.neighbours)
         return TrainResult(config, u, i, seconds=time.perf_counter() - started)
     model: GraphRecommender = build_model(
         config.model, graph, config.embedding_dim, config.num_layers
@@ -248,16 +209,6 @@ def train(
 
 
 Batch = tuple[TrainGraph, torch.Tensor, torch.Tensor, torch.Tensor]
-
-
-def hardest_negatives(
-    user_emb: torch.Tensor, item_emb: torch.Tensor, users: torch.Tensor, candidates: torch.Tensor
-) -> torch.Tensor:
-    """For each row of ``candidates`` (``[B, M]`` items), the one that ``users``
-    currently score highest (no gradient flows through the choice)."""
-    with torch.no_grad():
-        scores = (user_emb[users].unsqueeze(1) * item_emb[candidates]).sum(-1)
-        return candidates.gather(1, scores.argmax(1, keepdim=True)).squeeze(1)
 
 
 def _full_graph_batches(

@@ -4,18 +4,8 @@ import torch
 from socialrec.models import TrainGraph
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import split
-from socialrec.train.trainer import NegativeSampler, train
+from socialrec.train.trainer import train
 from tests.helpers import small_config, synthetic_snapshot
-
-
-def test_negatives_are_never_positives() -> None:
-    rng = np.random.default_rng(0)
-    train_edges = np.stack([rng.integers(0, 50, 500), rng.integers(0, 30, 500)])
-    sampler = NegativeSampler(train_edges, 30, rng)
-    users = rng.integers(0, 50, 5000)
-    neg = sampler.sample(users)
-    positives = set(zip(train_edges[0].tolist(), train_edges[1].tolist(), strict=True))
-    assert not any((u, j) in positives for u, j in zip(users.tolist(), neg.tolist(), strict=True))
 
 
 def test_few_epochs_beat_popularity_on_held_out_data() -> None:
@@ -50,17 +40,6 @@ def test_contrastive_training_uses_noise_and_learns() -> None:
     # noise) the same seed ends elsewhere.
     plain = train(graph, sp, small_config("hybrid", ssl_weight=0.0, noise=0.1))
     assert not torch.allclose(plain.user_embedding, r.user_embedding, atol=1e-3)
-
-
-def test_hardest_negative_is_the_highest_scored_candidate() -> None:
-    from socialrec.train.trainer import hardest_negatives
-
-    user_emb = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
-    item_emb = torch.tensor([[3.0, 0.0], [0.0, 2.0], [1.0, 1.0], [-1.0, 5.0]])
-    candidates = torch.tensor([[0, 1, 2], [0, 2, 3], [1, 2, 3]])
-    users = torch.tensor([0, 1, 0])
-    # user 0 scores items by x (3, 0, 1, -1); user 1 by y (0, 2, 1, 5).
-    assert hardest_negatives(user_emb, item_emb, users, candidates).tolist() == [0, 3, 2]
 
 
 def test_dynamic_negative_sampling_trains() -> None:
