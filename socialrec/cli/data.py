@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from socialrec.cli.common import App, cli, pass_app
+from socialrec.cli.options import config_from, options_from
 from socialrec.errors import SocialrecError
 from socialrec.graph.inspection import check_mapping, check_properties, overview
 from socialrec.load.files import (
@@ -218,21 +219,13 @@ def load_tsv_cmd(
 
 
 @load.command("synthetic")
-@click.option("--users", type=int, default=10_000, show_default=True)
-@click.option("--items", type=int, default=5_000, show_default=True)
-@click.option("--attributes", type=int, default=50, show_default=True)
-@click.option("--communities", type=int, default=20, show_default=True)
-@click.option("--interactions-per-user", type=float, default=10.0, show_default=True)
-@click.option("--friends-per-user", type=float, default=2.0, show_default=True)
-@click.option("--homophily", type=float, default=0.8, show_default=True)
-@click.option("--friend-influence", type=float, default=0.3, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@options_from(SyntheticConfig)  # every generator setting, documented there
 @batch_option
 @pass_app
 def load_synthetic_cmd(app: App, batch_size: int, **params: Any) -> None:
     """Generate and load a seeded graph with communities and social homophily."""
     try:
-        config = SyntheticConfig(**params)
+        config = config_from(SyntheticConfig, params)
     except ValueError as e:
         raise click.UsageError(str(e)) from e
     writer = GraphWriter(app.runner(), app.mapping(), batch_size)
