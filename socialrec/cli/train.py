@@ -11,8 +11,8 @@ import click
 from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.export import echo_warnings
 from socialrec.cli.options import config_from, options_from
-from socialrec.models.registry import MODELS
-from socialrec.train.config import TrainConfig
+from socialrec.models.registry import MODELS, NEURAL_MODELS
+from socialrec.train.config import TrainConfig, TuneConfig
 
 
 def snapshot_for(app: App, snapshot_path: str | None) -> Any:
@@ -53,6 +53,12 @@ def training_options(f: Any) -> Any:
             required=True,
             help="Folder for the checkpoint(s) and the report.",
         ),
+        click.option(
+            "--recipe",
+            type=click.Path(exists=True, dir_okay=False),
+            help="A recipe.toml from `socialrec tune`: its [train] settings, except "
+            "options given here.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -61,6 +67,17 @@ def training_options(f: Any) -> Any:
 
 
 def _config(params: dict[str, Any]) -> TrainConfig:
+    """TrainConfig from the options; a --recipe fills the options left at their default."""
+    recipe_path = params.pop("recipe", None)
+    if recipe_path:
+        from click.core import ParameterSource
+
+        from socialrec.train.tune import read_recipe
+
+        ctx = click.get_current_context()
+        for key, value in read_recipe(recipe_path).items():
+            if key in params and ctx.get_parameter_source(key) is ParameterSource.DEFAULT:
+                params[key] = value
     return config_from(TrainConfig, params)
 
 
@@ -249,3 +266,49 @@ def _finished_trials(out: str, settings: dict[str, Any]) -> list[Any]:
             "give another --out, or remove that folder to start over"
         )
     return report.read_report(out)
+
+
+@cli.command("tune")
+@click.option(
+    "--model",
+    type=click.Choice(list(NEURAL_MODELS)),
+    default=TrainConfig.model,
+    show_default=True,
+)
+@options_from(TuneConfig)
+@training_options
+@pass_app
+def tune_cmd(
+    app: App,
+    model: str,
+    snapshot: str | None,
+    split_kind: str,
+    ratios: str,
+    out: str,
+    **params: Any,
+) -> None:
+    """Search the training recipe for this graph on validation only; write OUT/recipe.toml.
+
+    Each trial trains MODEL with early stopping and is scored on the split's
+    validation part (the test part is never read). The study is kept in
+    OUT/study.journal: run the command again to resume it.
+    """
+    from socialrec.train.splits import split
+    from socialrec.train.tune import tune
+
+    tune_config = config_from(TuneConfig, params)
+    base = _config(params)
+    split_ratios = _ratios(ratios)
+    snap = snapshot_for(app, snapshot)
+    sp = split(snap, split_kind, split_ratios, tune_config.seed)
+    result = tune(snap, model, out, tune_config, base, sp, log=click.echo)
+    click.echo(
+        f"\n{result.trials} trials ({result.pruned} pruned); top trials by validation "
+        "(mean of Recall@20 and NDCG@20):"
+    )
+    for t in result.top:
+        click.echo(
+            f"  #{t['number']:<4} recall@20 {t['recall@20']:.4f}  ndcg@20 {t['ndcg@20']:.4f}  "
+            f"epoch {t['best_epoch']:<4} {t['params']}"
+        )
+    click.echo(f"recipe: {Path(out) / 'recipe.toml'}")

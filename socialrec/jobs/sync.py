@@ -109,10 +109,23 @@ class SyncConfig:
 
     @classmethod
     def from_table(cls, table: dict[str, Any], default_state_dir: Path) -> SyncConfig:
-        """Build from a config file's ``[sync]`` table (unknown keys are errors)."""
+        """Build from a config file's ``[sync]`` table (unknown keys are errors).
+
+        ``recipe = "path"`` reads a ``socialrec tune`` recipe's ``[train]`` table;
+        ``[sync.train]`` keys override it.
+        """
         table = dict(table)
+        train_table = dict(table.pop("train", {}))
+        recipe = table.pop("recipe", None)
+        if recipe:  # a `socialrec tune` recipe under what [sync.train] sets itself
+            from socialrec.train.tune import read_recipe
+
+            tuned = read_recipe(Path(recipe).expanduser())
+            if "model" in table:  # [sync] model wins over the recipe's model
+                tuned.pop("model", None)
+            train_table = {**tuned, **train_table}
         sections = {
-            "train": (TrainConfig, table.pop("train", {})),
+            "train": (TrainConfig, train_table),
             "writeback": (WritebackConfig, table.pop("writeback", {})),
             "policy": (RetrainPolicy, table.pop("policy", {})),
         }

@@ -6,6 +6,7 @@ Kept free of torch so that the command line can generate its options from it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -149,3 +150,44 @@ class TrainConfig:
         if self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return torch.device(self.device)
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    """How a tuning study runs.
+
+    Args:
+        trials (int): trials at most, those of a resumed study included.
+            (default: ``30``)
+        budget (str): wall time at most for this invocation, such as ``90s``,
+            ``30m`` or ``2h``; empty for none. (default: ``"30m"``)
+        max_epochs (int): epochs at most per trial (early stopping usually ends
+            it sooner). (default: ``200``)
+        prune (bool): stop a trial whose validation recall falls below the
+            median of earlier trials at the same epoch. (default: ``True``)
+        seed (int): the split's and the sampler's seed. (default: ``0``)
+    """
+
+    trials: int = 30
+    budget: str = "30m"
+    max_epochs: int = 200
+    prune: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.trials < 1:
+            raise ConfigError(f"trials must be at least 1, not {self.trials}")
+        if self.max_epochs < 1:
+            raise ConfigError(f"max_epochs must be at least 1, not {self.max_epochs}")
+        self.budget_seconds()  # a malformed budget fails here, before any training
+
+    def budget_seconds(self) -> float | None:
+        """The budget in seconds (``None``: no time limit)."""
+        text = self.budget.strip().lower()
+        if not text:
+            return None
+        found = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|h)?", text)
+        if not found:
+            raise ConfigError(f"budget {self.budget!r}: give a time such as 90s, 30m or 2h")
+        unit = {"s": 1, "m": 60, "h": 3600}[found.group(2) or "s"]
+        return float(found.group(1)) * unit

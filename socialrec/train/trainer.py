@@ -65,8 +65,12 @@ def train(
     config: TrainConfig,
     log: Callable[[str], None] | None = None,
     gds: Any = None,
+    on_validation: Callable[[int, float], None] | None = None,
 ) -> TrainResult:
     """Train ``config.model`` on ``split.train``, selecting on ``split.valid``.
+
+    ``on_validation(epoch, recall)`` sees every validation result as it comes (a
+    tuner prunes a hopeless trial by raising from it).
 
     ``gds`` (a ``graphdatascience`` client) is needed by ``gds_similarity`` only.
     """
@@ -178,6 +182,8 @@ def train(
         elif epoch % config.eval_every == 0 or epoch == config.epochs:
             recall = _valid_recall(model, g, valid, split.train, config)
             row["valid_recall"] = recall
+            if on_validation is not None:
+                on_validation(epoch, recall)
             if recall > best:
                 best, best_epoch, bad = recall, epoch, 0
                 best_state = copy.deepcopy(model.state_dict())

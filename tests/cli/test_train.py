@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from socialrec.checkpoint import Checkpoint
 from tests.helpers import NOWHERE, run_cli, synthetic_snapshot
 
 
 def test_train_and_evaluate_from_a_snapshot_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from socialrec.checkpoint import Checkpoint
-    from tests.helpers import synthetic_snapshot
-
     snap_path = synthetic_snapshot(users=200, items=80).save(tmp_path / "s.pt")
     common = [
         "--snapshot",
@@ -103,3 +102,27 @@ def test_train_with_zero_epochs_warns(
     )
     assert "warning: --epochs 0 trains nothing" in err
     assert code == 0, err
+
+
+def test_tune_writes_a_recipe_that_train_reads_under_explicit_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap_path = tmp_path / "snap.pt"
+    synthetic_snapshot(users=200, items=80).save(snap_path)
+    common = ["--snapshot", str(snap_path), "--eval-every", "1", "--device", "cpu"]
+    tune = ["tune", "--model", "mf", "--trials", "2", "--budget", "", "--max-epochs", "2"]
+    code, out, err = run_cli(
+        [*tune, "--out", str(tmp_path / "t"), *common], None, monkeypatch, capsys
+    )
+    assert code == 0, err
+    assert "2 trials (0 pruned)" in out and "recipe:" in out
+    recipe = tmp_path / "t" / "recipe.toml"
+    tuned = tomllib.loads(recipe.read_text())["train"]
+    train = ["train", "--model", "mf", "--epochs", "1", "--recipe", str(recipe), *common]
+    code, _, err = run_cli(
+        [*train, "--lr", "0.0123", "--out", str(tmp_path / "m")], None, monkeypatch, capsys
+    )
+    assert code == 0, err
+    config = Checkpoint.load(tmp_path / "m" / "checkpoint.pt").config
+    assert config["embedding_dim"] == tuned["embedding_dim"]  # from the recipe
+    assert config["lr"] == 0.0123  # given on the command line: it wins

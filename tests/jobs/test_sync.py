@@ -281,3 +281,15 @@ def test_decide_full_reuses_a_recent_model_and_incremental_needs_state(tmp_path:
         _decide(no_snapshot, "incremental")
     with pytest.raises(ConfigError, match="sync kind 'sometimes'"):
         _decide(recent, "sometimes")
+
+
+def test_a_tuned_recipe_is_read_under_what_sync_train_sets(tmp_path: Path) -> None:
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text('[train]\nmodel = "lightgcn"\nembedding_dim = 128\nlr = 0.003\n')
+    config = SyncConfig.from_table(
+        {"recipe": str(recipe), "train": {"lr": 0.01}}, tmp_path / "state"
+    )
+    assert config.model == "lightgcn"
+    assert (config.train.embedding_dim, config.train.lr) == (128, 0.01)
+    mine = SyncConfig.from_table({"recipe": str(recipe), "model": "social"}, tmp_path)
+    assert mine.model == "social" and mine.train.embedding_dim == 128

@@ -1,0 +1,238 @@
+"""``socialrec tune``: the training recipe for *this* graph, chosen on validation only.
+
+A defaults recipe is the best guess for an unknown graph; a user's own graph
+deserves its own. :func:`tune` runs an Optuna study (TPE sampler, median
+pruning of trials that fall behind at the same epoch) over the options that
+matter most on the LastFM and CiaoDVD sweeps (embedding size, learning rate,
+L2, layers, negatives), each trial a full training run with early stopping
+on the split's validation part. The test part is never read: the objective is
+validation Recall@20 and NDCG@20 (their mean, as ``benchmarks/recipe_sweep``
+ranks), so ``socialrec evaluate --recipe`` afterwards still reports honest test
+figures.
+
+The study lives in a journal file in the output folder, so a stopped tune
+resumes where it was (``--trials`` counts the trials already run). The winner
+is written as ``recipe.toml``, a ``[train]`` table that ``train``, ``evaluate``
+(``--recipe``) and ``sync`` (``[sync] recipe = ...``) read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from socialrec.errors import ConfigError
+from socialrec.export.snapshot import GraphSnapshot
+from socialrec.models import NEURAL_MODELS, TrainGraph
+from socialrec.progress import on_terminal
+from socialrec.train.config import TrainConfig, TuneConfig
+from socialrec.train.metrics import evaluate
+from socialrec.train.splits import Split, split
+from socialrec.train.trainer import train
+
+STUDY = "socialrec"
+
+
+def suggest(trial: Any, model: str) -> dict[str, Any]:
+    """One point of the search space (the ``TrainConfig`` fields it sets)."""
+    params: dict[str, Any] = {
+        "embedding_dim": trial.suggest_categorical("embedding_dim", [64, 128, 256]),
+        "lr": trial.suggest_float("lr", 5e-4, 1e-2, log=True),
+        "weight_decay": trial.suggest_float("weight_decay", 1e-5, 1e-3, log=True),
+        "negatives": trial.suggest_categorical("negatives", [1, 4, 8, 16, 32]),
+    }
+    if model != "mf":  # MF has no layers
+        params["num_layers"] = trial.suggest_int("num_layers", 1, 4)
+    return params
+
+
+@dataclass
+class TuneResult:
+    """The study's winner and what it cost."""
+
+    recipe: dict[str, Any]
+    valid: dict[str, float]
+    trials: int
+    pruned: int
+    seconds: float
+    top: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _graph_fingerprint(snapshot: GraphSnapshot, split_: Split) -> str:
+    return (
+        f"{snapshot.schema_hash[:16]}:{split_.num_users}x{split_.num_items}:"
+        f"{split_.train.shape[1]}/{split_.valid.shape[1]}"
+    )
+
+
+def tune(
+    snapshot: GraphSnapshot,
+    model: str,
+    out: str | Path,
+    config: TuneConfig | None = None,
+    base: TrainConfig | None = None,
+    split_: Split | None = None,
+    log: Callable[[str], None] | None = None,
+) -> TuneResult:
+    """Search a recipe for ``model`` on ``snapshot``; write ``out/recipe.toml``.
+
+    Args:
+        snapshot (GraphSnapshot): the graph.
+        model (str): a trained model (``lightgcn``, ``social``, ...).
+        out (str | Path): the folder of the study journal and the recipe.
+        config (TuneConfig, optional): trials, budget, pruning.
+        base (TrainConfig, optional): the settings the search does not vary
+            (device, batch size, loss...). (default: the defaults)
+        split_ (Split, optional): the split to tune on (default: random
+            0.8 / 0.1 / 0.1 of ``config.seed``); only its train and valid parts
+            are read.
+        log (callable, optional): receives a line per finished trial.
+    """
+    import optuna
+
+    config = config or TuneConfig()
+    base = base or TrainConfig()
+    if model not in NEURAL_MODELS:
+        raise ConfigError(f"tune trains models; {model!r} has nothing to tune")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    split_ = split_ or split(snapshot, "random", (0.8, 0.1, 0.1), config.seed)
+    if split_.valid.shape[1] == 0:
+        raise ConfigError("tune needs a validation part: give ratios with a valid share > 0")
+    graph = TrainGraph.build(snapshot, split_.train)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+    pruner: optuna.pruners.BasePruner = (
+        optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=10)
+        if config.prune
+        else optuna.pruners.NopPruner()
+    )
+    study = optuna.create_study(
+        study_name=STUDY,
+        storage=storage,
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=config.seed),
+        pruner=pruner,
+        load_if_exists=True,
+    )
+    identity = {"model": model, "graph": _graph_fingerprint(snapshot, split_)}
+    for key, value in identity.items():
+        saved = study.user_attrs.get(key)
+        if saved is None:
+            study.set_user_attr(key, value)
+        elif saved != value:
+            raise ConfigError(
+                f"{out} holds a study of {key} {saved!r}, not {value!r}: give another --out, "
+                "or remove that folder to start over"
+            )
+
+    def objective(trial: optuna.Trial) -> float:
+        params = suggest(trial, model)
+        cfg = replace(
+            base, **params, model=model, seed=config.seed, epochs=config.max_epochs, refit=False
+        )
+
+        def report(epoch: int, recall: float) -> None:
+            trial.report(recall, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        result = train(graph, split_, cfg, on_validation=report)
+        valid = evaluate(
+            result.user_embedding, result.item_embedding, split_.valid, split_.train, ks=(20,)
+        )
+        trial.set_user_attr("recall@20", valid["recall@20"])
+        trial.set_user_attr("ndcg@20", valid["ndcg@20"])
+        trial.set_user_attr("best_epoch", result.best_epoch)
+        trial.set_user_attr("seconds", result.seconds)
+        return (valid["recall@20"] + valid["ndcg@20"]) / 2
+
+    def finished(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if log is None:
+            return
+        if trial.state == optuna.trial.TrialState.PRUNED:
+            log(f"trial {trial.number}: pruned at epoch {trial.last_step} {trial.params}")
+        elif trial.state == optuna.trial.TrialState.COMPLETE:
+            a = trial.user_attrs
+            log(
+                f"trial {trial.number}: valid recall@20 {a['recall@20']:.4f} ndcg@20 "
+                f"{a['ndcg@20']:.4f} (epoch {a['best_epoch']}, {a['seconds']:.0f} s) "
+                f"{trial.params}"
+            )
+
+    def counted() -> int:
+        states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+        return len(study.get_trials(deepcopy=False, states=states))
+
+    started = time.perf_counter()
+    remaining = config.trials - counted()
+    if remaining > 0:
+        study.optimize(
+            objective,
+            n_trials=remaining,
+            timeout=config.budget_seconds(),
+            callbacks=[finished],
+            show_progress_bar=on_terminal() and log is not None,
+            catch=(),
+        )
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if not complete:
+        raise ConfigError(
+            "no trial finished within the budget: give a larger --budget or fewer --max-epochs"
+        )
+    best = study.best_trial
+    recipe = dict(best.params)
+    top = sorted(complete, key=lambda t: -(t.value or 0.0))[:5]
+    result = TuneResult(
+        recipe=recipe,
+        valid={k: float(best.user_attrs[k]) for k in ("recall@20", "ndcg@20")},
+        trials=counted(),
+        pruned=counted() - len(complete),
+        seconds=time.perf_counter() - started,
+        top=[
+            {"number": t.number, "value": t.value, "params": t.params, **t.user_attrs} for t in top
+        ],
+    )
+    write_recipe(out / "recipe.toml", model, result)
+    return result
+
+
+def write_recipe(path: Path, model: str, result: TuneResult) -> Path:
+    """``recipe.toml``: a ``[train]`` table, with how it was found as comments."""
+    lines = [
+        f"# socialrec tune: {model}, {result.trials} trials ({result.pruned} pruned), "
+        "chosen on validation only",
+        f"# best: valid Recall@20 {result.valid['recall@20']:.4f}, "
+        f"NDCG@20 {result.valid['ndcg@20']:.4f}",
+        "# socialrec train/evaluate --recipe FILE; or [sync] recipe = FILE",
+        "[train]",
+        f'model = "{model}"',
+    ]
+    for key, value in sorted(result.recipe.items()):
+        lines.append(f"{key} = {value!r}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def read_recipe(path: str | Path) -> dict[str, Any]:
+    """The ``[train]`` table of a recipe file, checked against ``TrainConfig``."""
+    import tomllib
+
+    try:
+        table = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("train", {})
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read the recipe: {e}") from e
+    if not isinstance(table, dict) or not table:
+        raise ConfigError(f"{path}: no [train] table (write one with `socialrec tune`)")
+    known = {f for f in TrainConfig.__dataclass_fields__}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"{path}: [train] has unknown settings {unknown}")
+    TrainConfig(**table)  # values that cannot train fail here, named
+    return dict(table)

@@ -1,0 +1,75 @@
+"""socialrec tune (socialrec/train/tune.py): validation only, resumable, within budget."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from socialrec.errors import ConfigError
+from socialrec.train.config import TrainConfig, TuneConfig
+from socialrec.train.splits import split
+from socialrec.train.tune import read_recipe, tune
+from tests.helpers import synthetic_snapshot
+
+BASE = TrainConfig(eval_every=1, batch_size=1024, device="cpu")
+QUICK = TuneConfig(trials=3, budget="", max_epochs=3, prune=False)
+
+
+@pytest.fixture(scope="module")
+def snap():  # type: ignore[no-untyped-def]
+    return synthetic_snapshot(users=250, items=100)
+
+
+def test_the_test_part_has_no_say_in_the_recipe(snap, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sp = split(snap, "random", (0.8, 0.1, 0.1), seed=0)
+    clean = tune(snap, "lightgcn", tmp_path / "a", QUICK, BASE, sp)
+    # the test part replaced by garbage: the same trials, the same winner
+    rng = np.random.default_rng(1)
+    poisoned = replace(
+        sp,
+        test=np.stack([rng.integers(0, sp.num_users, 500), rng.integers(0, sp.num_items, 500)]),
+    )
+    again = tune(snap, "lightgcn", tmp_path / "b", QUICK, BASE, poisoned)
+    assert again.recipe == clean.recipe
+    assert again.valid == clean.valid
+    recipe = read_recipe(tmp_path / "a" / "recipe.toml")
+    assert recipe["model"] == "lightgcn"
+    assert {k: recipe[k] for k in clean.recipe} == clean.recipe
+    assert TrainConfig(**recipe).embedding_dim in (64, 128, 256)
+
+
+def test_a_stopped_study_resumes_and_counts_its_trials(snap, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first = tune(snap, "mf", tmp_path, replace(QUICK, trials=2), BASE)
+    assert first.trials == 2
+    more = tune(snap, "mf", tmp_path, replace(QUICK, trials=3), BASE)
+    assert more.trials == 3  # one more trial, not three
+    numbers = sorted(t["number"] for t in more.top)
+    assert numbers == [0, 1, 2]
+    with pytest.raises(ConfigError, match="holds a study of model 'mf'"):
+        tune(snap, "lightgcn", tmp_path, QUICK, BASE)
+
+
+def test_the_budget_ends_the_search(snap, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    t = time.monotonic()
+    result = tune(snap, "mf", tmp_path, TuneConfig(trials=500, budget="2s", max_epochs=2), BASE)
+    assert 1 <= result.trials < 500
+    assert time.monotonic() - t < 60
+
+
+def test_budgets_and_recipes_that_cannot_work_are_named(tmp_path: Path) -> None:
+    assert TuneConfig(budget="90s").budget_seconds() == 90
+    assert TuneConfig(budget="1.5h").budget_seconds() == 5400
+    assert TuneConfig(budget="").budget_seconds() is None
+    with pytest.raises(ConfigError, match="budget 'soon'"):
+        TuneConfig(budget="soon")
+    bad = tmp_path / "r.toml"
+    bad.write_text("[train]\nembeding_dim = 64\n")
+    with pytest.raises(ConfigError, match=r"unknown settings \['embeding_dim'\]"):
+        read_recipe(bad)
+    bad.write_text("[train]\nlr = -1.0\n")
+    with pytest.raises(ConfigError, match="lr must be > 0"):
+        read_recipe(bad)
