@@ -123,11 +123,11 @@ def write_section(name: str, body: str) -> None:
     print(block)
 
 
-CIAODVD = Path(__file__).resolve().parents[2] / "shared" / "data" / "ciaodvd"
+CIAODVD = Path(__file__).resolve().parents[1] / "data" / "ciaodvd"  # the bundled copy
 
 
 def ciaodvd_snapshot():  # type: ignore[no-untyped-def]
-    """CiaoDVD (``../shared/data/ciaodvd``, or ``$SOCIALREC_CIAODVD``) as a snapshot.
+    """CiaoDVD (the bundled ``data/ciaodvd``, or ``$SOCIALREC_CIAODVD``) as a snapshot.
 
     Built from the files directly (LastFM's benchmarks cover the Neo4j ->
     exporter path): every rating is an interaction weighted by its 1-5 stars

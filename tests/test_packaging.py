@@ -44,6 +44,8 @@ def test_the_wheel_holds_the_cypher_files_and_the_bundled_lastfm(tmp_path: Path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("user_artist.dat", "user_user.dat", "artist_tag.dat", "artist_name.dat"):
         assert f"socialrec/datasets/lastfm-hetrec/{name}" in names
+    for name in ("movie-ratings.txt", "trusts.txt", "genre_name.txt", "ATTRIBUTION.md"):
+        assert f"socialrec/datasets/ciaodvd/{name}" in names
     assert "socialrec/cypher/recommend.cypher" in names
     assert "socialrec/datasets/lastfm-hetrec/ATTRIBUTION.md" in names
     # every module of the source tree is in the wheel (a subpackage missing from

@@ -13,10 +13,12 @@ from socialrec.graph.inspection import check_mapping, check_properties, overview
 from socialrec.load.files import (
     FileFormat,
     attribute_columns,
+    bundled_ciaodvd_dir,
     bundled_lastfm_dir,
     check_files,
     friendship_columns,
     interaction_columns,
+    load_ciaodvd,
     load_friendships,
     load_interactions,
     load_item_attributes,
@@ -130,6 +132,18 @@ def load_lastfm_cmd(app: App, directory: str | None, batch_size: int) -> None:
     writer = GraphWriter(app.runner(), app.mapping(), batch_size)
     report = run_load(writer, lambda: load_lastfm(writer, directory))
     click.echo(f"LastFM loaded from {directory or bundled_lastfm_dir()}:")
+    print_load_report(report)
+
+
+@load.command("ciaodvd")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@batch_option
+@pass_app
+def load_ciaodvd_cmd(app: App, directory: str | None, batch_size: int) -> None:
+    """Load CiaoDVD (dated ratings, trust, genres) from DIRECTORY (default: the bundled copy)."""
+    writer = GraphWriter(app.runner(), app.mapping(), batch_size)
+    report = run_load(writer, lambda: load_ciaodvd(writer, directory))
+    click.echo(f"CiaoDVD loaded from {directory or bundled_ciaodvd_dir()}:")
     print_load_report(report)
 
 

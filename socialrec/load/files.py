@@ -248,3 +248,46 @@ def load_names(
     columns = [Column("id", 0, id_parser(fmt.id_type)), Column("name", 1, parse_str_id)]
     for ids, names in _read(writer, Path(path), columns, fmt, progress):
         writer.names(role, ids, names, kind=kind)
+
+
+CIAODVD_FILES = ("movie-ratings.txt", "trusts.txt")
+
+
+def bundled_ciaodvd_dir() -> Path:
+    """The copy of CiaoDVD shipped with socialrec."""
+    return bundled_dataset_dir("ciaodvd")
+
+
+def load_ciaodvd(
+    writer: GraphWriter, directory: str | Path | None = None, progress: bool = True
+) -> LoadReport:
+    """Load CiaoDVD: dated DVD ratings, trust links, one genre per movie.
+
+    Every rating is an interaction (weight = its 1-5 stars, ``ts`` = its day,
+    midnight UTC; a pair rated twice keeps the later row), trust links are
+    friendships (stored once a pair, as the social models read both ways), and
+    each movie's genre an attribute of kind ``"genre"``, named from
+    ``genre_name.txt``. Ids are integers.
+    """
+    directory = Path(directory) if directory else bundled_ciaodvd_dir()
+    missing = [name for name in CIAODVD_FILES if not (directory / name).is_file()]
+    if missing:
+        raise SocialrecError(f"{directory}: not a CiaoDVD folder, missing {', '.join(missing)}")
+    fmt = FileFormat(delimiter=",", id_type="int")
+    ratings = directory / "movie-ratings.txt"
+    rating_columns = interaction_columns(fmt, 0, 1, weight_col=4, time_col=5)
+    check_files(
+        [
+            (ratings, rating_columns, fmt),
+            (directory / "trusts.txt", friendship_columns(fmt), fmt),
+            (ratings, attribute_columns(fmt, item_col=1, attribute_col=2), fmt),
+        ],
+        writer.report,
+    )
+    writer.apply_schema()
+    load_interactions(writer, ratings, fmt, 0, 1, weight_col=4, time_col=5, progress=progress)
+    load_friendships(writer, directory / "trusts.txt", fmt, progress=progress)
+    load_item_attributes(writer, ratings, fmt, 1, 2, kind="genre", progress=progress)
+    if (directory / "genre_name.txt").is_file():
+        load_names(writer, directory / "genre_name.txt", "attribute", fmt, "genre", progress)
+    return writer.report

@@ -9,7 +9,9 @@ from socialrec.errors import InputFormatError, SocialrecError
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.load.files import (
     FileFormat,
+    bundled_ciaodvd_dir,
     bundled_lastfm_dir,
+    load_ciaodvd,
     load_friendships,
     load_interactions,
     load_item_attributes,
@@ -66,6 +68,31 @@ def test_lastfm_counts_match_the_files(db: Neo4jRunner) -> None:
         {"a": a, "t": t},
     )
     assert got == [{"w": float(c)}] and c > 1
+
+
+def test_ciaodvd_counts_dates_and_genre_names_match_the_files(db: Neo4jRunner) -> None:
+    import datetime as dt
+
+    load_ciaodvd(GraphWriter(db), progress=False)
+    d = bundled_ciaodvd_dir()
+    rows = [line.split(",") for line in (d / "movie-ratings.txt").read_text().splitlines()]
+    trust = np.loadtxt(d / "trusts.txt", delimiter=",", dtype=np.int64)
+    pairs = {(int(r[0]), int(r[1])) for r in rows}
+    friends = {(min(a, b), max(a, b)) for a, b, _ in trust.tolist() if a != b}
+    assert count(db, "()-[:INTERACTED]->()") == len(pairs)  # a re-rated DVD counts once
+    assert count(db, "()-[:FRIENDS_WITH]->()") == len(friends)
+    assert count(db, "(:Item)") == len({int(r[1]) for r in rows})
+    assert count(db, "(:Attribute {kind: 'genre'})") == 17
+    # stars as weight, the day as ts (midnight UTC), the genre by name
+    user, movie, genre, _, stars, day = rows[0]
+    got = db.read(
+        "MATCH (:User {id: $u})-[r:INTERACTED]->(i:Item {id: $i})-[:HAS_ATTRIBUTE]->(g) "
+        "RETURN r.weight AS w, r.ts AS ts, g.id AS genre, g.name AS name",
+        {"u": int(user), "i": int(movie)},
+    )
+    when = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp()
+    names = dict(line.split(",", 1) for line in (d / "genre_name.txt").read_text().splitlines())
+    assert got == [{"w": float(stars), "ts": int(when), "genre": int(genre), "name": names[genre]}]
 
 
 def test_reloading_changes_nothing(db: Neo4jRunner) -> None:
