@@ -1,4 +1,5 @@
-"""Every model: forward/backward on a tiny graph, shapes, and cold-start behaviour."""
+"""Every registered model (socialrec/models/registry.py, build_model): forward/backward
+and cold-start behaviour on a tiny graph."""
 
 import pytest
 import torch
@@ -46,3 +47,17 @@ def test_cold_user_gets_a_score_from_friends(name: str) -> None:
 def test_unknown_model() -> None:
     with pytest.raises(SocialrecError, match="unknown model"):
         build_model("nope", tiny_graph())
+
+
+def test_the_registry_is_what_the_cli_and_the_trainer_offer() -> None:
+    from socialrec.models.registry import BASELINES, MODELS, REGISTRY
+    from socialrec.train.config import TrainConfig
+
+    assert (*BASELINES, *NEURAL_MODELS) == MODELS
+    assert set(BASELINES) == {"popularity", "gds_similarity"}
+    for name in MODELS:
+        assert TrainConfig(model=name).model == name and REGISTRY[name].summary
+    for name in NEURAL_MODELS:
+        assert build_model(name, tiny_graph()) is not None
+    with pytest.raises(SocialrecError, match="choose one of"):
+        TrainConfig(model="socail")
