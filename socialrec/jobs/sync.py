@@ -316,7 +316,7 @@ class Sync:
                 train_config = replace(cfg.train, model=cfg.model, seed=cfg.seed)
                 # the model that serves learns from every interaction (validation
                 # only picks the epoch count): `socialrec evaluate` gives figures
-                fitted = experiment.fit_for_serving(snapshot, train_config)
+                fitted = experiment.fit_for_serving(snapshot, train_config, log=self.log)
                 metrics = {"valid_recall@20": fitted.result.best_valid}
                 experiment.save_checkpoint(cfg.model_path, fitted, snapshot)
                 self.log(f"  validation {metrics}, then refit on every interaction")
