@@ -410,7 +410,7 @@ class Exporter:
         total = int(sources.degrees[degree].sum()) if degree else None
         dangling = 0
         desc = "export " + query_name.removeprefix("export_")
-        with Stage(desc, total, unit="rel", enabled=self.progress) as bar:
+        with Stage(desc, total, unit="rels", enabled=self.progress) as bar:
             for row in self._fetch(query, self._batches(sources, degree)):
                 src = sources.index(np.asarray(row["src"], dtype=np.int64))
                 dst = targets.index(np.asarray(row["dst"], dtype=np.int64))

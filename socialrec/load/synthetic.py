@@ -270,7 +270,7 @@ def load_synthetic(
     writer.apply_schema()
     for items, attrs in graph.item_attributes():
         writer.item_attributes(items, attrs, kind="genre")
-    with Stage("load synthetic users", config.users, unit="user", enabled=progress) as bar:
+    with Stage("load synthetic users", config.users, unit="users", enabled=progress) as bar:
         for chunk in graph.user_chunks():
             writer.friendships(chunk.friend_a, chunk.friend_b)
             writer.interactions(chunk.users, chunk.items, chunk.weights, chunk.times)

@@ -116,7 +116,7 @@ def train(
     best_state, best, best_epoch, bad = copy.deepcopy(model.state_dict()), -1.0, 0, 0
     history: list[dict[str, float]] = []
     # A bar on a terminal (the epoch lines then stay quiet); in a log, the lines.
-    bar = Stage(f"train {config.model}", config.epochs, unit="epoch", enabled=log is not None)
+    bar = Stage(f"train {config.model}", config.epochs, unit="epochs", enabled=log is not None)
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         model.train()

@@ -242,10 +242,7 @@ class Writeback:
             report.cleanup_deferred = str(e)
             self.log(f"run {run_id} published; cleanup of older runs deferred: {e}")
         report.seconds["total"] = time.perf_counter() - plan.started
-        self.log(
-            f"run {run_id} is current: {report.relationships:,} recommendations for "
-            f"{report.users:,} users ({report.relationships_per_second:,.0f} relationships/s)"
-        )
+        self.log(f"run {run_id} published")
         return report
 
     def _check_lock(self) -> None:
@@ -334,7 +331,7 @@ class Writeback:
             bar.set_note(f"{report.relationships:,} recommendations")
 
         pool = ThreadPoolExecutor(max_workers=cfg.writers, thread_name_prefix="socialrec-write")
-        bar = Stage("score and write", len(users), unit="user", enabled=self._verbose)
+        bar = Stage("score and write", len(users), unit="users", enabled=self._verbose)
         with pool, bar:
             try:
                 for batch in batches:
