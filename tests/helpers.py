@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,3 +133,14 @@ def run_cli(
         code = int(e.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def load_tsv_args(tmp_path: Path, interactions: str, friendships: str) -> list[str]:
+    """``load tsv`` arguments for two small files written from the given text:
+    ``user item weight [time]`` rows and ``user friend`` rows (times read when present)."""
+    inter, friends = tmp_path / "i.tsv", tmp_path / "f.tsv"
+    inter.write_text(interactions)
+    friends.write_text(friendships)
+    timed = len(interactions.splitlines()[0].split("\t")) > 3
+    args = ["load", "tsv", "--interactions", str(inter), "--weight-col", "3"]
+    return [*args, *(["--time-col", "4"] if timed else []), "--friendships", str(friends)]

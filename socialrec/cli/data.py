@@ -123,28 +123,26 @@ def print_load_report(report: LoadReport) -> None:
     click.echo(f"  the database gained: {gained or 'nothing (all of it was there already)'}")
 
 
-@load.command("lastfm")
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
-@batch_option
-@pass_app
-def load_lastfm_cmd(app: App, directory: str | None, batch_size: int) -> None:
-    """Load LastFM HetRec 2011 from DIRECTORY (default: the bundled copy)."""
-    writer = GraphWriter(app.runner(), app.mapping(), batch_size)
-    report = run_load(writer, lambda: load_lastfm(writer, directory))
-    click.echo(f"LastFM loaded from {directory or bundled_lastfm_dir()}:")
-    print_load_report(report)
+def _bundled_load(name: str, title: str, loader: Any, bundled_dir: Any) -> Any:
+    """``socialrec load NAME [DIR]`` for a dataset socialrec ships a copy of."""
+
+    @load.command(name, help=f"Load {title} from DIRECTORY (default: the bundled copy).")
+    @click.argument("directory", required=False, type=click.Path(file_okay=False))
+    @batch_option
+    @pass_app
+    def command(app: App, directory: str | None, batch_size: int) -> None:
+        writer = GraphWriter(app.runner(), app.mapping(), batch_size)
+        report = run_load(writer, lambda: loader(writer, directory))
+        click.echo(f"{title} loaded from {directory or bundled_dir()}:")
+        print_load_report(report)
+
+    return command
 
 
-@load.command("ciaodvd")
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
-@batch_option
-@pass_app
-def load_ciaodvd_cmd(app: App, directory: str | None, batch_size: int) -> None:
-    """Load CiaoDVD (dated ratings, trust, genres) from DIRECTORY (default: the bundled copy)."""
-    writer = GraphWriter(app.runner(), app.mapping(), batch_size)
-    report = run_load(writer, lambda: load_ciaodvd(writer, directory))
-    click.echo(f"CiaoDVD loaded from {directory or bundled_ciaodvd_dir()}:")
-    print_load_report(report)
+load_lastfm_cmd = _bundled_load("lastfm", "LastFM HetRec 2011", load_lastfm, bundled_lastfm_dir)
+load_ciaodvd_cmd = _bundled_load(
+    "ciaodvd", "CiaoDVD (dated ratings, trust, genres)", load_ciaodvd, bundled_ciaodvd_dir
+)
 
 
 @load.command("tsv")

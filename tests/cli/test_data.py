@@ -11,6 +11,7 @@ import pytest
 
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.load.synthetic import SyntheticConfig, SyntheticGraph
+from tests.helpers import load_tsv_args
 
 CLI = Callable[..., tuple[int, str, str]]
 
@@ -21,22 +22,8 @@ def test_load_tsv_inspect_and_mapping_mismatch(
     socialrec_cli: CLI,
     tmp_path: Path,
 ) -> None:
-    inter = tmp_path / "i.tsv"
-    inter.write_text("u1\ti1\t2\nu2\ti1\t1\n")
-    friends = tmp_path / "f.tsv"
-    friends.write_text("u1\tu2\n")
-    code, out, err = socialrec_cli(
-        *[
-            "load",
-            "tsv",
-            "--interactions",
-            str(inter),
-            "--weight-col",
-            "3",
-            "--friendships",
-            str(friends),
-        ]
-    )
+    args = load_tsv_args(tmp_path, "u1\ti1\t2\nu2\ti1\t1\n", "u1\tu2\n")
+    code, out, err = socialrec_cli(*args)
     assert code == 0, err
     assert "interactions" in out and "2 rows" in out
 

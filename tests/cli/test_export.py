@@ -11,7 +11,7 @@ import torch
 from socialrec.export import GraphSnapshot
 from socialrec.fileformat import digest
 from socialrec.graph.runner import Neo4jRunner
-from tests.helpers import synthetic_snapshot
+from tests.helpers import load_tsv_args, synthetic_snapshot
 
 CLI = Callable[..., tuple[int, str, str]]
 
@@ -24,24 +24,8 @@ def test_export_full_subgraph_incremental_and_mismatch(
 ) -> None:
     from socialrec.export import GraphSnapshot
 
-    inter = tmp_path / "i.tsv"
-    inter.write_text("u1\ti1\t2\t100\nu2\ti1\t1\t100\nu3\ti2\t1\t100\n")
-    friends = tmp_path / "f.tsv"
-    friends.write_text("u1\tu2\n")
-    code, _, err = socialrec_cli(
-        *[
-            "load",
-            "tsv",
-            "--interactions",
-            str(inter),
-            "--weight-col",
-            "3",
-            "--time-col",
-            "4",
-            "--friendships",
-            str(friends),
-        ]
-    )
+    rows = "u1\ti1\t2\t100\nu2\ti1\t1\t100\nu3\ti2\t1\t100\n"
+    code, _, err = socialrec_cli(*load_tsv_args(tmp_path, rows, "u1\tu2\n"))
     assert code == 0, err
     full = tmp_path / "full.pt"
     code, out, err = socialrec_cli(*["export", "--out", str(full)])
