@@ -75,30 +75,9 @@ def commit() -> str:
     """The checkout's commit, ``+changes`` when the working tree differs from it
     (RESULTS.md itself aside: an earlier section written in the same session is
     not a change to the code measured)."""
-    import subprocess
+    from socialrec.train.report import checkout_commit
 
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            [
-                "git",
-                "status",
-                "--porcelain",
-                "--untracked-files=no",
-                "--",
-                ":/",
-                ":(top,exclude)benchmarks/RESULTS.md",
-            ],
-            cwd=here,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:
-        return "unknown"
-    return (head or "unknown") + (" +changes" if dirty else "")
+    return checkout_commit(exclude=("benchmarks/RESULTS.md",)) or "unknown"
 
 
 def write_section(name: str, body: str) -> None:

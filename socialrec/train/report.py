@@ -35,21 +35,33 @@ TABLE_METRICS = (
 )
 
 
+def checkout_commit(exclude: Sequence[str] = ()) -> str:
+    """The git commit socialrec runs from (``+changes`` when tracked files differ from
+    it, paths in ``exclude`` aside, relative to the repository root); ``""`` outside a
+    checkout. Reports and benchmarks both record it."""
+    here = Path(__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=here, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        if not head:
+            return ""
+        excluded = [f":(top,exclude){path}" for path in exclude]
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ":/", *excluded)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head + (" +changes" if dirty else "")
+
+
 def source_version() -> str:
     """socialrec's version, with the git commit when it runs from a checkout."""
     from socialrec import __version__
 
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        head = ""
+    head = checkout_commit()
     return f"{__version__} ({head})" if head else __version__
 
 

@@ -189,11 +189,12 @@ def tune(
     best = study.best_trial
     recipe = dict(best.params)
     top = sorted(complete, key=lambda t: -(t.value or 0.0))[:5]
+    trials = counted()
     result = TuneResult(
         recipe=recipe,
         valid={k: float(best.user_attrs[k]) for k in ("recall@20", "ndcg@20")},
-        trials=counted(),
-        pruned=counted() - len(complete),
+        trials=trials,
+        pruned=trials - len(complete),
         seconds=time.perf_counter() - started,
         top=[
             {"number": t.number, "value": t.value, "params": t.params, **t.user_attrs} for t in top
@@ -230,8 +231,7 @@ def read_recipe(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the recipe: {e}") from e
     if not isinstance(table, dict) or not table:
         raise ConfigError(f"{path}: no [train] table (write one with `socialrec tune`)")
-    known = {f for f in TrainConfig.__dataclass_fields__}
-    unknown = sorted(set(table) - known)
+    unknown = sorted(set(table) - set(TrainConfig.__dataclass_fields__))
     if unknown:
         raise ConfigError(f"{path}: [train] has unknown settings {unknown}")
     TrainConfig(**table)  # values that cannot train fail here, named

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import torch
 
-from socialrec.models import SocialAttention, build_model
+from socialrec.models import SocialAttention, TrainGraph, build_model
 from tests.helpers import tiny_graph
 
 
-def test_zero_attention_vectors_average_every_neighbour() -> None:
+def one_layer_model() -> tuple[TrainGraph, SocialAttention]:
     torch.manual_seed(0)
     graph = tiny_graph()
     model = build_model("attention", graph, embedding_dim=4, num_layers=1)
     assert isinstance(model, SocialAttention)
+    return graph, model
+
+
+def test_zero_attention_vectors_average_every_neighbour() -> None:
+    graph, model = one_layer_model()
     with torch.no_grad():
         model.att_dst[0].zero_()
         model.att_src[0].zero_()  # equal logits: alpha = 1 / |neighbours|
@@ -29,10 +34,7 @@ def test_zero_attention_vectors_average_every_neighbour() -> None:
 
 
 def test_attention_prefers_the_neighbour_it_scores_higher() -> None:
-    torch.manual_seed(0)
-    graph = tiny_graph()
-    model = build_model("attention", graph, embedding_dim=4, num_layers=1)
-    assert isinstance(model, SocialAttention)
+    graph, model = one_layer_model()
     with torch.no_grad():
         model.att_dst[0].zero_()
         model.att_src[0].copy_(model.item.weight[1])  # item 1 scores highest for its users
