@@ -63,11 +63,13 @@ def tiny_graph() -> TrainGraph:
     return TrainGraph.build(snap, inter)
 
 
-def synthetic_snapshot(users: int = 600, items: int = 300, seed: int = 0) -> GraphSnapshot:
-    """The seeded synthetic generator, straight into a snapshot."""
-    config = SyntheticConfig(
-        users=users, items=items, attributes=15, communities=6, interactions_per_user=12, seed=seed
-    )
+def synthetic_snapshot(
+    users: int = 600, items: int = 300, seed: int = 0, **options: Any
+) -> GraphSnapshot:
+    """The seeded synthetic generator, straight into a snapshot (``options``:
+    more :class:`SyntheticConfig` fields)."""
+    settings: dict[str, Any] = {"attributes": 15, "communities": 6, "interactions_per_user": 12}
+    config = SyntheticConfig(users=users, items=items, seed=seed, **(settings | options))
     g = SyntheticGraph(config)
     chunks = list(g.user_chunks())
     inter = np.stack(
@@ -79,7 +81,9 @@ def synthetic_snapshot(users: int = 600, items: int = 300, seed: int = 0) -> Gra
     )
     friends = np.unique(friends, axis=1)
     ia = [np.stack(p) for p in g.item_attributes()]
-    return snapshot_from_arrays(users, items, 15, inter, friends, np.concatenate(ia, axis=1), times)
+    n_attrs = config.attributes
+    has = np.concatenate(ia, axis=1)
+    return snapshot_from_arrays(users, items, n_attrs, inter, friends, has, times)
 
 
 def checkpoint_for(

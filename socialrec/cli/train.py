@@ -12,7 +12,7 @@ from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.export import echo_warnings
 from socialrec.cli.options import config_from, options_from
 from socialrec.models.registry import MODELS, NEURAL_MODELS
-from socialrec.train.config import TrainConfig, TuneConfig
+from socialrec.train.config import SPLIT_KINDS, TrainConfig, TuneConfig
 
 
 def snapshot_for(app: App, snapshot_path: str | None) -> Any:
@@ -37,15 +37,19 @@ def training_options(f: Any) -> Any:
         click.option(
             "--split",
             "split_kind",
-            type=click.Choice(["random", "temporal", "loo"]),
+            type=click.Choice(SPLIT_KINDS),
             default="random",
             show_default=True,
+            help="random (per user), temporal (each user's newest to test), loo "
+            "(each user's last to test, the one before to validation) or time_cut "
+            "(one global cut in time).",
         ),
         click.option(
             "--ratios",
             default="0.8,0.1,0.1",
             show_default=True,
-            help="Train,valid,test shares per user (random/temporal).",
+            help="Train,valid,test shares: per user (random, temporal) or of all "
+            "interactions (time_cut).",
         ),
         click.option(
             "--out",

@@ -11,7 +11,13 @@ The generator plants the signals a social recommender should find:
   copy a friend's personal favourites;
 * **popularity skew**: within an attribute, item popularity follows a Zipf law;
 * **item attributes**: each item has a primary attribute (``item % attributes``)
-  plus random extra ones, so attribute-aware models can score cold items.
+  plus random extra ones, so attribute-aware models can score cold items;
+* **time and taste drift**: every interaction has a time within one year; with
+  ``drift > 0`` a user's own picks move towards a second community's taste as
+  the year goes on (a pick at year fraction :math:`t` comes from it with
+  probability ``drift * t``), and a friend's *recent* picks are copied more
+  than their old ones (the later of two candidates), shortly after the friend
+  made them. A time-aware model has a planted recent preference to find.
 
 Users are produced in chunks; nothing is kept across chunks, so 1 M users and
 10 M interactions need only a chunk's memory. A user's *personal favourites*
@@ -33,6 +39,7 @@ from socialrec.progress import Stage
 _EPOCH_2024 = 1_704_067_200  # 2024-01-01T00:00:00Z
 _YEAR = 365 * 24 * 3600
 _FAVOURITES_SHARED = 8  # a friend's favourites that can be copied: picks j < 8
+_COPY_LAG = 7 / 365  # mean delay (year fraction) between a friend's pick and its copy
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,9 @@ class SyntheticConfig:
             (default: ``1.0``)
         attributes_per_item (int): attributes per item, the primary included.
             (default: ``3``)
+        drift (float): how far a user's own taste moves, over the year, to a
+            second community's preferred attributes (0: not at all; 1: the
+            year's last picks come from it). (default: ``0.0``)
         seed (int): random seed. (default: ``0``)
         chunk_users (int): users generated at a time (memory bound).
             (default: ``50000``)
@@ -74,6 +84,7 @@ class SyntheticConfig:
     friend_influence: float = 0.3
     popularity_exponent: float = 1.0
     attributes_per_item: int = 3
+    drift: float = 0.0
     seed: int = 0
     chunk_users: int = 50_000
 
@@ -84,7 +95,7 @@ class SyntheticConfig:
             raise ValueError("communities must be between 1 and the number of users")
         if self.interactions_per_user < 1:
             raise ValueError("interactions_per_user must be at least 1")
-        for name in ("homophily", "community_taste", "friend_influence"):
+        for name in ("homophily", "community_taste", "friend_influence", "drift"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
 
@@ -168,6 +179,18 @@ class SyntheticGraph:
         rank = np.minimum(rank, count - 1)
         return attribute + rank * c.attributes
 
+    def pick_time(self, users: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """When (as a fraction of the year) each user made their ``j``-th pick."""
+        return _uniform(self.config.seed, 6, users.astype(np.uint64), j.astype(np.uint64))
+
+    def late_community(self, users: np.ndarray) -> np.ndarray:
+        """The community whose taste each user drifts towards (another one than theirs)."""
+        c = self.config
+        shift = 1 + (_uniform(c.seed, 8, users.astype(np.uint64)) * (c.communities - 1)).astype(
+            np.int64
+        )
+        return (users.astype(np.int64) + shift) % c.communities
+
     def favourites(self, users: np.ndarray, j: np.ndarray) -> np.ndarray:
         """The ``j``-th personal pick of each user: a pure function of (seed, user, j)."""
         c = self.config
@@ -177,6 +200,9 @@ class SyntheticGraph:
         which = _uniform(c.seed, 3, users, j)
         popularity = _uniform(c.seed, 4, users, j)
         community = (users % np.uint64(c.communities)).astype(np.int64)
+        if c.drift > 0:
+            drifted = _uniform(c.seed, 7, users, j) < c.drift * self.pick_time(users, j)
+            community = np.where(drifted, self.late_community(users), community)
         preferred = self._preferred[community, (which * self._preferred.shape[1]).astype(np.int64)]
         anywhere = (which * c.attributes).astype(np.int64)
         attribute = np.where(taste < c.community_taste, preferred, anywhere)
@@ -244,14 +270,22 @@ class SyntheticGraph:
             np.int64
         )
         friends = dst[np.minimum(pick, max(len(dst) - 1, 0))] if len(dst) else copy_users
-        copy_items = self.favourites(friends, rng.integers(0, _FAVOURITES_SHARED, len(copy_users)))
+        # Of two of the friend's shareable picks, the later one: recent picks
+        # spread more. The copy follows the friend's pick within days.
+        j_a, j_b = (rng.integers(0, _FAVOURITES_SHARED, len(copy_users)) for _ in range(2))
+        t_a, t_b = self.pick_time(friends, j_a), self.pick_time(friends, j_b)
+        copy_j = np.where(t_a >= t_b, j_a, j_b)
+        copy_items = self.favourites(friends, copy_j)
+        lag = rng.exponential(_COPY_LAG, len(copy_users))
+        copy_times = np.minimum(np.maximum(t_a, t_b) + lag, 1.0 - 1e-9)
 
         all_users = np.concatenate([own_users, copy_users])
         all_items = np.concatenate([own_items, copy_items])
-        key = np.unique(all_users * np.int64(c.items) + all_items)
+        all_times = np.concatenate([self.pick_time(own_users, own_j), copy_times])
+        key, first = np.unique(all_users * np.int64(c.items) + all_items, return_index=True)
         u, i = key // c.items, key % c.items
         weights = np.floor(np.exp(rng.normal(1.0, 1.2, len(u)))) + 1.0
-        times = _EPOCH_2024 + (rng.random(len(u)) * _YEAR).astype(np.int64)
+        times = _EPOCH_2024 + (all_times[first] * _YEAR).astype(np.int64)
         return UserChunk(start, stop, pairs[0], pairs[1], u, i, weights, times)
 
 

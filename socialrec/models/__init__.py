@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from socialrec.models.mf import MF
     from socialrec.models.social_attention import SocialAttention
     from socialrec.models.social_lgn import SocialLGN
+    from socialrec.models.stamp import SocialSTAMP
     from socialrec.models.train_graph import TrainGraph
 
 _WHERE = {
@@ -30,6 +31,7 @@ _WHERE = {
     "MF": "mf",
     "SocialAttention": "social_attention",
     "SocialLGN": "social_lgn",
+    "SocialSTAMP": "stamp",
     "TrainGraph": "train_graph",
 }
 
@@ -41,14 +43,20 @@ def __getattr__(name: str) -> Any:
 
 
 def build_model(
-    name: str, graph: TrainGraph, embedding_dim: int = 64, num_layers: int = 3
+    name: str,
+    graph: TrainGraph,
+    embedding_dim: int = 64,
+    num_layers: int = 3,
+    sequence_length: int = 20,
 ) -> GraphRecommender:
-    """A fresh model called ``name`` (one of :data:`NEURAL_MODELS`) sized for ``graph``."""
+    """A fresh model called ``name`` (one of :data:`NEURAL_MODELS`) sized for
+    ``graph`` (``sequence_length``: the ``sequence`` model's history)."""
     from socialrec.models.hybrid import HybridSocialLGN
     from socialrec.models.lightgcn import LightGCN
     from socialrec.models.mf import MF
     from socialrec.models.social_attention import SocialAttention
     from socialrec.models.social_lgn import SocialLGN
+    from socialrec.models.stamp import SocialSTAMP
 
     n_u, n_i = graph.num_users, graph.num_items
     if name == "mf":
@@ -61,6 +69,8 @@ def build_model(
         return SocialAttention(n_u, n_i, embedding_dim, num_layers)
     if name == "hybrid":
         return HybridSocialLGN(n_u, n_i, graph.num_attributes, embedding_dim, num_layers)
+    if name == "sequence":
+        return SocialSTAMP(n_u, n_i, embedding_dim, num_layers, sequence_length)
     raise SocialrecError(f"unknown model {name!r}; choose one of {', '.join(NEURAL_MODELS)}")
 
 
@@ -76,6 +86,7 @@ __all__ = [
     "LightGCN",
     "SocialAttention",
     "SocialLGN",
+    "SocialSTAMP",
     "TrainGraph",
     "build_model",
 ]

@@ -67,6 +67,16 @@ class GraphRecommender(torch.nn.Module):
         """
         raise NotImplementedError
 
+    def batch_users(
+        self, out: Embeddings, graph: TrainGraph, users: Tensor, edges: Tensor | None
+    ) -> Tensor | None:
+        """The user vectors of a training batch's rows, for a model whose user
+        depends on the training example (a sequence model: what came before
+        it); ``edges`` are the rows' indices among the training interactions
+        (``None``: not known, a sampled batch). ``None``, the default: the rows
+        of ``out.user``."""
+        return None
+
     def perturb(self, x: Tensor, noise: float) -> Tensor:
         r"""XSimGCL's perturbation of one layer's output, while training:
         :math:`\mathbf{x} + \epsilon\, \mathrm{sign}(\mathbf{x}) \odot
@@ -150,23 +160,27 @@ class GraphRecommender(torch.nn.Module):
         neg: Tensor,
         weight_decay: float,
         graph: TrainGraph | None = None,
+        weight: Tensor | None = None,
+        user_vectors: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
         r"""Bayesian Personalized Ranking loss (Rendle et al. 2009) with L2.
 
         .. math::
             \mathcal{L} = -\frac{1}{|B|}\sum_{(u,i,j) \in B}
-            \ln \sigma(\hat y_{ui} - \hat y_{uj})
+            w_{ui} \ln \sigma(\hat y_{ui} - \hat y_{uj})
             + \frac{\lambda}{2|B|} \lVert \Theta^{(0)}_B \rVert^2
 
         Indices are rows of ``user_emb`` / ``item_emb``: local to ``graph`` when
         it is a sampled subgraph (pass it, so that L2 finds the global rows).
-        Returns ``(total, bpr_part)``.
+        ``weight`` holds each positive's :math:`w_{ui}` (recency; ``None``: all 1);
+        ``user_vectors`` the rows' user vectors where they are not rows of
+        ``user_emb`` (:meth:`batch_users`). Returns ``(total, bpr_part)``.
         """
-        u = gather_rows(user_emb, users)
+        u = gather_rows(user_emb, users) if user_vectors is None else user_vectors
         items = torch.cat([pos, neg])
         # One gather for both sides: one zero table in the backward, not two.
         i_pos, i_neg = gather_rows(item_emb, items).split(len(pos))
-        bpr = -F.logsigmoid((u * (i_pos - i_neg)).sum(-1)).mean()
+        bpr = _weighted_mean(-F.logsigmoid((u * (i_pos - i_neg)).sum(-1)), weight)
         return bpr + weight_decay * self._l2(users, items, graph), bpr
 
     def softmax_loss(
@@ -179,6 +193,8 @@ class GraphRecommender(torch.nn.Module):
         weight_decay: float,
         temperature: float,
         graph: TrainGraph | None = None,
+        weight: Tensor | None = None,
+        user_vectors: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
         r"""Sampled softmax loss over cosine scores, with L2 (`"On the
         Effectiveness of Sampled Softmax Loss for Item Recommendation"
@@ -195,17 +211,19 @@ class GraphRecommender(torch.nn.Module):
         or ``[B]``). Every negative takes part, weighted by how close it scores
         (a soft form of hard-negative mining), and cosine scores keep popular
         items' large norms from dominating. A model trained so is scored with
-        unit-length embeddings (:func:`normalize_output`). Returns
-        ``(total, softmax_part)``.
+        unit-length embeddings (:func:`normalize_output`). ``weight`` and
+        ``user_vectors`` as in :meth:`bpr_loss`. Returns ``(total, softmax_part)``.
         """
         neg = neg.view(len(pos), -1)
-        u = F.normalize(gather_rows(user_emb, users), dim=-1)
+        u = F.normalize(
+            gather_rows(user_emb, users) if user_vectors is None else user_vectors, dim=-1
+        )
         candidate_ids = torch.cat([pos.unsqueeze(1), neg], 1)
         candidates = F.normalize(
             gather_rows(item_emb, candidate_ids).view(*candidate_ids.shape, -1), dim=-1
         )
         logits = (candidates @ u.unsqueeze(-1)).squeeze(-1) / temperature
-        part = -F.log_softmax(logits, dim=1)[:, 0].mean()
+        part = _weighted_mean(-F.log_softmax(logits, dim=1)[:, 0], weight)
         items = torch.cat([pos, neg.reshape(-1)])
         return part + weight_decay * self._l2(users, items, graph), part
 
@@ -223,6 +241,12 @@ def normalize_output(user_emb: Tensor, item_emb: Tensor) -> tuple[Tensor, Tensor
     """Unit-length embeddings: inner products become the cosine scores that
     :meth:`GraphRecommender.softmax_loss` trains."""
     return F.normalize(user_emb, dim=-1), F.normalize(item_emb, dim=-1)
+
+
+def _weighted_mean(losses: Tensor, weight: Tensor | None) -> Tensor:
+    """The batch mean of per-positive ``losses``, each weighted when ``weight``
+    is given (weights have mean 1 over the epoch, so the scale is BPR's)."""
+    return losses.mean() if weight is None else (losses * weight).mean()
 
 
 def _info_nce(view_a: Tensor, view_b: Tensor, temperature: float) -> Tensor:

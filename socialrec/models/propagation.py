@@ -166,22 +166,40 @@ def degree(index: Tensor, num_nodes: int) -> Tensor:
     return torch.bincount(index, minlength=num_nodes).to(torch.float32)
 
 
-def symmetric_norm(row: Tensor, col: Tensor, num_rows: int, num_cols: int) -> Tensor:
-    r""":math:`1 / \sqrt{|N(r)| |N(c)|}` for each edge (r, c) of a bipartite graph."""
-    d_row = degree(row, num_rows).clamp(min=1)
-    d_col = degree(col, num_cols).clamp(min=1)
-    return d_row[row].rsqrt() * d_col[col].rsqrt()
+def symmetric_norm(
+    row: Tensor, col: Tensor, num_rows: int, num_cols: int, weight: Tensor | None = None
+) -> Tensor:
+    r""":math:`1 / \sqrt{|N(r)| |N(c)|}` for each edge (r, c) of a bipartite graph;
+    with edge weights :math:`w`, :math:`w_{rc} / \sqrt{D_r D_c}` where :math:`D` are
+    the weighted degrees (:math:`D_r = \sum_c w_{rc}`)."""
+    if weight is None:
+        d_row = degree(row, num_rows).clamp(min=1)
+        d_col = degree(col, num_cols).clamp(min=1)
+        return d_row[row].rsqrt() * d_col[col].rsqrt()
+    w = weight.to(torch.float64)  # tiny decayed weights next to ones
+    d_row = torch.zeros(num_rows, dtype=torch.float64).index_add_(0, row, w)
+    d_col = torch.zeros(num_cols, dtype=torch.float64).index_add_(0, col, w)
+    tiny = torch.finfo(torch.float64).tiny
+    norm = w * d_row[row].clamp(min=tiny).rsqrt() * d_col[col].clamp(min=tiny).rsqrt()
+    return norm.to(torch.float32)
 
 
 def bipartite_operators(
-    users: Tensor, items: Tensor, num_users: int, num_items: int
+    users: Tensor,
+    items: Tensor,
+    num_users: int,
+    num_items: int,
+    weight: Tensor | None = None,
 ) -> tuple[SparseOperator, SparseOperator]:
     r"""The two halves of LightGCN's normalised adjacency.
 
     ``item_to_user @ e_items`` gives :math:`\sum_{i \in N_u} e_i / \sqrt{|N_u||N_i|}`
-    for every user, ``user_to_item @ e_users`` the same for items.
+    for every user, ``user_to_item @ e_users`` the same for items. With edge
+    ``weight`` (recency), each term is weighted and the degrees are weighted
+    ones (:func:`symmetric_norm`), so the operator stays symmetric and
+    LightGCN's layer mean keeps its backward.
     """
-    w = symmetric_norm(users, items, num_users, num_items)
+    w = symmetric_norm(users, items, num_users, num_items, weight)
     to_user = SparseOperator.from_edges(users, items, w, (num_users, num_items))
     return to_user, SparseOperator(to_user.matrix_t, to_user.matrix)
 

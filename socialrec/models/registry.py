@@ -33,6 +33,7 @@ REGISTRY: dict[str, ModelInfo] = {
         ModelInfo("social", True, "SocialLGN: items and friends, gated per layer"),
         ModelInfo("attention", True, "attention over items and friends"),
         ModelInfo("hybrid", True, "SocialLGN with attribute-aware items (cold start)"),
+        ModelInfo("sequence", True, "SocialLGN + STAMP attention over recent items (needs times)"),
     )
 }
 

@@ -1,9 +1,21 @@
-"""The training graph: the fixed sparse operators a model propagates over.
+r"""The training graph: the fixed sparse operators a model propagates over.
 
 Built once from a snapshot and a set of *training* interactions (validation and
 test interactions never enter propagation), then moved to the training device.
 Neighbour-sampled training builds one per mini-batch from the sampled subgraph
 (:mod:`socialrec.train.sampled`); its nodes then carry their global indices.
+
+Given the training interactions' times, the graph is time-aware:
+
+* with a recency decay :math:`\tau`, each interaction edge is weighted by
+  :math:`w = \exp(-(t_{ref} - t) / \tau)` in the normalised operators and in the
+  loss (:func:`recency_weights`), so that what a user did lately shapes their
+  embedding most;
+* each user's interactions in time order (:class:`UserHistory`), what the
+  sequence model reads.
+
+Without times (LastFM has none) both are absent and the models are the static
+ones, exactly.
 """
 
 from __future__ import annotations
@@ -23,6 +35,73 @@ from socialrec.models.propagation import (
     square_operator,
 )
 
+SECONDS_PER_DAY = 86_400
+
+
+def recency_weights(times: np.ndarray, tau_days: float) -> np.ndarray | None:
+    r"""Each interaction's weight :math:`\exp(-(t_{ref} - t) / \tau)`, with
+    :math:`t_{ref}` the newest time and :math:`\tau` in days; ``None`` when there is
+    nothing to weigh (``tau_days <= 0`` or no known time).
+
+    Interactions without a time (``-1``) get weight 1, as recent as the newest.
+    Where the weights enter through a symmetric normalisation, :math:`t_{ref}`
+    cancels out (every weight scales by the same factor), so a model computed at
+    a later time from the same interactions is the same model.
+    """
+    known = times >= 0
+    if tau_days <= 0 or not known.any():
+        return None
+    age_days = (times[known].max() - times) / SECONDS_PER_DAY
+    return np.where(known, np.exp(-age_days / tau_days), 1.0)
+
+
+@dataclass
+class UserHistory:
+    """Each user's training interactions in time order (oldest first), as CSR.
+
+    Attributes:
+        ptr: ``[U + 1]`` offsets: user ``u``'s items are ``item[ptr[u]:ptr[u + 1]]``.
+        item: the items, grouped by user, oldest first (ties in the given order).
+        position: for each training interaction, in the order given, its index
+            in its user's list: what the user had done before it is
+            ``item[ptr[u]:ptr[u] + position]``.
+    """
+
+    ptr: Tensor
+    item: Tensor
+    position: Tensor
+
+    @classmethod
+    def build(
+        cls, users: np.ndarray, items: np.ndarray, times: np.ndarray, num_users: int
+    ) -> UserHistory:
+        order = np.lexsort((times, users))  # by user, then oldest first (stable)
+        counts = np.bincount(users, minlength=num_users)
+        ptr = np.concatenate([[0], np.cumsum(counts)])
+        position = np.empty(len(users), dtype=np.int64)
+        position[order] = np.arange(len(users)) - ptr[users[order]]
+        return cls(
+            torch.from_numpy(ptr).long(),
+            torch.from_numpy(items[order]).long(),
+            torch.from_numpy(position),
+        )
+
+    def before(self, users: Tensor, position: Tensor, length: int) -> tuple[Tensor, Tensor]:
+        """The ``length`` items each user had interacted with before ``position``,
+        newest first: ``([B, length]`` items, ``[B, length]`` mask of the real ones)."""
+        back = torch.arange(1, length + 1, device=users.device)
+        index = position.unsqueeze(1) - back  # position - 1, position - 2, ...
+        mask = index >= 0
+        flat = (self.ptr[users].unsqueeze(1) + index.clamp(min=0)).clamp(max=len(self.item) - 1)
+        return self.item[flat] * mask, mask
+
+    def latest(self, users: Tensor, length: int) -> tuple[Tensor, Tensor]:
+        """Each user's ``length`` newest items (what serving and evaluation attend over)."""
+        return self.before(users, self.ptr[users + 1] - self.ptr[users], length)
+
+    def to(self, device: torch.device | str) -> UserHistory:
+        return UserHistory(self.ptr.to(device), self.item.to(device), self.position.to(device))
+
 
 @dataclass
 class TrainGraph:
@@ -37,6 +116,10 @@ class TrainGraph:
         user_friends: friends per user.
         user_ids / item_ids / attribute_ids: for a sampled subgraph, the global
             index of each local node (``None``: the graph is the whole graph).
+        interaction_weight: each training interaction's recency weight, in the
+            order given, with mean 1 (``None``: unweighted).
+        history: each user's interactions in time order (``None`` without times,
+            or when no model asked for them).
     """
 
     num_users: int
@@ -53,21 +136,48 @@ class TrainGraph:
     user_ids: Tensor | None = None
     item_ids: Tensor | None = None
     attribute_ids: Tensor | None = None
+    interaction_weight: Tensor | None = None
+    history: UserHistory | None = None
 
     @classmethod
-    def build(cls, snapshot: GraphSnapshot, train: np.ndarray) -> TrainGraph:
-        """``train`` is a ``[2, E]`` array of (user, item) training interactions."""
-        return cls.from_data(snapshot.data, train)
+    def build(
+        cls,
+        snapshot: GraphSnapshot,
+        train: np.ndarray,
+        times: np.ndarray | None = None,
+        recency_days: float = 0.0,
+        history: bool = False,
+    ) -> TrainGraph:
+        """``train`` is a ``[2, E]`` array of (user, item) training interactions;
+        see :meth:`from_data` for the rest."""
+        return cls.from_data(snapshot.data, train, times, recency_days, history)
 
     @classmethod
-    def from_data(cls, data: HeteroData, train: np.ndarray) -> TrainGraph:
+    def from_data(
+        cls,
+        data: HeteroData,
+        train: np.ndarray,
+        times: np.ndarray | None = None,
+        recency_days: float = 0.0,
+        history: bool = False,
+    ) -> TrainGraph:
         """Operators of ``data``'s friendships and item attributes and of the
-        ``train`` (user, item) interactions (``[2, E]``, indices into ``data``)."""
+        ``train`` (user, item) interactions (``[2, E]``, indices into ``data``).
+
+        ``times`` are the interactions' times (``-1`` unknown); with them,
+        ``recency_days`` > 0 weights the interaction edges by recency and
+        ``history`` keeps each user's interactions in time order.
+        """
         n_u, n_i = data["user"].num_nodes, data["item"].num_nodes
         n_a = data["attribute"].num_nodes
         users = torch.from_numpy(np.ascontiguousarray(train[0])).long()
         items = torch.from_numpy(np.ascontiguousarray(train[1])).long()
-        to_user, to_item = bipartite_operators(users, items, n_u, n_i)
+        weight = None if times is None else recency_weights(times, recency_days)
+        weight_t = None if weight is None else torch.from_numpy(weight)
+        to_user, to_item = bipartite_operators(users, items, n_u, n_i, weight_t)
+        user_history = None
+        if times is not None and history and (times >= 0).any():
+            user_history = UserHistory.build(train[0], train[1], times, n_u)
         friend_index = data[FRIENDS].edge_index if FRIENDS in data.edge_types else None
         if friend_index is None or friend_index.numel() == 0:
             friend_index = torch.empty(2, 0, dtype=torch.long)
@@ -96,6 +206,10 @@ class TrainGraph:
             user_degree=degree(users, n_u),
             item_degree=degree(items, n_i),
             user_friends=degree(friend_index[0], n_u),
+            interaction_weight=(
+                None if weight_t is None else (weight_t / weight_t.mean()).to(torch.float32)
+            ),
+            history=user_history,
         )
 
     def to(self, device: torch.device | str) -> TrainGraph:
@@ -112,4 +226,8 @@ class TrainGraph:
             user_ids=None if self.user_ids is None else self.user_ids.to(device),
             item_ids=None if self.item_ids is None else self.item_ids.to(device),
             attribute_ids=None if self.attribute_ids is None else self.attribute_ids.to(device),
+            interaction_weight=(
+                None if self.interaction_weight is None else self.interaction_weight.to(device)
+            ),
+            history=None if self.history is None else self.history.to(device),
         )

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import torch
 
 LOSSES = ("bpr", "softmax")
+#: The kinds of train / validation / test split (:mod:`socialrec.train.splits`).
+SPLIT_KINDS = ("random", "temporal", "loo", "time_cut")
 
 #: The quickstart's recipe: smaller and faster than the defaults, so that a
 #: laptop's CPU trains LastFM in a couple of minutes. The defaults below are the
@@ -36,7 +38,8 @@ class TrainConfig:
 
     Args:
         model (str): ``popularity``, ``gds_similarity``, ``mf``, ``lightgcn``,
-            ``social``, ``attention`` or ``hybrid``. (default: ``"social"``)
+            ``social``, ``attention``, ``hybrid`` or ``sequence`` (needs
+            interaction times). (default: ``"social"``)
         embedding_dim (int): size d of every user and item embedding; 64 trains a
             graph of millions of users in far less memory. (default: ``256``)
         num_layers (int): propagation layers. (default: ``3``)
@@ -88,6 +91,15 @@ class TrainConfig:
         ensemble (int): models trained from different seeds whose scores are
             averaged, served as one concatenated embedding
             (:func:`socialrec.train.experiment.fit`). (default: ``1``)
+        recency_days (float): time-aware training: each interaction is weighted
+            by :math:`\\exp(-\\mathrm{age} / \\tau)`, with :math:`\\tau` this many
+            days and the age counted from the newest training interaction, in
+            the graph's propagation and in the loss
+            (:func:`socialrec.models.train_graph.recency_weights`). 0 turns it
+            off; without interaction times it has no effect (and says so).
+            Full-graph training only. (default: ``0.0``)
+        sequence_length (int): the latest interactions per user that the
+            ``sequence`` model attends over. (default: ``20``)
     """
 
     model: str = "social"
@@ -113,6 +125,8 @@ class TrainConfig:
     loss: str = "bpr"
     softmax_temperature: float = 0.1
     ensemble: int = 1
+    recency_days: float = 0.0
+    sequence_length: int = 20
 
     def __post_init__(self) -> None:
         for name in ("embedding_dim", "num_layers", "batch_size", "eval_every", "negatives"):
@@ -131,6 +145,14 @@ class TrainConfig:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
         if self.ensemble < 1:
             raise ConfigError(f"ensemble must be at least 1, not {self.ensemble}")
+        if not self.recency_days >= 0:
+            raise ConfigError(f"recency_days must be >= 0, not {self.recency_days!r}")
+        if self.sequence_length < 1:
+            raise ConfigError(f"sequence_length must be at least 1, not {self.sequence_length}")
+        if self.fanout > 0 and (self.recency_days > 0 or self.model == "sequence"):
+            raise ConfigError(
+                "recency_days and the sequence model train on the full graph: leave fanout at 0"
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from socialrec.checkpoint import Checkpoint
+from socialrec.errors import ConfigError
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.models import NEURAL_MODELS, TrainGraph
 from socialrec.train.metrics import RankingMetrics, evaluate
@@ -148,6 +149,38 @@ def evaluate_run(
     return metrics, curve
 
 
+def training_graph(
+    snapshot: GraphSnapshot,
+    split_: Split,
+    config: TrainConfig,
+    log: Callable[[str], None] | None = None,
+) -> TrainGraph:
+    """The :class:`TrainGraph` of ``split_``'s training part, time-aware as
+    ``config`` asks (``recency_days``, the ``sequence`` model's history).
+
+    Without interaction times the time-aware options cannot apply: ``log`` is
+    told that ``recency_days`` has no effect, and the ``sequence`` model, which
+    has nothing to order, stops with a :class:`~socialrec.errors.ConfigError`.
+    """
+    times = split_.train_time
+    timed = times is not None and bool((times >= 0).any())
+    if config.model == "sequence" and not timed:
+        raise ConfigError(
+            "the sequence model orders each user's interactions by time, and this "
+            "graph's interactions have none: map the interaction's time property "
+            "(`socialrec inspect` shows it) or choose another model"
+        )
+    if config.recency_days > 0 and not timed and log:
+        log("   no interaction times: recency_days has no effect (the static model trains)")
+    return TrainGraph.build(
+        snapshot,
+        split_.train,
+        times,
+        config.recency_days,
+        history=config.model == "sequence",
+    )
+
+
 #: Seed distance between the members of an ensemble (``TrainConfig.ensemble``).
 ENSEMBLE_SEED_STRIDE = 1000
 
@@ -175,7 +208,7 @@ def fit(
     :math:`1/\sqrt{N}`, so one inner product (in Neo4j too) gives the mean
     score. History, best epoch and validation score are the first member's.
     """
-    graph = graph if graph is not None else TrainGraph.build(snapshot, split_.train)
+    graph = graph if graph is not None else training_graph(snapshot, split_, config, log)
     if config.ensemble <= 1 or config.model not in NEURAL_MODELS:
         return _fit_one(snapshot, split_, config, log, gds, graph)
     members = []
@@ -214,15 +247,11 @@ def _fit_one(
     result = train(graph, split_, config, log=log, gds=gds)
     if not config.refit or config.model not in NEURAL_MODELS or split_.valid.shape[1] == 0:
         return result
-    merged = replace(
-        split_,
-        train=np.concatenate([split_.train, split_.valid], axis=1),
-        valid=np.empty((2, 0), dtype=split_.train.dtype),
-    )
+    merged = split_.with_validation_in_training()
     if log:
         log(f"   refit on training + validation for {result.best_epoch} epochs")
     final = train(
-        TrainGraph.build(snapshot, merged.train),
+        training_graph(snapshot, merged, config),
         merged,
         replace(config, epochs=max(result.best_epoch, 1), refit=False),
         log=log,
@@ -256,7 +285,12 @@ def run(
     for seed in seeds:
         todo = [m for m in models if (m, seed) not in finished]
         split_ = split(snapshot, split_kind, ratios, seed)
-        graph = TrainGraph.build(snapshot, split_.train) if todo else None
+        # one graph for the seed's models (with the users' histories if the
+        # sequence model is among them: the others ignore them)
+        graph = None
+        if todo:
+            shared = replace(config, model="sequence" if "sequence" in todo else todo[0])
+            graph = training_graph(snapshot, split_, shared, log)
         for model in models:
             if (model, seed) in finished:
                 trials.append(finished[(model, seed)])

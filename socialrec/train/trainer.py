@@ -87,7 +87,7 @@ def train(
         u, i = baseline_embeddings(config.model, split, gds, config.neighbours)
         return TrainResult(config, u, i, seconds=time.perf_counter() - started)
     model: GraphRecommender = build_model(
-        config.model, graph, config.embedding_dim, config.num_layers
+        config.model, graph, config.embedding_dim, config.num_layers, config.sequence_length
     ).to(device)
     # XSimGCL: noise on every layer's output and the contrastive loss, or neither.
     noise = config.noise if config.ssl_weight > 0 else 0.0
@@ -131,16 +131,18 @@ def train(
                 order = order[: len(order) - len(order) % world][rank::world]
             batches = _full_graph_batches(
                 g,
-                train_users[order],
-                train_items[order],
+                order,
+                train_users,
+                train_items,
                 sampler,
                 config.negatives,
                 batch_size,
                 device,
             )
-        for batch_graph, users, pos, neg in batches:
+        for batch_graph, users, pos, neg, weight, edges in batches:
             out = step_model(batch_graph, noise)
             user_emb, item_emb = out.user, out.item
+            rows = model.batch_users(out, batch_graph, users, edges)
             if config.loss == "softmax":
                 loss, part = model.softmax_loss(
                     user_emb,
@@ -151,12 +153,24 @@ def train(
                     config.weight_decay,
                     config.softmax_temperature,
                     graph=batch_graph,
+                    weight=weight,
+                    user_vectors=rows,
                 )
             else:
                 if neg.dim() == 2:
-                    neg = hardest_negatives(user_emb, item_emb, users, neg)
+                    # a sequence model's rows are their own users
+                    by_row = (user_emb, users) if rows is None else (rows, _rows(rows))
+                    neg = hardest_negatives(by_row[0], item_emb, by_row[1], neg)
                 loss, part = model.bpr_loss(
-                    user_emb, item_emb, users, pos, neg, config.weight_decay, graph=batch_graph
+                    user_emb,
+                    item_emb,
+                    users,
+                    pos,
+                    neg,
+                    config.weight_decay,
+                    graph=batch_graph,
+                    weight=weight,
+                    user_vectors=rows,
                 )
             if noise:
                 loss = loss + config.ssl_weight * model.contrastive_loss(
@@ -214,35 +228,49 @@ def train(
     )
 
 
-Batch = tuple[TrainGraph, torch.Tensor, torch.Tensor, torch.Tensor]
+#: (graph, users, positives, negatives, each positive's weight or ``None``, the
+#: rows' indices among the training interactions or ``None``)
+Batch = tuple[
+    TrainGraph, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None
+]
 
 
 def _full_graph_batches(
     graph: TrainGraph,
-    users: np.ndarray,
-    pos: np.ndarray,
+    order: np.ndarray,
+    train_users: np.ndarray,
+    train_items: np.ndarray,
     sampler: NegativeSampler,
     negatives: int,
     batch_size: int,
     device: torch.device,
 ) -> Iterator[Batch]:
-    """The epoch's (user, positive) pairs in order, each with a sampled negative
-    (``[B]``) or ``negatives`` candidates (``[B, negatives]``), in batches over
-    the whole graph."""
+    """The epoch's (user, positive) pairs in ``order``, each with a sampled negative
+    (``[B]``) or ``negatives`` candidates (``[B, negatives]``) and its recency
+    weight (when the graph has them), in batches over the whole graph."""
+    users = train_users[order]
     users_t = torch.from_numpy(users).to(device)
-    pos_t = torch.from_numpy(pos).to(device)
+    pos_t = torch.from_numpy(train_items[order]).to(device)
     neg = sampler.sample(np.repeat(users, negatives)).reshape(len(users), negatives)
     neg_t = torch.from_numpy(neg[:, 0] if negatives == 1 else neg).to(device)
+    order_t = torch.from_numpy(order).to(device)
+    weight = graph.interaction_weight
+    weight_t = None if weight is None else weight[order_t]
     for s in range(0, len(users_t), batch_size):
         sl = slice(s, s + batch_size)
-        yield graph, users_t[sl], pos_t[sl], neg_t[sl]
+        w = None if weight_t is None else weight_t[sl]
+        yield graph, users_t[sl], pos_t[sl], neg_t[sl], w, order_t[sl]
 
 
 def _sampled_batches(loader: Iterable[Any], device: torch.device) -> Iterator[Batch]:
     """One sampled subgraph per batch (see :mod:`socialrec.train.sampled`)."""
     for batch in loader:
         graph, users, pos, neg = sampled.batch_graph(batch)
-        yield graph.to(device), users.to(device), pos.to(device), neg.to(device)
+        yield graph.to(device), users.to(device), pos.to(device), neg.to(device), None, None
+
+
+def _rows(vectors: torch.Tensor) -> torch.Tensor:
+    return torch.arange(len(vectors), device=vectors.device)
 
 
 def _sample_users(edges: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:

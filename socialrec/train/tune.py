@@ -29,6 +29,7 @@ from socialrec.export.snapshot import GraphSnapshot
 from socialrec.models import NEURAL_MODELS, TrainGraph
 from socialrec.progress import on_terminal
 from socialrec.train.config import TrainConfig, TuneConfig
+from socialrec.train.experiment import training_graph
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import Split, split
 from socialrec.train.trainer import train
@@ -36,8 +37,13 @@ from socialrec.train.trainer import train
 STUDY = "socialrec"
 
 
-def suggest(trial: Any, model: str) -> dict[str, Any]:
-    """One point of the search space (the ``TrainConfig`` fields it sets)."""
+#: The recency decays (days; 0: none) a study tries when interactions have times.
+RECENCY_DAYS = [0.0, 30.0, 90.0, 365.0, 1095.0]
+
+
+def suggest(trial: Any, model: str, timed: bool = False) -> dict[str, Any]:
+    """One point of the search space (the ``TrainConfig`` fields it sets);
+    ``timed``: the interactions have times, so the recency decay is searched too."""
     params: dict[str, Any] = {
         "embedding_dim": trial.suggest_categorical("embedding_dim", [64, 128, 256]),
         "lr": trial.suggest_float("lr", 5e-4, 1e-2, log=True),
@@ -46,6 +52,8 @@ def suggest(trial: Any, model: str) -> dict[str, Any]:
     }
     if model != "mf":  # MF has no layers
         params["num_layers"] = trial.suggest_int("num_layers", 1, 4)
+    if timed:
+        params["recency_days"] = trial.suggest_categorical("recency_days", RECENCY_DAYS)
     return params
 
 
@@ -102,7 +110,8 @@ def tune(
     split_ = split_ or split(snapshot, "random", (0.8, 0.1, 0.1), config.seed)
     if split_.valid.shape[1] == 0:
         raise ConfigError("tune needs a validation part: give ratios with a valid share > 0")
-    graph = TrainGraph.build(snapshot, split_.train)
+    timed = split_.train_time is not None and bool((split_.train_time >= 0).any())
+    graphs: dict[float, TrainGraph] = {}  # by recency decay: built once each
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -133,10 +142,13 @@ def tune(
             )
 
     def objective(trial: optuna.Trial) -> float:
-        params = suggest(trial, model)
+        params = suggest(trial, model, timed)
         cfg = replace(
             base, **params, model=model, seed=config.seed, epochs=config.max_epochs, refit=False
         )
+        if cfg.recency_days not in graphs:
+            graphs[cfg.recency_days] = training_graph(snapshot, split_, cfg)
+        graph = graphs[cfg.recency_days]
 
         def report(epoch: int, recall: float) -> None:
             trial.report(recall, epoch)
