@@ -8,7 +8,7 @@ Neighbour-sampled training builds one per mini-batch from the sampled subgraph
 Given the training interactions' times, the graph is time-aware:
 
 * with a recency decay :math:`\tau`, each interaction edge is weighted by
-  :math:`w = \exp(-(t_{ref} - t) / \tau)` in the normalised operators and in the
+  :math:`w = \exp(-(T - t) / \tau)` in the normalised operators and in the
   loss (:func:`recency_weights`), so that what a user did lately shapes their
   embedding most;
 * each user's interactions in time order (:class:`UserHistory`), what the
@@ -38,20 +38,39 @@ from socialrec.models.propagation import (
 SECONDS_PER_DAY = 86_400
 
 
-def recency_weights(times: np.ndarray, tau_days: float) -> np.ndarray | None:
-    r"""Each interaction's weight :math:`\exp(-(t_{ref} - t) / \tau)`, with
-    :math:`t_{ref}` the newest time and :math:`\tau` in days; ``None`` when there is
-    nothing to weigh (``tau_days <= 0`` or no known time).
+def recency_weights(
+    users: np.ndarray,
+    times: np.ndarray,
+    tau_days: float,
+    num_users: int,
+    reference: str = "user",
+) -> np.ndarray | None:
+    r"""Each interaction's weight :math:`\exp(-(T - t) / \tau)`, :math:`\tau` in
+    days; ``None`` when there is nothing to weigh (``tau_days <= 0`` or no known
+    time). Interactions without a time (``-1``) get weight 1.
 
-    Interactions without a time (``-1``) get weight 1, as recent as the newest.
-    Where the weights enter through a symmetric normalisation, :math:`t_{ref}`
-    cancels out (every weight scales by the same factor), so a model computed at
-    a later time from the same interactions is the same model.
+    The age is counted back from ``reference``:
+
+    * ``"user"``: :math:`T = T_u`, the user's own newest interaction. Every
+      user's latest weighs 1, so a user last active long ago still trains; what
+      predicts a user's *next* step (leave-last-out).
+    * ``"global"``: :math:`T` the newest interaction of anyone. Old activity
+      fades for everyone alike, so what is popular lately rises; what predicts
+      the *future* of the whole graph (a time cut), at the cost of users last
+      active long ago.
+
+    On CiaoDVD each won on its own split (``benchmarks/RESULTS.md``, issue 17).
     """
     known = times >= 0
     if tau_days <= 0 or not known.any():
         return None
-    age_days = (times[known].max() - times) / SECONDS_PER_DAY
+    if reference == "global":
+        newest_of = np.full(len(times), times[known].max(), dtype=np.int64)
+    else:
+        newest = np.full(num_users, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(newest, users[known], times[known])
+        newest_of = newest[users]
+    age_days = (newest_of - times) / SECONDS_PER_DAY
     return np.where(known, np.exp(-age_days / tau_days), 1.0)
 
 
@@ -147,10 +166,11 @@ class TrainGraph:
         times: np.ndarray | None = None,
         recency_days: float = 0.0,
         history: bool = False,
+        recency_reference: str = "user",
     ) -> TrainGraph:
         """``train`` is a ``[2, E]`` array of (user, item) training interactions;
         see :meth:`from_data` for the rest."""
-        return cls.from_data(snapshot.data, train, times, recency_days, history)
+        return cls.from_data(snapshot.data, train, times, recency_days, history, recency_reference)
 
     @classmethod
     def from_data(
@@ -160,19 +180,25 @@ class TrainGraph:
         times: np.ndarray | None = None,
         recency_days: float = 0.0,
         history: bool = False,
+        recency_reference: str = "user",
     ) -> TrainGraph:
         """Operators of ``data``'s friendships and item attributes and of the
         ``train`` (user, item) interactions (``[2, E]``, indices into ``data``).
 
         ``times`` are the interactions' times (``-1`` unknown); with them,
         ``recency_days`` > 0 weights the interaction edges by recency and
-        ``history`` keeps each user's interactions in time order.
+        ``history`` keeps each user's interactions in time order;
+        ``recency_reference`` is :func:`recency_weights`' ``reference``.
         """
         n_u, n_i = data["user"].num_nodes, data["item"].num_nodes
         n_a = data["attribute"].num_nodes
         users = torch.from_numpy(np.ascontiguousarray(train[0])).long()
         items = torch.from_numpy(np.ascontiguousarray(train[1])).long()
-        weight = None if times is None else recency_weights(times, recency_days)
+        weight = (
+            None
+            if times is None
+            else recency_weights(train[0], times, recency_days, n_u, recency_reference)
+        )
         weight_t = None if weight is None else torch.from_numpy(weight)
         to_user, to_item = bipartite_operators(users, items, n_u, n_i, weight_t)
         user_history = None

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import torch
 
 LOSSES = ("bpr", "softmax")
+RECENCY_REFERENCES = ("user", "global")
 #: The kinds of train / validation / test split (:mod:`socialrec.train.splits`).
 SPLIT_KINDS = ("random", "temporal", "loo", "time_cut")
 
@@ -93,11 +94,16 @@ class TrainConfig:
             (:func:`socialrec.train.experiment.fit`). (default: ``1``)
         recency_days (float): time-aware training: each interaction is weighted
             by :math:`\\exp(-\\mathrm{age} / \\tau)`, with :math:`\\tau` this many
-            days and the age counted from the newest training interaction, in
+            days and the age counted from the user's newest training interaction, in
             the graph's propagation and in the loss
             (:func:`socialrec.models.train_graph.recency_weights`). 0 turns it
             off; without interaction times it has no effect (and says so).
             Full-graph training only. (default: ``0.0``)
+        recency_reference (str): where ages are counted from: ``"user"`` (each
+            user's newest interaction: every user's latest weighs 1; for
+            predicting each user's next step) or ``"global"`` (the newest
+            interaction of anyone: what is popular lately rises; for
+            predicting the graph's future). (default: ``"user"``)
         sequence_length (int): the latest interactions per user that the
             ``sequence`` model attends over. (default: ``20``)
     """
@@ -126,6 +132,7 @@ class TrainConfig:
     softmax_temperature: float = 0.1
     ensemble: int = 1
     recency_days: float = 0.0
+    recency_reference: str = "user"
     sequence_length: int = 20
 
     def __post_init__(self) -> None:
@@ -147,6 +154,11 @@ class TrainConfig:
             raise ConfigError(f"ensemble must be at least 1, not {self.ensemble}")
         if not self.recency_days >= 0:
             raise ConfigError(f"recency_days must be >= 0, not {self.recency_days!r}")
+        if self.recency_reference not in RECENCY_REFERENCES:
+            raise ConfigError(
+                f"recency_reference must be one of {', '.join(RECENCY_REFERENCES)}, "
+                f"not {self.recency_reference!r}"
+            )
         if self.sequence_length < 1:
             raise ConfigError(f"sequence_length must be at least 1, not {self.sequence_length}")
         if self.fanout > 0 and (self.recency_days > 0 or self.model == "sequence"):

@@ -178,6 +178,7 @@ def training_graph(
         times,
         config.recency_days,
         history=config.model == "sequence",
+        recency_reference=config.recency_reference,
     )
 
 

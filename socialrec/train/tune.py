@@ -28,7 +28,7 @@ from socialrec.errors import ConfigError
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.models import NEURAL_MODELS, TrainGraph
 from socialrec.progress import on_terminal
-from socialrec.train.config import TrainConfig, TuneConfig
+from socialrec.train.config import RECENCY_REFERENCES, TrainConfig, TuneConfig
 from socialrec.train.experiment import training_graph
 from socialrec.train.metrics import evaluate
 from socialrec.train.splits import Split, split
@@ -54,6 +54,9 @@ def suggest(trial: Any, model: str, timed: bool = False) -> dict[str, Any]:
         params["num_layers"] = trial.suggest_int("num_layers", 1, 4)
     if timed:
         params["recency_days"] = trial.suggest_categorical("recency_days", RECENCY_DAYS)
+        params["recency_reference"] = trial.suggest_categorical(
+            "recency_reference", list(RECENCY_REFERENCES)
+        )
     return params
 
 
@@ -111,7 +114,7 @@ def tune(
     if split_.valid.shape[1] == 0:
         raise ConfigError("tune needs a validation part: give ratios with a valid share > 0")
     timed = split_.train_time is not None and bool((split_.train_time >= 0).any())
-    graphs: dict[float, TrainGraph] = {}  # by recency decay: built once each
+    graphs: dict[tuple[float, str], TrainGraph] = {}  # by recency: built once each
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -146,9 +149,10 @@ def tune(
         cfg = replace(
             base, **params, model=model, seed=config.seed, epochs=config.max_epochs, refit=False
         )
-        if cfg.recency_days not in graphs:
-            graphs[cfg.recency_days] = training_graph(snapshot, split_, cfg)
-        graph = graphs[cfg.recency_days]
+        recency = (cfg.recency_days, cfg.recency_reference)
+        if recency not in graphs:
+            graphs[recency] = training_graph(snapshot, split_, cfg)
+        graph = graphs[recency]
 
         def report(epoch: int, recall: float) -> None:
             trial.report(recall, epoch)
