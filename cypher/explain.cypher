@@ -8,7 +8,11 @@
 // interacted with the item: id and interaction weight, heaviest first),
 // friends_total (distinct friends, whichever direction the friendship is
 // stored in), attributes (the item's attributes shared with items the user
-// interacted with: id, kind, and how many of the user's items have it).
+// interacted with: id, kind, and how many of the user's items have it),
+// recently (the user's latest interactions with items that share an attribute
+// with it, newest first: item id, name and date, "because you recently ...";
+// dates are null where interactions have no time). Friends carry the date of
+// their latest interaction with the item.
 MATCH (u:${User} {${user_id}: $user}), (i:${Item} {${item_id}: $item})
 OPTIONAL MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 OPTIONAL MATCH (u)-[rec:${RECOMMENDED}]->(i)
@@ -20,9 +24,22 @@ CALL (u, i) {
   WHERE f <> u
   WITH DISTINCT f
   MATCH (f)-[x:${INTERACTED}]->(i)
-  WITH f, max(x.${weight}) AS weight
+  WITH f, max(x.${weight}) AS weight, max(x.${timestamp}) AS t
   ORDER BY weight DESC, f.${user_id}
-  RETURN collect({friend: f.${user_id}, name: f.${user_name}, weight: weight}) AS friends
+  RETURN collect({friend: f.${user_id}, name: f.${user_name}, weight: weight,
+                  date: CASE WHEN t IS NULL THEN null
+                             ELSE toString(date(datetime({epochSeconds: t}))) END}) AS friends
+}
+CALL (u, i) {
+  MATCH (u)-[r:${INTERACTED}]->(other:${Item})-[:${HAS_ATTRIBUTE}]->(:${Attribute})
+        <-[:${HAS_ATTRIBUTE}]-(i)
+  WHERE other <> i
+  WITH other, max(r.${timestamp}) AS t
+  ORDER BY t IS NULL, t DESC, other.${item_id}
+  LIMIT $limit
+  RETURN collect({item: other.${item_id}, name: other.${item_name},
+                  date: CASE WHEN t IS NULL THEN null
+                             ELSE toString(date(datetime({epochSeconds: t}))) END}) AS recently
 }
 CALL (u, i) {
   MATCH (i)-[:${HAS_ATTRIBUTE}]->(a:${Attribute})<-[:${HAS_ATTRIBUTE}]-(other:${Item})<-[:${INTERACTED}]-(u)
@@ -34,4 +51,4 @@ CALL (u, i) {
     AS attributes
 }
 RETURN i.${item_id} AS item, i.${item_name} AS name, rec.score AS score, rec.rank AS rank, rec.because AS because,
-       friends[..$limit] AS friends, size(friends) AS friends_total, attributes
+       friends[..$limit] AS friends, size(friends) AS friends_total, attributes, recently

@@ -1,34 +1,50 @@
 // recommend_cold_start.cypher: recommendations for a user the last run did not score.
 //
 // Parameters: $namespace (the mapping's output namespace, see
-// `socialrec inspect`), $user (user id), $k (how many).
-// Returns: item (id), score (cosine similarity), because (friends who
+// `socialrec inspect`), $user (user id), $k (how many), $recency_days (the
+// decay tau in days: null or 0 weighs everything alike; socialrec passes 90).
+// Returns: item (id), name, score (cosine similarity), because (friends who
 // interacted with the item).
-// No retraining: the user's embedding is formed in the database as the mean of
-// the current run's stored embeddings of their friends and of the items they
-// interacted with (the rule socialrec's Scorer uses for new nodes), and the
-// current run's item vector index finds the nearest items. Returns nothing
-// when the user has neither friends nor items with embeddings: then use
-// popular_fallback.cypher.
+// No retraining: the user's embedding is formed in the database from the
+// current run's stored embeddings of the items they interacted with and of
+// their friends (the rule socialrec's Scorer uses for new nodes), as a
+// recency-weighted mean: an item weighs exp(-age / tau), its age counted back
+// from the newest time in the mean, and a friend weighs the same by the age of
+// their latest interaction, so what the user did lately and friends active
+// lately count most. Interactions without a time weigh 1. The current run's
+// item vector index finds the nearest items. Returns nothing when the user has
+// neither friends nor items with embeddings: then use popular_fallback.cypher.
 MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 MATCH (u:${User} {${user_id}: $user})
 CALL (u, run) {
   MATCH (u)-[:${FRIENDS_WITH}]-(f:${User})
   WHERE f <> u AND f[run.embedding_property] IS NOT NULL
   WITH DISTINCT f  // a friendship stored in both directions counts once
-  RETURN collect(f[run.embedding_property]) AS friend_vectors
+  OPTIONAL MATCH (f)-[x:${INTERACTED}]->()
+  WITH f, max(x.${timestamp}) AS t
+  RETURN collect({v: f[run.embedding_property], t: t}) AS friend_sources
 }
 CALL (u, run) {
-  MATCH (u)-[:${INTERACTED}]->(i:${Item})
+  MATCH (u)-[r:${INTERACTED}]->(i:${Item})
   WHERE i[run.embedding_property] IS NOT NULL
-  WITH DISTINCT i
-  RETURN collect(i[run.embedding_property]) AS item_vectors, count(i) AS seen
+  WITH i, max(r.${timestamp}) AS t  // an item rated twice counts once, at its latest
+  RETURN collect({v: i[run.embedding_property], t: t}) AS item_sources, count(i) AS seen
 }
-WITH run, u, seen, friend_vectors + item_vectors AS vectors
-WHERE size(vectors) > 0
+WITH run, u, seen, friend_sources + item_sources AS sources
+WHERE size(sources) > 0
+WITH run, u, seen, sources,
+     reduce(newest = null, s IN sources |
+       CASE WHEN s.t IS NOT NULL AND (newest IS NULL OR s.t > newest) THEN s.t ELSE newest END)
+       AS newest
 WITH run, u, seen,
-     [d IN range(0, size(vectors[0]) - 1) | reduce(s = 0.0, v IN vectors | s + v[d]) / size(vectors)]
-       AS query_vector
+     [s IN sources | {v: s.v, w: CASE
+        WHEN $recency_days IS NULL OR $recency_days <= 0 OR s.t IS NULL THEN 1.0
+        ELSE exp(-(newest - s.t) / (86400.0 * $recency_days)) END}] AS weighted
+// the newest source weighs 1, so the total is at least 1
+WITH run, u, seen, weighted, reduce(total = 0.0, s IN weighted | total + s.w) AS total
+WITH run, u, seen,
+     [d IN range(0, size(weighted[0].v) - 1) |
+       reduce(acc = 0.0, s IN weighted | acc + s.w * s.v[d]) / total] AS query_vector
 CALL db.index.vector.queryNodes(run.item_index, $k + seen, query_vector)
 YIELD node AS i, score
 WHERE NOT EXISTS { (u)-[:${INTERACTED}]->(i) }

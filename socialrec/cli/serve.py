@@ -169,6 +169,19 @@ def print_recommendations(app: App, user: Any, k: int, explain: bool) -> None:
             )
             click.echo(f"        friends: {friends or '-'} [{why.get('friends_total', 0)} in all]")
             click.echo(f"        shared attributes: {attrs or '-'}")
+            if why.get("recently"):
+                click.echo(f"        {because_you(why['recently'])}")
+
+
+def because_you(recently: list[dict[str, Any]]) -> str:
+    """ "because you recently ..." from explain.cypher's ``recently`` rows (their
+    dates where the interactions have times)."""
+    dated = any(r.get("date") for r in recently)
+    items = ", ".join(
+        named(r["item"], r.get("name")) + (f" ({r['date']})" if r.get("date") else "")
+        for r in recently
+    )
+    return f"because you {'recently ' if dated else ''}interacted with {items}, alike in attributes"
 
 
 def named(node_id: Any, name: Any) -> str:

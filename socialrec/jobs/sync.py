@@ -191,19 +191,27 @@ def model_age_hours(path: Path) -> float:
     return (time.time() - trained_at) / 3600
 
 
-def fresh_recall(scorer: Scorer, previous: GraphSnapshot, k: int = 20) -> tuple[float, int]:
-    """Recall@k of ``scorer`` on the interactions added since ``previous``.
+def fresh_interactions(snapshot: GraphSnapshot, previous: GraphSnapshot) -> np.ndarray:
+    """Which of ``snapshot``'s interactions were not in ``previous`` (a mask).
 
-    Indices are stable across incremental exports, so the previous snapshot's
-    edges are the ones to mask and everything else is fresh.
+    Indices are stable across incremental exports, so a pair is fresh exactly
+    when the previous snapshot has no edge between the same two indices.
     """
-    now = scorer.snapshot.data[INTERACTS].edge_index.numpy()
+    now = snapshot.data[INTERACTS].edge_index.numpy()
     before = previous.data[INTERACTS].edge_index.numpy()
-    n_items = scorer.snapshot.num_nodes("item")
+    n_items = snapshot.num_nodes("item")
     _, seen = lookup_sorted(
         np.sort(pair_keys(before[0], before[1], n_items)), pair_keys(now[0], now[1], n_items)
     )
-    fresh = ~seen
+    return ~seen
+
+
+def fresh_recall(scorer: Scorer, previous: GraphSnapshot, k: int = 20) -> tuple[float, int]:
+    """Recall@k of ``scorer`` on the interactions added since ``previous``
+    (the previous snapshot's edges masked)."""
+    now = scorer.snapshot.data[INTERACTS].edge_index.numpy()
+    before = previous.data[INTERACTS].edge_index.numpy()
+    fresh = fresh_interactions(scorer.snapshot, previous)
     truth = now[:, fresh & scorer.user_known[now[0]]]
     if truth.shape[1] == 0:
         return float("nan"), 0
@@ -369,6 +377,12 @@ class Sync:
                 if n >= cfg.policy.min_fresh_interactions:
                     summary.metrics["fresh_recall@20"] = recall
                     self.log(f"  Recall@20 on {n:,} fresh interactions: {recall:.4f}")
+                # a time-aware model weighs what users did since as their most recent
+                # (measured above first: the fresh interactions are its test)
+                tau = float(checkpoint.config.get("recency_days") or 0.0)
+                if tau > 0:
+                    refreshed = scorer.refresh_recent(fresh_interactions(snapshot, previous), tau)
+                    self.log(f"  {refreshed:,} users' new interactions folded in as recent")
         with self._stage("writeback", summary, lock):
             report = writeback.run(
                 scorer,

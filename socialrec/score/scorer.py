@@ -11,7 +11,9 @@ deleted since). :class:`Scorer` puts both in the snapshot's index space:
   ``cypher/recommend_cold_start.cypher`` applies inside Neo4j, so a user gets
   the same kind of answer from both paths;
 * deleted nodes and nodes with no known neighbour get none: they are neither
-  scored nor recommended.
+  scored nor recommended;
+* with a time-aware model, known users with interactions added since training
+  have them folded in, weighted as their most recent (:meth:`Scorer.refresh_recent`).
 
 ``because`` names, for each recommendation, the user's friends who interacted
 with the item, heaviest interaction first: the stored explanation on every
@@ -199,6 +201,49 @@ class Scorer:
             self.inductive["user"] = new_users[has]
         counts["user"] = int(len(new_users) and has.sum())
         return counts
+
+    def refresh_recent(self, fresh: np.ndarray, tau_days: float) -> int:
+        r"""Fold each known user's ``fresh`` interactions (a mask over the snapshot's
+        interactions: those added since training) into their embedding, as the
+        time-aware model weighs them: the newest.
+
+        .. math::
+            \mathbf{e}_u \leftarrow (1 - a_u)\, \mathbf{e}_u + a_u\, \bar{\mathbf{e}}_{F(u)},
+            \qquad a_u = \frac{\sum_{i \in F(u)} w_{ui}}{\sum_{i \in N(u)} w_{ui}}
+
+        with :math:`F(u)` the user's fresh items, :math:`\bar{\mathbf{e}}_{F(u)}`
+        their recency-weighted mean and :math:`w` the training's recency weights
+        (:func:`~socialrec.models.train_graph.recency_weights`, counted back from
+        the user's newest interaction, so the fresh ones weigh about 1 and a
+        user's years-old history little). Users embedded inductively this run
+        already include everything. Returns how many users were refreshed.
+        """
+        from socialrec.models.train_graph import recency_weights
+
+        store = self.snapshot.data[INTERACTS]
+        users, items = store.edge_index.numpy()
+        n_users = self.snapshot.num_nodes("user")
+        w = recency_weights(users, store.edge_time.numpy(), tau_days, n_users)
+        w = np.ones(len(users)) if w is None else w
+        usable = self.user_known[users] & self.item_known[items]
+        usable[np.isin(users, self.inductive["user"])] = False
+        take = fresh & usable
+        if not take.any():
+            return 0
+        total = np.bincount(users[usable], weights=w[usable], minlength=n_users)
+        fresh_w = np.bincount(users[take], weights=w[take], minlength=n_users)
+        sums = torch.zeros_like(self.user_embedding).index_add_(
+            0,
+            torch.as_tensor(users[take]),
+            self.item_embedding[torch.as_tensor(items[take])]
+            * torch.as_tensor(w[take], dtype=torch.float32)[:, None],
+        )
+        refreshed = np.unique(users[take])
+        idx = torch.as_tensor(refreshed)
+        share = torch.as_tensor(fresh_w[refreshed] / total[refreshed], dtype=torch.float32)[:, None]
+        mean = sums[idx] / torch.as_tensor(fresh_w[refreshed], dtype=torch.float32)[:, None]
+        self.user_embedding[idx] = (1 - share) * self.user_embedding[idx] + share * mean
+        return len(refreshed)
 
     def _item_users(self) -> CSR:
         """Each item's users; built only when there are new items to embed."""

@@ -19,6 +19,11 @@ from socialrec.mapping import GraphMapping
 
 SOURCES = ("recommend", "recommend_cold_start", "popular_fallback")
 
+#: ``recommend_cold_start.cypher``'s recency decay :math:`\tau` in days: a
+#: user's item (or friend) of 90 days before their newest weighs :math:`1/e`.
+#: ``None``: everything alike. Graphs without interaction times are unaffected.
+COLD_START_RECENCY_DAYS = 90.0
+
 
 @dataclass
 class Served:
@@ -29,12 +34,23 @@ class Served:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def recommend(runner: QueryRunner, mapping: GraphMapping, user: Any, k: int = 10) -> Served:
+def recommend(
+    runner: QueryRunner,
+    mapping: GraphMapping,
+    user: Any,
+    k: int = 10,
+    recency_days: float | None = COLD_START_RECENCY_DAYS,
+) -> Served:
+    """The first of :data:`SOURCES` that has rows for ``user`` (``recency_days``:
+    the cold-start query's decay)."""
+    params = {
+        "namespace": mapping.output_namespace,
+        "user": user,
+        "k": k,
+        "recency_days": recency_days,
+    }
     for source in SOURCES:
-        rows = runner.read(
-            queries.load(source, mapping),
-            {"namespace": mapping.output_namespace, "user": user, "k": k},
-        )
+        rows = runner.read(queries.load(source, mapping), params)
         if rows:
             return Served(user, source, rows)
     return Served(user, "none")
@@ -51,7 +67,9 @@ def user_exists(runner: QueryRunner, mapping: GraphMapping, user: Any) -> bool:
 def explain(
     runner: QueryRunner, mapping: GraphMapping, user: Any, item: Any, limit: int = 3
 ) -> dict[str, Any]:
-    """``explain.cypher`` for one (user, item): friends who interacted, shared attributes."""
+    """``explain.cypher`` for one (user, item): friends who interacted (with the
+    date of their latest interaction), shared attributes, and the user's recent
+    interactions with items alike (``recently``, with dates)."""
     rows = runner.read(
         queries.load("explain", mapping),
         {"namespace": mapping.output_namespace, "user": user, "item": item, "limit": limit},

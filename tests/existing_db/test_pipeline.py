@@ -101,7 +101,12 @@ def test_existing_database_end_to_end(
     # the in-database cold start names distinct friends too
     cold = db.runner.read(
         queries.load("recommend_cold_start", mapping),
-        {"namespace": mapping.output_namespace, "user": db.person(4), "k": 10},
+        {
+            "namespace": mapping.output_namespace,
+            "user": db.person(4),
+            "k": 10,
+            "recency_days": 90.0,
+        },
     )
     assert cold and any(row["because"] for row in cold)
     assert all(len(row["because"]) == len(set(row["because"])) for row in cold)

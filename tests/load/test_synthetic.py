@@ -88,3 +88,51 @@ def test_invalid_configs() -> None:
 
 def test_ranks_within() -> None:
     assert _ranks_within(np.array([2, 0, 3])).tolist() == [0, 1, 0, 1, 2]
+
+
+def _year_fraction(config: SyntheticConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(users, items, each interaction's time as a fraction of the year)."""
+    chunks = list(SyntheticGraph(config).user_chunks())
+    times = np.concatenate([c.times for c in chunks])
+    start = 1_704_067_200  # the generator's year starts 2024-01-01
+    fraction = (times - start) / (365 * 24 * 3600)
+    assert (fraction >= 0).all() and (fraction < 1).all()
+    return (
+        np.concatenate([c.users for c in chunks]),
+        np.concatenate([c.items for c in chunks]),
+        fraction,
+    )
+
+
+def test_drift_moves_tastes_to_another_community_over_the_year() -> None:
+    def own_taste_share(drift: float) -> tuple[float, float]:
+        c = SyntheticConfig(
+            users=3000,
+            items=3000,
+            attributes=30,
+            communities=10,
+            friend_influence=0.0,
+            community_taste=1.0,
+            interactions_per_user=20,
+            drift=drift,
+        )
+        graph = SyntheticGraph(c)
+        users, items, t = _year_fraction(c)
+        preferred = graph._preferred[c.community_of(users)]  # the user's own community's
+        own = (preferred == (items % c.attributes)[:, None]).any(1)
+        return float(own[t < 0.2].mean()), float(own[t > 0.8].mean())
+
+    early, late = own_taste_share(1.0)
+    assert early > 0.75 and late < 0.35  # the year's last picks come from elsewhere
+    early, late = own_taste_share(0.0)
+    assert early > 0.9 and late > 0.9  # no drift: the own community all year
+
+
+def test_friends_recent_picks_are_copied_more() -> None:
+    base = {"users": 3000, "items": 1000, "friends_per_user": 3.0, "drift": 0.5}
+    _, _, own = _year_fraction(SyntheticConfig(**base, friend_influence=0.0))
+    _, _, copied = _year_fraction(SyntheticConfig(**base, friend_influence=1.0))
+    # own picks spread evenly over the year; copies take the later of two of a
+    # friend's picks (mean 2/3 of the year) and follow it by days
+    assert abs(own.mean() - 0.5) < 0.02
+    assert copied.mean() > 0.6

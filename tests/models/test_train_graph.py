@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from socialrec.models.train_graph import TrainGraph
+from socialrec.models.train_graph import TrainGraph, UserHistory, recency_weights
 from tests.helpers import snapshot_from_arrays
 
 
@@ -39,3 +39,73 @@ def test_friends_are_symmetric_and_attributes_row_normalised() -> None:
     assert torch.isclose(s[1, 3], 1 / torch.sqrt(torch.tensor(2.0 * 2.0)))
     rows = g.item_attributes.matrix.to_dense().sum(1)
     assert torch.allclose(rows[:2], torch.ones(2)) and float(rows[2:].abs().sum()) == 0
+
+
+DAY = 86_400
+
+
+def test_recency_weights_by_hand() -> None:
+    users = np.array([0, 0, 1, 1, 1])
+    times = np.array([0, 10 * DAY, 5 * DAY, 20 * DAY, -1])
+    # each user's ages count back from their own newest: user 0 from day 10, user 1 from day 20
+    w = recency_weights(users, times, 10.0, 2)
+    assert w is not None
+    expected = [np.exp(-1.0), 1.0, np.exp(-1.5), 1.0, 1.0]  # an unknown time weighs 1
+    assert np.allclose(w, expected)
+    # from the newest of anyone (day 20)
+    g = recency_weights(users, times, 10.0, 2, reference="global")
+    assert g is not None
+    assert np.allclose(g, [np.exp(-2.0), np.exp(-1.0), np.exp(-1.5), 1.0, 1.0])
+    assert recency_weights(users, times, 0.0, 2) is None  # off
+    assert recency_weights(users, np.full(5, -1), 10.0, 2) is None  # nothing known
+
+
+def test_recency_weighted_operator_is_the_weighted_symmetric_norm() -> None:
+    # user 0 rated item 0 ten days before item 1; user 1 rated item 1
+    inter = np.array([[0, 0, 1], [0, 1, 1]])
+    times = np.array([0, 10 * DAY, 3 * DAY])
+    snap = snapshot_from_arrays(2, 2, 1, inter, np.empty((2, 0), int), np.array([[0], [0]]), times)
+    g = TrainGraph.build(snap, inter, times, recency_days=10.0)
+    a = g.item_to_user.matrix.to_dense().double()
+    w00, w01, w11 = np.exp(-1.0), 1.0, 1.0
+    d_u0, d_u1, d_i0, d_i1 = w00 + w01, w11, w00, w01 + w11
+    assert np.isclose(a[0, 0].item(), w00 / np.sqrt(d_u0 * d_i0), rtol=1e-5)
+    assert np.isclose(a[0, 1].item(), w01 / np.sqrt(d_u0 * d_i1), rtol=1e-5)
+    assert np.isclose(a[1, 1].item(), w11 / np.sqrt(d_u1 * d_i1), rtol=1e-5)
+    assert torch.allclose(g.user_to_item.matrix.to_dense(), g.item_to_user.matrix.to_dense().T)
+    # the loss weights are the same weights, scaled to mean 1, in the given order
+    assert g.interaction_weight is not None
+    mean = (w00 + w01 + w11) / 3
+    assert torch.allclose(g.interaction_weight.double(), torch.tensor([w00, w01, w11]) / mean)
+
+
+def test_without_times_recency_changes_nothing() -> None:
+    train = np.array([[0, 0, 1], [0, 1, 1]])
+    static = _graph(train)
+    unknown = TrainGraph.build(
+        snapshot_from_arrays(4, 5, 2, train, np.empty((2, 0), int), np.array([[0], [0]])),
+        train,
+        np.full(3, -1),
+        recency_days=30.0,
+        history=True,
+    )
+    assert unknown.interaction_weight is None and unknown.history is None
+    assert torch.equal(
+        static.item_to_user.matrix.to_dense(), unknown.item_to_user.matrix.to_dense()
+    )
+
+
+def test_user_history_in_time_order() -> None:
+    # user 0: items 3 (t=30), 1 (t=10), 2 (t=20); user 1: item 0; user 2: none
+    users, items = np.array([0, 0, 1, 0]), np.array([3, 1, 0, 2])
+    times = np.array([30, 10, 5, 20])
+    h = UserHistory.build(users, items, times, 3)
+    assert h.ptr.tolist() == [0, 3, 4, 4]
+    assert h.item.tolist() == [1, 2, 3, 0]  # oldest first
+    assert h.position.tolist() == [2, 0, 0, 1]  # each given interaction's place
+    # before the interaction with item 3 (position 2): items 2, then 1, newest first
+    before, mask = h.before(torch.tensor([0]), torch.tensor([2]), 3)
+    assert before[mask].tolist() == [2, 1] and mask.tolist() == [[True, True, False]]
+    latest, mask = h.latest(torch.tensor([0, 1, 2]), 2)
+    assert latest[0].tolist() == [3, 2] and mask[0].all()
+    assert latest[1][mask[1]].tolist() == [0] and not mask[2].any()

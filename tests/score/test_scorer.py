@@ -93,3 +93,28 @@ def test_ids_of_another_type_are_refused_by_name() -> None:
     ckpt.ids["user"] = canonical_ids([str(i) for i in range(4)])
     with pytest.raises(ScoringError, match="user ids are strings in the checkpoint but integers"):
         Scorer.from_checkpoint(ckpt, snap)
+
+
+def test_a_time_aware_refresh_weighs_new_interactions_as_the_newest() -> None:
+    day = 86_400
+    # user 0: items 0 and 1 long ago, item 2 fresh; user 1: item 0 only, nothing fresh
+    inter = np.array([[0, 0, 0, 1], [0, 1, 2, 0]])
+    times = np.array([0, 0, 400 * day, 0])
+    snap = snapshot_from_arrays(2, 3, 1, inter, np.empty((2, 0), int), np.array([[0], [0]]), times)
+    user = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    item = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    fresh = np.array([False, False, True, False])
+
+    def refreshed(tau: float) -> torch.Tensor:
+        scorer = Scorer(snap, user.clone(), item.clone())
+        assert scorer.refresh_recent(fresh, tau) == 1
+        assert torch.equal(scorer.user_embedding[1], user[1])  # nothing new: as trained
+        return scorer.user_embedding[0]
+
+    # a short decay: the fresh item is nearly all of the user's weight
+    w_old = np.exp(-400 / 10)
+    share = 1 / (1 + 2 * w_old)
+    assert torch.allclose(refreshed(10.0), torch.tensor([1 - share, share], dtype=torch.float32), atol=1e-6)
+    # a long decay: it weighs about as one interaction of three
+    share = 1 / (1 + 2 * np.exp(-400 / 1e6))
+    assert torch.allclose(refreshed(1e6), torch.tensor([1 - share, share], dtype=torch.float32), atol=1e-4)

@@ -25,6 +25,9 @@ def test_unknown_loss_is_a_config_error() -> None:
         ("epochs", -1, "epochs must be >= 0"),
         ("lr", 0.0, "lr must be > 0"),
         ("ensemble", 0, "ensemble must be at least 1"),
+        ("recency_days", -1.0, "recency_days must be >= 0"),
+        ("recency_reference", "now", "recency_reference must be one of user, global"),
+        ("sequence_length", 0, "sequence_length must be at least 1"),
     ],
 )
 def test_settings_that_cannot_train_are_refused_by_name(
@@ -58,3 +61,10 @@ def test_the_documented_defaults_are_the_defaults() -> None:
         found = re.search(r"\(default: ``(.+?)``\)", doc[start:], re.S)
         assert found, f"no documented default for {f.name}"
         assert ast.literal_eval(found.group(1)) == f.default, f.name
+
+
+def test_the_time_aware_options_refuse_sampled_training() -> None:
+    with pytest.raises(ConfigError, match="recency_days and the sequence model train on the full"):
+        TrainConfig(fanout=10, recency_days=30.0)
+    with pytest.raises(ConfigError, match="leave fanout at 0"):
+        TrainConfig(fanout=10, model="sequence")

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from socialrec.errors import SocialrecError
+from socialrec.export.snapshot import GraphSnapshot
 from socialrec.train.splits import split
 from tests.helpers import snapshot_from_arrays, synthetic_snapshot
 
@@ -58,3 +59,61 @@ def test_bad_ratios_and_kind() -> None:
         split(snap, "random", (0.5, 0.1, 0.1))
     with pytest.raises(SocialrecError, match="unknown split"):
         split(snap, "weird")
+
+
+def _timed_snapshot(users: int = 300, items: int = 200) -> GraphSnapshot:
+    return synthetic_snapshot(users, items, seed=3, drift=0.5)
+
+
+def test_time_cut_puts_every_later_interaction_after_the_cut() -> None:
+    snap = _timed_snapshot()
+    sp = split(snap, "time_cut", (0.8, 0.1, 0.1))
+    edges = snap.data["user", "interacts", "item"].edge_index.numpy()
+    times = snap.data["user", "interacts", "item"].edge_time.numpy()
+    when = dict(zip(zip(edges[0].tolist(), edges[1].tolist(), strict=True), times, strict=True))
+    train_t = [when[e] for e in as_set(sp.train)]
+    valid_t = [when[e] for e in as_set(sp.valid)]
+    test_t = [when[e] for e in as_set(sp.test)]
+    assert sp.cut_times is not None
+    t_valid, t_test = sp.cut_times
+    # nothing from after the cut, from anyone, is in training
+    assert max(train_t) < t_valid <= min(valid_t)
+    assert max(valid_t) < t_test <= min(test_t)
+    total = edges.shape[1]
+    assert abs(len(test_t) / total - 0.1) < 0.02 and abs(len(valid_t) / total - 0.1) < 0.02
+    assert sorted(sp.train_time.tolist()) == sorted(train_t)  # type: ignore[union-attr]
+    assert "cut at" in sp.describe()
+
+
+def test_leave_last_out_never_trains_on_a_later_interaction() -> None:
+    snap = _timed_snapshot()
+    sp = split(snap, "loo", seed=1)
+    edges = snap.data["user", "interacts", "item"].edge_index.numpy()
+    times = snap.data["user", "interacts", "item"].edge_time.numpy()
+    when = dict(zip(zip(edges[0].tolist(), edges[1].tolist(), strict=True), times, strict=True))
+    latest_train: dict[int, int] = {}
+    for u, i in as_set(sp.train):
+        latest_train[u] = max(latest_train.get(u, -1), when[(u, i)])
+    valid_t = {u: when[(u, i)] for u, i in as_set(sp.valid)}
+    for u, i in as_set(sp.test):
+        assert when[(u, i)] >= valid_t[u] >= latest_train[u]
+    assert len(as_set(sp.test)) == len(valid_t) == int((np.bincount(edges[0]) >= 3).sum())
+    # the training times travel with the split, aligned with its edges
+    assert sp.train_time is not None
+    assert [when[(u, i)] for u, i in sp.train.T.tolist()] == sp.train_time.tolist()
+
+
+def test_a_refit_split_keeps_the_times_of_validation_too() -> None:
+    sp = split(_timed_snapshot(), "loo")
+    merged = sp.with_validation_in_training()
+    assert merged.valid.shape[1] == 0
+    assert merged.train.shape[1] == sp.train.shape[1] + sp.valid.shape[1]
+    assert merged.train_time is not None and sp.valid_time is not None
+    assert merged.train_time[-len(sp.valid_time) :].tolist() == sp.valid_time.tolist()
+
+
+def test_a_time_cut_needs_timestamps() -> None:
+    inter = np.array([[0, 0, 1], [0, 1, 1]])
+    snap = snapshot_from_arrays(2, 2, 1, inter, np.empty((2, 0), int), np.array([[0], [0]]))
+    with pytest.raises(SocialrecError, match="time_cut split needs interaction timestamps"):
+        split(snap, "time_cut")

@@ -12,7 +12,7 @@ import pytest
 from socialrec.errors import ConfigError
 from socialrec.train.config import TrainConfig, TuneConfig
 from socialrec.train.splits import split
-from socialrec.train.tune import read_recipe, tune
+from socialrec.train.tune import RECENCY_DAYS, read_recipe, tune
 from tests.helpers import synthetic_snapshot
 
 BASE = TrainConfig(eval_every=1, batch_size=1024, device="cpu")
@@ -73,3 +73,27 @@ def test_budgets_and_recipes_that_cannot_work_are_named(tmp_path: Path) -> None:
     bad.write_text("[train]\nlr = -1.0\n")
     with pytest.raises(ConfigError, match="lr must be > 0"):
         read_recipe(bad)
+
+
+def test_dated_interactions_add_the_recency_to_the_search(tmp_path: Path) -> None:
+    import optuna
+
+    timed = synthetic_snapshot(users=250, items=100)  # the generator dates every interaction
+    tune(timed, "lightgcn", tmp_path, replace(QUICK, trials=2), BASE)
+    study = optuna.load_study(
+        study_name="socialrec",
+        storage=optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(tmp_path / "study.journal"))
+        ),
+    )
+    for trial in study.trials:
+        assert trial.params["recency_days"] in RECENCY_DAYS
+        assert trial.params["recency_reference"] in ("user", "global")
+    recipe = read_recipe(tmp_path / "recipe.toml")
+    assert "recency_days" in recipe and "recency_reference" in recipe
+    # undated interactions (LastFM): nothing to search
+    undated = synthetic_snapshot(users=250, items=100)
+    store = undated.data["user", "interacts", "item"]
+    store.edge_time = store.edge_time * 0 - 1
+    tune(undated, "lightgcn", tmp_path / "undated", replace(QUICK, trials=1), BASE)
+    assert "recency_days" not in read_recipe(tmp_path / "undated" / "recipe.toml")

@@ -54,7 +54,9 @@ def test_cold_start_user_gets_items_of_their_friends_taste(
         "CREATE (n)-[:FRIENDS_WITH]->(f)"
     )
     assert db.read(q("recommend"), {"namespace": NS, "user": 100, "k": 5}) == []
-    rows = db.read(q("recommend_cold_start"), {"namespace": NS, "user": 100, "k": 5})
+    rows = db.read(
+        q("recommend_cold_start"), {"namespace": NS, "user": 100, "k": 5, "recency_days": 90.0}
+    )
     assert len(rows) == 5
     assert all(community(r["item"]) == 1 for r in rows)
     friends_items = set().union(*(history(db, f) for f in (10, 11, 12)))
@@ -63,6 +65,74 @@ def test_cold_start_user_gets_items_of_their_friends_taste(
         assert bool(r["because"]) == (r["item"] in friends_items)
     served = serving.recommend(db, MAPPING, 100, 5)
     assert served.source == "recommend_cold_start" and served.rows == rows
+
+
+DAY = 86_400
+LONG_AGO, LATELY = 1_577_836_800, 1_717_200_000  # 2020-01-01, 2024-06-01
+
+
+def cold_start(db: Neo4jRunner, user: int, recency_days: float | None) -> list[int]:
+    rows = db.read(
+        q("recommend_cold_start"),
+        {"namespace": NS, "user": user, "k": 3, "recency_days": recency_days},
+    )
+    return [r["item"] for r in rows]
+
+
+def test_cold_start_weighs_recent_items_and_lately_active_friends_more(
+    db: Neo4jRunner, written: Planted
+) -> None:
+    # a new user: two community-A items long ago, one community-B item lately
+    db.write(
+        "CREATE (n:User {id: 101}) WITH n "
+        "MATCH (a1:Item {id: 0}), (a2:Item {id: 1}), (b:Item {id: 10}) "
+        "CREATE (n)-[:INTERACTED {weight: 1.0, ts: $old}]->(a1), "
+        "(n)-[:INTERACTED {weight: 1.0, ts: $old}]->(a2), "
+        "(n)-[:INTERACTED {weight: 1.0, ts: $new}]->(b)",
+        {"old": LONG_AGO, "new": LATELY},
+    )
+    # everything alike: the mean leans to A, two items to one
+    assert [community(i) for i in cold_start(db, 101, None)] == [0, 0, 0]
+    # recency: the B item of last June outweighs the A items of four years before
+    assert [community(i) for i in cold_start(db, 101, 90.0)] == [1, 1, 1]
+    # a new user whose two A friends were last active long ago and one B friend lately
+    db.write(
+        "MATCH (u:User)-[r:INTERACTED]->() WHERE u.id IN [0, 1, 10] "
+        "SET r.ts = CASE WHEN u.id = 10 THEN $new ELSE $old END",
+        {"old": LONG_AGO, "new": LATELY},
+    )
+    db.write(
+        "CREATE (n:User {id: 102}) WITH n MATCH (f:User) WHERE f.id IN [0, 1, 10] "
+        "CREATE (n)-[:FRIENDS_WITH]->(f)"
+    )
+    assert [community(i) for i in cold_start(db, 102, None)] == [0, 0, 0]
+    assert [community(i) for i in cold_start(db, 102, 90.0)] == [1, 1, 1]
+    # serving passes socialrec's documented default
+    served = serving.recommend(db, MAPPING, 101, 3)
+    assert [r["item"] for r in served.rows] == cold_start(db, 101, serving.COLD_START_RECENCY_DAYS)
+
+
+def test_explain_says_what_the_user_did_recently_with_dates(
+    db: Neo4jRunner, written: Planted
+) -> None:
+    mine = sorted(history(db, 0))
+    for n, item in enumerate(mine):  # the user's items, a day apart
+        db.write(
+            "MATCH (:User {id: 0})-[r:INTERACTED]->(:Item {id: $i}) SET r.ts = $t",
+            {"i": item, "t": LATELY + n * DAY},
+        )
+    item = db.read(
+        "MATCH (:User {id: 0})-[r:RECOMMENDED]->(i) RETURN i.id AS i ORDER BY r.rank LIMIT 1"
+    )[0]["i"]
+    why = db.read(q("explain"), {"namespace": NS, "user": 0, "item": item, "limit": 2})[0]
+    # newest first; the same genre as the recommended item
+    assert [r["item"] for r in why["recently"]] == mine[::-1][:2]
+    assert [r["date"] for r in why["recently"]] == ["2024-06-03", "2024-06-02"]
+    # without times: the same items, no dates
+    db.write("MATCH (:User {id: 0})-[r:INTERACTED]->() REMOVE r.ts")
+    why = db.read(q("explain"), {"namespace": NS, "user": 0, "item": item, "limit": 5})[0]
+    assert {r["item"] for r in why["recently"]} == set(mine)
+    assert all(r["date"] is None for r in why["recently"])
 
 
 def test_explain_names_real_friends_and_shared_attributes(
