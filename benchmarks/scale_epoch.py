@@ -34,36 +34,43 @@ from socialrec.train.trainer import TrainConfig, train
 SNAPSHOT = Path(__file__).resolve().parent / "out" / "synthetic-1m.pt"
 
 
-def generated_snapshot(users: int = 1_000_000, items: int = 200_000) -> GraphSnapshot:
-    """export_rate's graph from the generator: interactions and friendships
-    de-duplicated as the loader's MERGE does, friendships in both directions."""
-    graph = SyntheticGraph(
-        SyntheticConfig(
-            users=users,
-            items=items,
-            attributes=500,
-            communities=200,
-            interactions_per_user=INTERACTIONS_PER_USER,
-        )
+def generated_snapshot(
+    users: int = 1_000_000, items: int = 200_000, config: SyntheticConfig | None = None
+) -> GraphSnapshot:
+    """export_rate's graph from the generator (or ``config``'s): interactions and
+    friendships de-duplicated as the loader's MERGE does (an interaction keeps
+    its first time), friendships in both directions."""
+    config = config or SyntheticConfig(
+        users=users,
+        items=items,
+        attributes=500,
+        communities=200,
+        interactions_per_user=INTERACTIONS_PER_USER,
     )
-    inter_keys, friend_keys = [], []
+    users, items = config.users, config.items
+    graph = SyntheticGraph(config)
+    inter_keys, inter_times, friend_keys = [], [], []
     for c in graph.user_chunks():
-        inter_keys.append(np.unique(c.users * items + c.items))
+        keys, first = np.unique(c.users * items + c.items, return_index=True)
+        inter_keys.append(keys)
+        inter_times.append(c.times[first])
         lo, hi = np.minimum(c.friend_a, c.friend_b), np.maximum(c.friend_a, c.friend_b)
         friend_keys.append((lo * users + hi)[lo != hi])
-    inter = np.unique(np.concatenate(inter_keys))
+    # users are chunked in order, so the keys of all chunks are sorted and distinct
+    inter, times = np.concatenate(inter_keys), np.concatenate(inter_times)
     pairs = np.unique(np.concatenate(friend_keys))
     a, b = pairs // users, pairs % users
     has = np.concatenate([np.stack(p) for p in graph.item_attributes()], axis=1)
     tables = [
         NodeTable(r, np.arange(n), np.arange(n)) for r, n in (("user", users), ("item", items))
     ]
-    attrs = NodeTable("attribute", np.arange(500), np.arange(500))
+    n_attrs = config.attributes
+    attrs = NodeTable("attribute", np.arange(n_attrs), np.arange(n_attrs))
     data = build_hetero_data(
         tables[0],
         tables[1],
         attrs,
-        EdgeList(inter // items, inter % items, np.ones(len(inter)), np.full(len(inter), -1)),
+        EdgeList(inter // items, inter % items, np.ones(len(inter)), times),
         EdgeList(np.concatenate([a, b]), np.concatenate([b, a])),
         EdgeList(has[0], has[1], np.ones(has.shape[1])),
     )

@@ -92,10 +92,9 @@ class TrainConfig:
         ensemble (int): models trained from different seeds whose scores are
             averaged, served as one concatenated embedding
             (:func:`socialrec.train.experiment.fit`). (default: ``1``)
-        recency_days (float): time-aware training: each interaction is weighted
-            by :math:`\\exp(-\\mathrm{age} / \\tau)`, with :math:`\\tau` this many
-            days and the age counted from the user's newest training interaction, in
-            the graph's propagation and in the loss
+        recency_days (float): time-aware training: each interaction weighs
+            exp(-age / recency_days), its age in days, in the graph's
+            propagation and in the loss
             (:func:`socialrec.models.train_graph.recency_weights`). 0 turns it
             off; without interaction times it has no effect (and says so).
             Full-graph training only. (default: ``0.0``)
@@ -104,6 +103,12 @@ class TrainConfig:
             predicting each user's next step) or ``"global"`` (the newest
             interaction of anyone: what is popular lately rises; for
             predicting the graph's future). (default: ``"user"``)
+        popularity_debias (float): long-tail training: each training positive
+            weighs (its item's popularity / the top item's) to the power
+            -popularity_debias, clipped at 100x (inverse-propensity weighting,
+            :func:`socialrec.models.train_graph.popularity_weights`). 0 turns it
+            off; more trades accuracy for long-tail items, and the published
+            recommendations follow. (default: ``0.0``)
         sequence_length (int): the latest interactions per user that the
             ``sequence`` model attends over. (default: ``20``)
     """
@@ -133,6 +138,7 @@ class TrainConfig:
     ensemble: int = 1
     recency_days: float = 0.0
     recency_reference: str = "user"
+    popularity_debias: float = 0.0
     sequence_length: int = 20
 
     def __post_init__(self) -> None:
@@ -154,6 +160,8 @@ class TrainConfig:
             raise ConfigError(f"ensemble must be at least 1, not {self.ensemble}")
         if not self.recency_days >= 0:
             raise ConfigError(f"recency_days must be >= 0, not {self.recency_days!r}")
+        if not self.popularity_debias >= 0:
+            raise ConfigError(f"popularity_debias must be >= 0, not {self.popularity_debias!r}")
         if self.recency_reference not in RECENCY_REFERENCES:
             raise ConfigError(
                 f"recency_reference must be one of {', '.join(RECENCY_REFERENCES)}, "

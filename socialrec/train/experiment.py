@@ -23,6 +23,7 @@ from socialrec.checkpoint import Checkpoint
 from socialrec.errors import ConfigError
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.models import NEURAL_MODELS, TrainGraph
+from socialrec.models.train_graph import Weighting
 from socialrec.train.metrics import RankingMetrics, evaluate
 from socialrec.train.splits import Split, split
 from socialrec.train.trainer import TrainConfig, TrainResult, train
@@ -172,14 +173,13 @@ def training_graph(
         )
     if config.recency_days > 0 and not timed and log:
         log("   no interaction times: recency_days has no effect (the static model trains)")
-    return TrainGraph.build(
-        snapshot,
-        split_.train,
-        times,
-        config.recency_days,
-        history=config.model == "sequence",
+    weighting = Weighting(
+        recency_days=config.recency_days,
         recency_reference=config.recency_reference,
+        history=config.model == "sequence",
+        popularity_debias=config.popularity_debias,
     )
+    return TrainGraph.build(snapshot, split_.train, times, weighting)
 
 
 #: Seed distance between the members of an ensemble (``TrainConfig.ensemble``).

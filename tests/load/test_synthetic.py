@@ -129,9 +129,13 @@ def test_drift_moves_tastes_to_another_community_over_the_year() -> None:
 
 
 def test_friends_recent_picks_are_copied_more() -> None:
-    base = {"users": 3000, "items": 1000, "friends_per_user": 3.0, "drift": 0.5}
-    _, _, own = _year_fraction(SyntheticConfig(**base, friend_influence=0.0))
-    _, _, copied = _year_fraction(SyntheticConfig(**base, friend_influence=1.0))
+    def config(influence: float) -> SyntheticConfig:
+        return SyntheticConfig(
+            users=3000, items=1000, friends_per_user=3.0, drift=0.5, friend_influence=influence
+        )
+
+    _, _, own = _year_fraction(config(0.0))
+    _, _, copied = _year_fraction(config(1.0))
     # own picks spread evenly over the year; copies take the later of two of a
     # friend's picks (mean 2/3 of the year) and follow it by days
     assert abs(own.mean() - 0.5) < 0.02

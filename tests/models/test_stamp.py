@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from socialrec.models import SocialLGN, SocialSTAMP, build_model
-from socialrec.models.train_graph import TrainGraph
+from socialrec.models.train_graph import TrainGraph, Weighting
 from tests.helpers import snapshot_from_arrays
 
 
@@ -16,7 +16,7 @@ def _timed_graph(history: bool = True) -> TrainGraph:
     times = np.array([10, 20, 30, 5, 40])
     friends = np.array([[0, 1], [2, 2]])
     snap = snapshot_from_arrays(3, 5, 1, inter, friends, np.array([[0], [0]]), times)
-    return TrainGraph.build(snap, inter, times, history=history)
+    return TrainGraph.build(snap, inter, times, Weighting(history=history))
 
 
 def test_forward_backward_on_a_tiny_graph() -> None:
@@ -47,6 +47,7 @@ def test_training_is_causal_and_serving_attends_over_the_latest() -> None:
     torch.manual_seed(0)
     g = _timed_graph()
     model = build_model("sequence", g, 8, 2, sequence_length=2)
+    assert isinstance(model, SocialSTAMP)
     model.train()
     out = model(g)
     # user 0's first interaction (edge 0) has no history: the graph vector alone
@@ -68,6 +69,7 @@ def test_without_histories_it_is_its_graph_model() -> None:
     torch.manual_seed(0)
     g = _timed_graph(history=False)
     model = build_model("sequence", g, 8, 2)
+    assert isinstance(model, SocialSTAMP)
     model.eval()
     with torch.no_grad():
         assert torch.allclose(model(g).user, SocialLGN.forward(model, g).user)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from socialrec.models.train_graph import TrainGraph, UserHistory, recency_weights
+from socialrec.models.train_graph import (
+    POPULARITY_WEIGHT_CAP,
+    TrainGraph,
+    UserHistory,
+    Weighting,
+    popularity_weights,
+    recency_weights,
+)
 from tests.helpers import snapshot_from_arrays
 
 
@@ -65,7 +72,7 @@ def test_recency_weighted_operator_is_the_weighted_symmetric_norm() -> None:
     inter = np.array([[0, 0, 1], [0, 1, 1]])
     times = np.array([0, 10 * DAY, 3 * DAY])
     snap = snapshot_from_arrays(2, 2, 1, inter, np.empty((2, 0), int), np.array([[0], [0]]), times)
-    g = TrainGraph.build(snap, inter, times, recency_days=10.0)
+    g = TrainGraph.build(snap, inter, times, Weighting(recency_days=10.0))
     a = g.item_to_user.matrix.to_dense().double()
     w00, w01, w11 = np.exp(-1.0), 1.0, 1.0
     d_u0, d_u1, d_i0, d_i1 = w00 + w01, w11, w00, w01 + w11
@@ -86,8 +93,7 @@ def test_without_times_recency_changes_nothing() -> None:
         snapshot_from_arrays(4, 5, 2, train, np.empty((2, 0), int), np.array([[0], [0]])),
         train,
         np.full(3, -1),
-        recency_days=30.0,
-        history=True,
+        Weighting(recency_days=30.0, history=True),
     )
     assert unknown.interaction_weight is None and unknown.history is None
     assert torch.equal(
@@ -109,3 +115,32 @@ def test_user_history_in_time_order() -> None:
     latest, mask = h.latest(torch.tensor([0, 1, 2]), 2)
     assert latest[0].tolist() == [3, 2] and mask[0].all()
     assert latest[1][mask[1]].tolist() == [0] and not mask[2].any()
+
+
+def test_popularity_weights_by_hand() -> None:
+    items = np.array([0, 0, 0, 0, 1])  # item 0: 4 positives, item 1: 1
+    w = popularity_weights(items, 2, 1.0)
+    assert w is not None and np.allclose(w, [1, 1, 1, 1, 4])
+    half = popularity_weights(items, 2, 0.5)
+    assert half is not None and np.allclose(half, [1, 1, 1, 1, 2])
+    assert popularity_weights(items, 2, 0.0) is None
+    # rare items are clipped: 1 against 1000 would weigh 1000x
+    skewed = np.array([0] * 1000 + [1])
+    capped = popularity_weights(skewed, 2, 1.0)
+    assert capped is not None and capped[-1] == POPULARITY_WEIGHT_CAP
+    # in the loss only, with mean 1; the operators stay the static ones
+    train = np.array([[0, 0, 1], [0, 1, 1]])  # item 1 twice, item 0 once
+    g = TrainGraph.build(
+        snapshot_from_arrays(2, 2, 1, train, np.empty((2, 0), int), np.array([[0], [0]])),
+        train,
+        weighting=Weighting(popularity_debias=1.0),
+    )
+    assert g.interaction_weight is not None
+    assert torch.allclose(g.interaction_weight, torch.tensor([2.0, 1.0, 1.0]) / (4 / 3))
+    assert torch.equal(
+        g.item_to_user.matrix.to_dense(),
+        TrainGraph.build(
+            snapshot_from_arrays(2, 2, 1, train, np.empty((2, 0), int), np.array([[0], [0]])),
+            train,
+        ).item_to_user.matrix.to_dense(),
+    )

@@ -114,7 +114,11 @@ def test_a_time_aware_refresh_weighs_new_interactions_as_the_newest() -> None:
     # a short decay: the fresh item is nearly all of the user's weight
     w_old = np.exp(-400 / 10)
     share = 1 / (1 + 2 * w_old)
-    assert torch.allclose(refreshed(10.0), torch.tensor([1 - share, share], dtype=torch.float32), atol=1e-6)
+    assert torch.allclose(
+        refreshed(10.0), torch.tensor([1 - share, share], dtype=torch.float32), atol=1e-6
+    )
     # a long decay: it weighs about as one interaction of three
     share = 1 / (1 + 2 * np.exp(-400 / 1e6))
-    assert torch.allclose(refreshed(1e6), torch.tensor([1 - share, share], dtype=torch.float32), atol=1e-4)
+    assert torch.allclose(
+        refreshed(1e6), torch.tensor([1 - share, share], dtype=torch.float32), atol=1e-4
+    )

@@ -154,3 +154,14 @@ def test_time_aware_options_without_times() -> None:
     assert any("no interaction times: recency_days has no effect" in line for line in lines)
     with pytest.raises(ConfigError, match="sequence model orders each user's interactions"):
         experiment.fit(snap, sp, replace(cfg, model="sequence"))
+
+
+def test_popularity_debiasing_lifts_the_long_tail() -> None:
+    snap = synthetic_snapshot(800, 600, seed=1, popularity_exponent=1.2)
+    cfg = replace(_FAST, model="lightgcn")
+    plain, debiased = (
+        experiment.run(snap, ["lightgcn"], [0], replace(cfg, popularity_debias=g), "random")[0]
+        for g in (0.0, 0.8)
+    )
+    assert debiased.test["tail_share@20"] > 1.5 * plain.test["tail_share@20"]
+    assert debiased.result.config.popularity_debias == 0.8  # kept for the checkpoint
