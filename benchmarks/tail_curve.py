@@ -37,10 +37,10 @@ def main() -> None:
     args = parser.parse_args()
     snapshot = dataset_snapshot(args.dataset)
     seeds = [int(s) for s in args.seeds.split(",")]
-    base = TrainConfig(**FAST_PRESET, device="cpu")
+    base = TrainConfig.from_dict({**FAST_PRESET, "device": "cpu"})
     started = time.perf_counter()
     lines = [
-        "| training | valid R@20 | test Recall@20 | vs γ = 0 | test tail share@20 |",
+        "| training | valid R@20 | test Recall@20 | vs g = 0 | test tail share@20 |",
         "|---|---|---|---|---|",
     ]
     reference, rerank = float("nan"), []
@@ -63,11 +63,11 @@ def main() -> None:
     for n, point in enumerate(rerank[0] if rerank else []):
         if point["penalty"] == 0:
             continue
-        recall = float(np.mean([curve[n]["recall@20"] for curve in rerank]))
-        tail = float(np.mean([curve[n]["tail_share@20"] for curve in rerank]))
+        r = float(np.mean([curve[n]["recall@20"] for curve in rerank]))
+        share = float(np.mean([curve[n]["tail_share@20"] for curve in rerank]))
         lines.append(
-            f"| γ = 0, re-ranked with popularity penalty {point['penalty']:g} | - | "
-            f"{recall:.4f} | {-100 * (1 - recall / reference):+.1f} % | {tail:.3f} |"
+            f"| g = 0, re-ranked with popularity penalty {point['penalty']:g} | - | "
+            f"{r:.4f} | {-100 * (1 - r / reference):+.1f} % | {share:.3f} |"
         )
     minutes = (time.perf_counter() - started) / 60
     body = "\n".join(
@@ -75,9 +75,9 @@ def main() -> None:
             f"{args.dataset}, `{args.model}`, seeds {args.seeds}, split 70/10/20 per user, "
             f"recipe {FAST_PRESET}, early stopping on validation; device "
             f"{describe_device('cpu')}; {minutes:.0f} min. Tail: items outside the top 20 % "
-            "by training popularity. `--popularity-debias γ` weighs each training positive "
-            "by (popularity / top popularity)^-γ, clipped at 100 (inverse-propensity "
-            "BPR); the re-ranking rows subtract a popularity penalty from the γ = 0 "
+            "by training popularity. `--popularity-debias g` weighs each training positive "
+            "by (popularity / top popularity)^-g, clipped at 100 (inverse-propensity "
+            "BPR); the re-ranking rows subtract a popularity penalty from the g = 0 "
             "model's scores at ranking time.",
             "",
             *lines,
