@@ -5,37 +5,53 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.utils import softmax
 
-from socialrec.models.base import Embeddings, GraphRecommender
+from socialrec.models.base import Embeddings
+from socialrec.models.propagation import SparseOperator
+from socialrec.models.social_lgn import SocialLGN
 from socialrec.models.train_graph import TrainGraph
 
 
-class SocialAttention(GraphRecommender):
-    r"""Attention over a user's friends and items, in the spirit of
+class SocialAttention(SocialLGN):
+    r"""Attention over a user's items and friends, in the spirit of
     `"Graph Neural Networks for Social Recommendation"
     <https://arxiv.org/abs/1902.07243>`_ (GraphRec) and
-    `"DiffNet++" <https://arxiv.org/abs/2002.00844>`_, with the attention of
-    `"Graph Attention Networks" <https://arxiv.org/abs/1710.10903>`_.
+    `"DiffNet++" <https://arxiv.org/abs/2002.00844>`_, with the scores of
+    `"Graph Attention Networks" <https://arxiv.org/abs/1710.10903>`_, built on
+    :class:`SocialLGN`'s normalised propagation.
 
-    Each layer, user :math:`u` aggregates its items and friends
-    :math:`j \in \mathcal{N}(u) \cup \mathcal{S}(u)` with learned weights, so
-    that influence differs per friend and per item:
+    Each layer re-weighs every item :math:`j` of user :math:`u` (and, with its
+    own attention vectors, every friend) by how much it scores against the
+    user, so that influence differs per item and per friend:
 
     .. math::
-        \alpha_{uj} = \mathrm{softmax}_j\left(\mathrm{LeakyReLU}\left(
-            \mathbf{a}^\top [\mathbf{W}\mathbf{h}_u \,\Vert\, \mathbf{W}\mathbf{h}_j]
-        \right)\right),
+        s_{uj} = \mathrm{LeakyReLU}\left(\mathbf{a}_{dst}^\top \mathbf{h}_u
+            + \mathbf{a}_{src}^\top \mathbf{h}_j\right),
         \qquad
-        \mathbf{h}_u^{(k+1)} = \sum_{j} \alpha_{uj} \mathbf{W}\mathbf{h}_j^{(k)}
+        \mathbf{h}_{u,I}^{(k+1)} = \sum_{j \in \mathcal{N}(u)}
+            \frac{|\mathcal{N}(u)|\, \mathrm{softmax}_j(s_{uj})}
+                 {\sqrt{|\mathcal{N}(u)||\mathcal{N}(j)|}} \mathbf{h}_j^{(k)}
 
-    Items aggregate their users as in LightGCN. Final embeddings are layer
-    means. Users without training interactions start from zero (their
-    embedding comes from their friends).
+    and the items' and friends' messages are fused by :class:`SocialLGN`'s
+    learned gate; items aggregate their users as in LightGCN. With equal scores
+    the re-weighting is 1 and the model is SocialLGN exactly, which is where it
+    starts (the attention vectors are initialised to zero).
+
+    Why not the plain GAT aggregation (the first version of this model): a
+    softmax-weighted *mean* drops LightGCN's :math:`1/\sqrt{|\mathcal{N}(j)|}`
+    damping of popular neighbours, one softmax over items and friends together
+    lets a user's many items drown their few friends, and a learned
+    :math:`d \times d` transform per layer adds cost and parameters that BPR on
+    implicit feedback does not use well. Each cost it accuracy on LastFM, and the
+    transform most of an epoch's time (``benchmarks/RESULTS.md``, issue 16).
+    The weighted sums run through the same ``embedding_bag`` kernel as the
+    fixed operators (:func:`~socialrec.models.propagation.spmm`), with the
+    attention weights as per-edge values.
 
     Args:
         num_users (int): number of users.
         num_items (int): number of items.
         embedding_dim (int): embedding size. (default: ``64``)
-        num_layers (int): propagation layers. (default: ``2``)
+        num_layers (int): propagation layers. (default: ``3``)
         negative_slope (float): LeakyReLU slope. (default: ``0.2``)
     """
 
@@ -44,61 +60,71 @@ class SocialAttention(GraphRecommender):
         num_users: int,
         num_items: int,
         embedding_dim: int = 64,
-        num_layers: int = 2,
+        num_layers: int = 3,
         negative_slope: float = 0.2,
     ) -> None:
-        super().__init__(num_users, num_items, embedding_dim)
-        self.num_layers = num_layers
+        super().__init__(num_users, num_items, embedding_dim, num_layers)
         self.negative_slope = negative_slope
-        self.lin = torch.nn.ModuleList(
-            torch.nn.Linear(embedding_dim, embedding_dim, bias=False) for _ in range(num_layers)
-        )
-        self.att_dst = torch.nn.ParameterList(
-            torch.nn.Parameter(torch.empty(embedding_dim)) for _ in range(num_layers)
-        )
-        self.att_src = torch.nn.ParameterList(
-            torch.nn.Parameter(torch.empty(embedding_dim)) for _ in range(num_layers)
-        )
-        self._cached: tuple[TrainGraph, Tensor, Tensor] | None = None
+        d = embedding_dim
+        # per layer: (item dst, item src, friend dst, friend src) attention vectors
+        self.attention = torch.nn.Parameter(torch.zeros(num_layers, 4, d))
+        self._rows: tuple[TrainGraph, Tensor, Tensor | None] | None = None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
-        for lin, a_dst, a_src in zip(self.lin, self.att_dst, self.att_src, strict=True):
-            # Start close to an identity map so early training behaves like LightGCN.
-            assert isinstance(lin, torch.nn.Linear)
-            torch.nn.init.eye_(lin.weight)
-            torch.nn.init.normal_(a_dst, std=0.01)
-            torch.nn.init.normal_(a_src, std=0.01)
+        if hasattr(self, "attention"):  # SocialLGN's __init__ calls this first
+            torch.nn.init.zeros_(self.attention)
 
-    def _neighbourhood(self, graph: TrainGraph) -> tuple[Tensor, Tensor]:
-        """(user, neighbour) for every item and friend of every user, built once a graph.
+    def _edge_rows(self, graph: TrainGraph) -> tuple[Tensor, Tensor | None]:
+        """The user (row) of every stored entry of the item and friend operators."""
+        if self._rows is None or self._rows[0] is not graph:
 
-        Neighbours index one table of items then users (``[W h_items; W h_users]``),
-        so a layer gathers each neighbour's features with a single lookup.
-        """
-        if self._cached is None or self._cached[0] is not graph:
-            ui = graph.item_to_user.matrix.to_sparse_coo().indices().long()
-            users = torch.cat([ui[0], graph.friend_index[1]])
-            neighbours = torch.cat([ui[1], graph.friend_index[0] + graph.num_items])
-            self._cached = (graph, users, neighbours)
-        return self._cached[1], self._cached[2]
+            def rows(op: SparseOperator) -> Tensor:
+                crow = op.matrix.crow_indices().long()
+                return torch.repeat_interleave(
+                    torch.arange(len(crow) - 1, device=crow.device), crow.diff()
+                )
 
-    def forward(self, graph: TrainGraph, noise: float = 0.0) -> Embeddings:
-        users, neighbours = self._neighbourhood(graph)
-        active = (graph.user_degree > 0).to(self.user.weight.dtype).unsqueeze(-1)
-        u, i = self.free_embeddings(graph)
+            friends = rows(graph.friends) if graph.friends is not None else None
+            self._rows = (graph, rows(graph.item_to_user), friends)
+        return self._rows[1], self._rows[2]
+
+    def attend(
+        self,
+        op: SparseOperator,
+        rows: Tensor,
+        h_dst: Tensor,
+        h_src: Tensor,
+        a_dst: Tensor,
+        a_src: Tensor,
+    ) -> Tensor:
+        """``op``'s normalised sum with each entry re-weighed by ``n_u softmax``."""
+        cols = op.matrix.col_indices()
+        scores = F.leaky_relu(
+            (h_dst @ a_dst)[rows] + (h_src @ a_src)[cols.long()], self.negative_slope
+        )
+        n = torch.bincount(rows, minlength=h_dst.shape[0]).to(scores.dtype)
+        weight = op.matrix.values() * softmax(scores, rows, num_nodes=h_dst.shape[0]) * n[rows]
+        return F.embedding_bag(
+            cols,
+            h_src,
+            op.matrix.crow_indices(),
+            mode="sum",
+            per_sample_weights=weight,
+            include_last_offset=True,
+        )
+
+    def propagate(self, graph: TrainGraph, u: Tensor, i: Tensor, noise: float) -> Embeddings:
+        item_rows, friend_rows = self._edge_rows(graph)
 
         def layer(k: int, u: Tensor, i: Tensor) -> tuple[Tensor, Tensor]:
-            table = self.lin[k](torch.cat([i, u]))  # [W h_items; W h_users]
-            # a^T [W h_u || W h_j] = a_dst^T W h_u + a_src^T W h_j: two scores per
-            # node, then one addition per edge (no per-edge dot products).
-            dst_score = table[graph.num_items :] @ self.att_dst[k]
-            src_score = table @ self.att_src[k]
-            logits = dst_score[users] + src_score[neighbours]
-            alpha = softmax(F.leaky_relu(logits, self.negative_slope), users, num_nodes=len(u))
-            messages = alpha.unsqueeze(-1) * table[neighbours]
-            new_u = torch.zeros_like(u).index_add_(0, users, messages)
-            return new_u, graph.user_to_item @ u
+            a = self.attention[k]
+            from_items = self.attend(graph.item_to_user, item_rows, u, i, a[0], a[1])
+            if graph.friends is not None and friend_rows is not None:
+                from_friends = self.attend(graph.friends, friend_rows, u, u, a[2], a[3])
+            else:
+                from_friends = torch.zeros_like(u)
+            return self.fuse(k, from_items, from_friends), graph.user_to_item @ u
 
-        return self.mean_over_layers(u * active, i, layer, self.num_layers, noise)
+        return self.mean_over_layers(u, i, layer, self.num_layers, noise)

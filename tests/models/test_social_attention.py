@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from socialrec.models import SocialAttention, TrainGraph, build_model
+from socialrec.models import SocialAttention, SocialLGN, TrainGraph, build_model
 from tests.helpers import tiny_graph
 
 
@@ -16,31 +16,37 @@ def one_layer_model() -> tuple[TrainGraph, SocialAttention]:
     return graph, model
 
 
-def test_zero_attention_vectors_average_every_neighbour() -> None:
-    graph, model = one_layer_model()
+def test_equal_scores_are_social_lgn_exactly() -> None:
+    graph, model = one_layer_model()  # the attention vectors start at zero
+    plain = SocialLGN(graph.num_users, graph.num_items, 4, 1)
+    missing = plain.load_state_dict(model.state_dict(), strict=False)
+    assert missing.missing_keys == [] and missing.unexpected_keys == ["attention"]
     with torch.no_grad():
-        model.att_dst[0].zero_()
-        model.att_src[0].zero_()  # equal logits: alpha = 1 / |neighbours|
-        out = model(graph)  # lin starts as the identity
-    active = (graph.user_degree > 0).float().unsqueeze(-1)
-    u0, i0 = model.user.weight.detach() * active, model.item.weight.detach()
-    items = graph.item_to_user.matrix.to_dense() != 0
-    friends = torch.zeros(graph.num_users, graph.num_users, dtype=torch.bool)
-    friends[graph.friend_index[1], graph.friend_index[0]] = True
-    expected = torch.stack(
-        [torch.cat([i0[items[u]], u0[friends[u]]]).mean(0) for u in range(graph.num_users)]
-    )
-    assert torch.allclose(out.user, (u0 + expected) / 2, atol=1e-6)
+        assert torch.allclose(model(graph).user, plain(graph).user, atol=1e-6)
+        assert torch.allclose(model(graph).item, plain(graph).item, atol=1e-6)
 
 
 def test_attention_prefers_the_neighbour_it_scores_higher() -> None:
     graph, model = one_layer_model()
     with torch.no_grad():
-        model.att_dst[0].zero_()
-        model.att_src[0].copy_(model.item.weight[1])  # item 1 scores highest for its users
+        model.attention[0, 1].copy_(model.item.weight[1] * 50)  # item 1 scores highest
         model.user.weight[0] = 0.0  # user 0 (items 0 and 1, friend 1): its layer 0 is zero
+        gate = model.gates[0]
+        assert isinstance(gate, torch.nn.Linear)
+        gate.bias.fill_(20.0)  # the items' side only
         out = model(graph)
-    # User 0's layer-1 embedding leans towards item 1 rather than item 0.
+    # User 0's layer-1 embedding is (nearly) item 1's normalised message alone.
     layer1 = out.user[0] * 2
     item0, item1 = model.item.weight[0].detach(), model.item.weight[1].detach()
     assert torch.dot(layer1, item1) / item1.norm() > torch.dot(layer1, item0) / item0.norm()
+
+
+def test_every_attention_vector_learns() -> None:
+    graph, model = one_layer_model()
+    with torch.no_grad():
+        model.attention.normal_(std=0.1)  # off the symmetric start
+    out = model(graph)
+    (out.user.pow(2).sum() + out.item.pow(2).sum()).backward()
+    grad = model.attention.grad
+    assert grad is not None and torch.isfinite(grad).all()
+    assert (grad[0].abs().sum(-1) > 0).all()  # item and friend, dst and src
