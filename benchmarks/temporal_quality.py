@@ -6,12 +6,11 @@ Usage: python -m benchmarks.temporal_quality [--splits loo,time_cut] [--seeds 0,
 For each split (``loo``: each user's last rating is the test, the one before
 validation; ``time_cut``: one global cut in time, 80/10/10 of all ratings):
 
-1. the time-aware variants choose their recency on the validation part of
-   seed 0: ``lightgcn`` the decay from ``--taus`` and the reference (each
-   user's newest or the global newest interaction), ``social`` and
-   ``sequence`` the decay, with lightgcn's reference (their epochs cost 4-8
-   times as much); the sequence model may also choose no decay. The static
-   models have nothing to choose;
+1. the time-aware variants choose on the validation part of seed 0:
+   ``lightgcn + recency`` the decay from ``--taus`` and the reference (each
+   user's newest or the global newest interaction); ``+ periods`` the period
+   length from ``--periods``; the sequence model takes social's period (its
+   epochs cost the most). The static models have nothing to choose;
 2. every variant is trained on each seed and evaluated once on the test part,
    full ranking, training and validation items masked.
 
@@ -34,18 +33,25 @@ from socialrec.train.config import FAST_PRESET, TrainConfig
 from socialrec.train.splits import split
 
 RATIOS = (0.8, 0.1, 0.1)
-#: (model, time-aware): the static models, then the time-aware variants
+#: (row, model, what it chooses on validation): the static models, then the
+#: time-aware variants ("recency": decay and reference; "period": period length;
+#: "period of social": social's choice, no search of its own)
 VARIANTS = (
-    ("lightgcn", False),
-    ("social", False),
-    ("lightgcn", True),
-    ("social", True),
-    ("sequence", True),
+    ("lightgcn", "lightgcn", ""),
+    ("social", "social", ""),
+    ("lightgcn + recency", "lightgcn", "recency"),
+    ("lightgcn + periods", "lightgcn", "period"),
+    ("social + periods", "social", "period"),
+    ("sequence + periods", "sequence", "period of social"),
 )
 
 
-def label(model: str, tau: float, reference: str) -> str:
-    return f"{model} + recency ({tau:g} d, {reference})" if tau else model
+def describe(row: str, config: TrainConfig) -> str:
+    if config.recency_days:
+        return f"{row} ({config.recency_days:g} d, {config.recency_reference})"
+    if config.period_days:
+        return f"{row} ({config.period_days:g} d)"
+    return row
 
 
 def main() -> None:
@@ -53,12 +59,14 @@ def main() -> None:
     parser.add_argument("--splits", default="loo,time_cut")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--taus", default="90,365,1095")
+    parser.add_argument("--periods", default="90,180,365")
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--section", default="CiaoDVD, time-aware vs static (issue 17)")
     args = parser.parse_args()
     snapshot = ciaodvd_snapshot()
     seeds = [int(s) for s in args.seeds.split(",")]
     taus = [float(t) for t in args.taus.split(",")]
+    periods = [float(t) for t in args.periods.split(",")]
     base = TrainConfig(**{**FAST_PRESET, "epochs": args.epochs}, device="cpu")
     started = time.perf_counter()
     lines = [
@@ -68,38 +76,40 @@ def main() -> None:
     for kind in args.splits.split(","):
         selection = split(snapshot, kind, RATIOS, 0)
         print(selection.describe(), flush=True)
-        reference = "user"
-        for model, timed in VARIANTS:
-            tau, valid = 0.0, float("nan")
-            if timed:
-                grid = [(t, r) for t in taus for r in ("user", "global")]
-                if model != "lightgcn":
-                    grid = [(t, reference) for t in taus]
-                if model == "sequence":
-                    grid.append((0.0, reference))
-                scores = {}
-                for t, r in grid:
-                    cfg = replace(base, model=model, recency_days=t, recency_reference=r)
-                    scores[(t, r)] = experiment.fit(snapshot, selection, cfg).best_valid
-                    print(f"  {kind} {model} tau {t:g} {r}: valid {scores[(t, r)]:.4f}")
-                tau, chosen = max(scores, key=lambda key: scores[key])
-                valid = scores[(tau, chosen)]
-                if model == "lightgcn":
-                    reference = chosen
-            config = replace(base, recency_days=tau, recency_reference=reference)
+        chosen: dict[str, TrainConfig] = {}
+        for row, model, search in VARIANTS:
+            config = replace(base, model=model)
+            valid = float("nan")
+            grid: list[TrainConfig] = []
+            if search == "recency":
+                grid = [
+                    replace(config, recency_days=t, recency_reference=r)
+                    for t in taus
+                    for r in ("user", "global")
+                ]
+            elif search == "period":
+                grid = [replace(config, period_days=d) for d in periods]
+            elif search == "period of social":
+                config = replace(config, period_days=chosen["social + periods"].period_days)
+            if grid:
+                scores = [experiment.fit(snapshot, selection, c).best_valid for c in grid]
+                for c, v in zip(grid, scores, strict=True):
+                    print(f"  {kind} {describe(row, c)}: valid {v:.4f}", flush=True)
+                config, valid = grid[int(np.argmax(scores))], float(max(scores))
+            chosen[row] = config
             trials = experiment.run(snapshot, [model], seeds, config, kind, RATIOS)
-            if not timed:
+            if np.isnan(valid):
                 valid = trials[0].result.best_valid
             recall = [t.test["recall@20"] for t in trials]
             ndcg = [t.test["ndcg@20"] for t in trials]
             epoch_s = [float(np.mean([h["seconds"] for h in t.result.history])) for t in trials]
-            row = (
-                f"| {kind} | {label(model, tau, reference)} | {valid:.4f} | "
+            line = (
+                f"| {kind} | {describe(row, config)} | {valid:.4f} | "
                 f"{np.mean(recall):.4f} ± {np.std(recall):.4f} | "
                 f"{np.mean(ndcg):.4f} ± {np.std(ndcg):.4f} | {np.mean(epoch_s):.2f} |"
             )
-            lines.append(row)
-            print(row, flush=True)
+            lines.append(line)
+            print(line, flush=True)
     minutes = (time.perf_counter() - started) / 60
     body = "\n".join(
         [
@@ -109,9 +119,11 @@ def main() -> None:
             f"{minutes:.0f} min in all. Splits: `loo` = each user's last rating (by date) is "
             "the test, the one before validation (users with >= 3 ratings); `time_cut` = "
             "one global cut, the oldest 80 % of ratings train, the next 10 % validate, the "
-            "newest 10 % test. `sequence` is SocialSTAMP. Recency (τ, reference) as chosen "
-            "on validation: the ages count back from each user's newest (`user`) or the "
-            "newest of anyone (`global`).",
+            "newest 10 % test. Chosen on the validation part of seed 0: recency (decay, "
+            "and whether ages count back from each user's newest, `user`, or the newest "
+            "of anyone, `global`) and the period length (each period a learned vector "
+            "added to the user's, TimeSVD++'s time-binned bias). `sequence` is "
+            "SocialSTAMP, with social's period.",
             "",
             *lines,
         ]

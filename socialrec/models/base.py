@@ -50,6 +50,22 @@ class GraphRecommender(torch.nn.Module):
         super().__init__()
         self.user = torch.nn.Embedding(num_users, embedding_dim)
         self.item = torch.nn.Embedding(num_items, embedding_dim)
+        #: one learned vector per period of time (:meth:`use_periods`), or none
+        self.period: torch.nn.Embedding | None = None
+
+    def use_periods(self, count: int) -> None:
+        r"""Learn a vector :math:`\mathbf{p}_t` per period :math:`t`, added to the
+        user's vector of every interaction in it: :math:`\hat y_{ui}(t) =
+        (\mathbf{e}_u + \mathbf{p}_t)^\top \mathbf{e}_i`, so that
+        :math:`\mathbf{p}_t^\top \mathbf{e}_i` is how much item :math:`i` is
+        chosen *then*, whoever chooses (the time-binned item bias of TimeSVD++,
+        `Koren, "Collaborative Filtering with Temporal Dynamics", KDD 2009
+        <https://doi.org/10.1145/1557019.1557072>`_, as a vector so that a score
+        stays one inner product). A user is served with their latest period's
+        vector (:meth:`final_users`). Starts at zero: the static model.
+        """
+        self.period = torch.nn.Embedding(count, self.user.embedding_dim)
+        torch.nn.init.zeros_(self.period.weight)
 
     def reset_parameters(self) -> None:
         torch.nn.init.normal_(self.user.weight, std=0.1)
@@ -70,12 +86,21 @@ class GraphRecommender(torch.nn.Module):
     def batch_users(
         self, out: Embeddings, graph: TrainGraph, users: Tensor, edges: Tensor | None
     ) -> Tensor | None:
-        """The user vectors of a training batch's rows, for a model whose user
-        depends on the training example (a sequence model: what came before
-        it); ``edges`` are the rows' indices among the training interactions
-        (``None``: not known, a sampled batch). ``None``, the default: the rows
+        """The user vectors of a training batch's rows where the user depends on
+        the training example (the period of the interaction; a sequence model:
+        what came before it); ``edges`` are the rows' indices among the training
+        interactions (``None``: not known, a sampled batch). ``None``: the rows
         of ``out.user``."""
-        return None
+        if self.period is None or graph.periods is None or edges is None:
+            return None
+        return gather_rows(out.user, users) + self.period(graph.periods.edge[edges])
+
+    def final_users(self, out: Embeddings, graph: TrainGraph) -> Tensor:
+        """The user embeddings that score and are published: ``out.user``, plus
+        each user's latest period's vector where the model learns periods."""
+        if self.period is None or graph.periods is None:
+            return out.user
+        return out.user + self.period(graph.periods.user_latest)
 
     def perturb(self, x: Tensor, noise: float) -> Tensor:
         r"""XSimGCL's perturbation of one layer's output, while training:

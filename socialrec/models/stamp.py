@@ -110,10 +110,12 @@ class SocialSTAMP(SocialLGN):
         attends over the items they had interacted with *before* it, so that
         the short-term part learns to predict what comes next, never to
         recognise the target in its own input."""
+        rows = super().batch_users(out, graph, users, edges)  # with a period, if any
         if graph.history is None or edges is None:
-            return None
+            return rows
         items, mask = graph.history.before(users, graph.history.position[edges], self.length)
-        return out.user[users] + self.short_term(out.item, items, mask)
+        base = out.user[users] if rows is None else rows
+        return base + self.short_term(out.item, items, mask)
 
     @property
     def length(self) -> int:

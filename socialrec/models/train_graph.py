@@ -12,7 +12,9 @@ Given the training interactions' times, the graph is time-aware:
   loss (:func:`recency_weights`), so that what a user did lately shapes their
   embedding most;
 * each user's interactions in time order (:class:`UserHistory`), what the
-  sequence model reads.
+  sequence model reads;
+* each interaction's period (:class:`Periods`), for a learned "what is popular
+  then" vector per period.
 
 Without times (LastFM has none) both are absent and the models are the static
 ones, exactly.
@@ -83,12 +85,49 @@ class Weighting:
             reference, for the operators and the loss.
         history: keep each user's interactions in time order (:class:`UserHistory`).
         popularity_debias: :func:`popularity_weights`' exponent, for the loss only.
+        period_days: the length of a :class:`Periods` bin (0: none).
     """
 
     recency_days: float = 0.0
     recency_reference: str = "user"
     history: bool = False
     popularity_debias: float = 0.0
+    period_days: float = 0.0
+
+
+@dataclass
+class Periods:
+    """Interaction times cut into periods of equal length (day ``0`` is the oldest).
+
+    Attributes:
+        edge: each training interaction's period, in the order given
+            (interactions without a time: the oldest period).
+        user_latest: each user's newest interaction's period (users without
+            one: the newest period), the period a user is served in.
+        count: the number of periods.
+    """
+
+    edge: Tensor
+    user_latest: Tensor
+    count: int
+
+    @classmethod
+    def build(
+        cls, users: np.ndarray, times: np.ndarray, days: float, num_users: int
+    ) -> Periods | None:
+        known = times >= 0
+        if days <= 0 or not known.any():
+            return None
+        start = times[known].min()
+        period = np.where(known, (times - start) // int(days * SECONDS_PER_DAY), 0).astype(np.int64)
+        count = int(period.max()) + 1
+        latest = np.full(num_users, -1, dtype=np.int64)
+        np.maximum.at(latest, users[known], period[known])
+        latest[latest < 0] = count - 1
+        return cls(torch.from_numpy(period), torch.from_numpy(latest), count)
+
+    def to(self, device: torch.device | str) -> Periods:
+        return Periods(self.edge.to(device), self.user_latest.to(device), self.count)
 
 
 #: The most a positive of a rare item may weigh against one of the most popular
@@ -184,6 +223,7 @@ class TrainGraph:
             (``None``: unweighted).
         history: each user's interactions in time order (``None`` without times,
             or when no model asked for them).
+        periods: each interaction's period (``None`` without times or periods).
     """
 
     num_users: int
@@ -202,6 +242,7 @@ class TrainGraph:
     attribute_ids: Tensor | None = None
     interaction_weight: Tensor | None = None
     history: UserHistory | None = None
+    periods: Periods | None = None
 
     @classmethod
     def build(
@@ -281,6 +322,11 @@ class TrainGraph:
                 else torch.from_numpy(loss_weight / loss_weight.mean()).to(torch.float32)
             ),
             history=user_history,
+            periods=(
+                None
+                if times is None
+                else Periods.build(train[0], times, weighting.period_days, n_u)
+            ),
         )
 
     def to(self, device: torch.device | str) -> TrainGraph:
@@ -301,4 +347,5 @@ class TrainGraph:
                 None if self.interaction_weight is None else self.interaction_weight.to(device)
             ),
             history=None if self.history is None else self.history.to(device),
+            periods=None if self.periods is None else self.periods.to(device),
         )

@@ -103,6 +103,13 @@ class TrainConfig:
             predicting each user's next step) or ``"global"`` (the newest
             interaction of anyone: what is popular lately rises; for
             predicting the graph's future). (default: ``"user"``)
+        period_days (float): time-aware training: time is cut into periods of
+            this many days, each with a learned vector added to the user's
+            vector of every interaction in it ("what is popular then", the
+            time-binned bias of TimeSVD++); users are served with their latest
+            period's (:meth:`socialrec.models.base.GraphRecommender.use_periods`).
+            0 turns it off; without interaction times it has no effect.
+            Full-graph training only. (default: ``0.0``)
         popularity_debias (float): long-tail training: each training positive
             weighs (its item's popularity / the top item's) to the power
             -popularity_debias, clipped at 100x (inverse-propensity weighting,
@@ -138,6 +145,7 @@ class TrainConfig:
     ensemble: int = 1
     recency_days: float = 0.0
     recency_reference: str = "user"
+    period_days: float = 0.0
     popularity_debias: float = 0.0
     sequence_length: int = 20
 
@@ -160,6 +168,8 @@ class TrainConfig:
             raise ConfigError(f"ensemble must be at least 1, not {self.ensemble}")
         if not self.recency_days >= 0:
             raise ConfigError(f"recency_days must be >= 0, not {self.recency_days!r}")
+        if not self.period_days >= 0:
+            raise ConfigError(f"period_days must be >= 0, not {self.period_days!r}")
         if not self.popularity_debias >= 0:
             raise ConfigError(f"popularity_debias must be >= 0, not {self.popularity_debias!r}")
         if self.recency_reference not in RECENCY_REFERENCES:
@@ -169,9 +179,12 @@ class TrainConfig:
             )
         if self.sequence_length < 1:
             raise ConfigError(f"sequence_length must be at least 1, not {self.sequence_length}")
-        if self.fanout > 0 and (self.recency_days > 0 or self.model == "sequence"):
+        if self.fanout > 0 and (
+            self.recency_days > 0 or self.period_days > 0 or self.model == "sequence"
+        ):
             raise ConfigError(
-                "recency_days and the sequence model train on the full graph: leave fanout at 0"
+                "recency_days, period_days and the sequence model train on the full "
+                "graph: leave fanout at 0"
             )
 
     @classmethod

@@ -171,13 +171,17 @@ def training_graph(
             "graph's interactions have none: map the interaction's time property "
             "(`socialrec inspect` shows it) or choose another model"
         )
-    if config.recency_days > 0 and not timed and log:
-        log("   no interaction times: recency_days has no effect (the static model trains)")
+    if (config.recency_days > 0 or config.period_days > 0) and not timed and log:
+        log(
+            "   no interaction times: recency_days and period_days have no effect "
+            "(the static model trains)"
+        )
     weighting = Weighting(
         recency_days=config.recency_days,
         recency_reference=config.recency_reference,
         history=config.model == "sequence",
         popularity_debias=config.popularity_debias,
+        period_days=config.period_days,
     )
     return TrainGraph.build(snapshot, split_.train, times, weighting)
 

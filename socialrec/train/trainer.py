@@ -88,7 +88,10 @@ def train(
         return TrainResult(config, u, i, seconds=time.perf_counter() - started)
     model: GraphRecommender = build_model(
         config.model, graph, config.embedding_dim, config.num_layers, config.sequence_length
-    ).to(device)
+    )
+    if graph.periods is not None:
+        model.use_periods(graph.periods.count)
+    model = model.to(device)
     # XSimGCL: noise on every layer's output and the contrastive loss, or neither.
     noise = config.noise if config.ssl_weight > 0 else 0.0
     g = graph.to(device)
@@ -295,7 +298,8 @@ def _scoring_embeddings(
     """The final embeddings whose inner products are the model's scores."""
     model.eval()
     with torch.no_grad():
-        user_emb, item_emb, _ = model(graph)
+        out = model(graph)
+        user_emb, item_emb = model.final_users(out, graph), out.item
     if config.loss == "softmax":  # trained on cosine scores
         user_emb, item_emb = normalize_output(user_emb, item_emb)
     return user_emb, item_emb

@@ -64,7 +64,9 @@ def test_the_documented_defaults_are_the_defaults() -> None:
 
 
 def test_the_time_aware_options_refuse_sampled_training() -> None:
-    with pytest.raises(ConfigError, match="recency_days and the sequence model train on the full"):
+    with pytest.raises(
+        ConfigError, match="recency_days, period_days and the sequence model train on the full"
+    ):
         TrainConfig(fanout=10, recency_days=30.0)
     with pytest.raises(ConfigError, match="leave fanout at 0"):
         TrainConfig(fanout=10, model="sequence")

@@ -151,7 +151,10 @@ def test_time_aware_options_without_times() -> None:
     decayed = experiment.fit(snap, sp, replace(cfg, recency_days=30.0), log=lines.append)
     # a no-op, exactly, and said so
     assert torch.equal(plain.user_embedding, decayed.user_embedding)
-    assert any("no interaction times: recency_days has no effect" in line for line in lines)
+    assert any(
+        "no interaction times: recency_days and period_days have no effect" in line
+        for line in lines
+    )
     with pytest.raises(ConfigError, match="sequence model orders each user's interactions"):
         experiment.fit(snap, sp, replace(cfg, model="sequence"))
 
