@@ -39,6 +39,8 @@ STUDY = "socialrec"
 
 #: The recency decays (days; 0: none) a study tries when interactions have times.
 RECENCY_DAYS = [0.0, 30.0, 90.0, 365.0, 1095.0]
+#: The period lengths (days; 0: none) a study tries when interactions have times.
+PERIOD_DAYS = [0.0, 30.0, 90.0, 180.0, 365.0]
 
 
 def suggest(trial: Any, model: str, timed: bool = False) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def suggest(trial: Any, model: str, timed: bool = False) -> dict[str, Any]:
         params["recency_reference"] = trial.suggest_categorical(
             "recency_reference", list(RECENCY_REFERENCES)
         )
+        params["period_days"] = trial.suggest_categorical("period_days", PERIOD_DAYS)
     return params
 
 
@@ -114,7 +117,7 @@ def tune(
     if split_.valid.shape[1] == 0:
         raise ConfigError("tune needs a validation part: give ratios with a valid share > 0")
     timed = split_.train_time is not None and bool((split_.train_time >= 0).any())
-    graphs: dict[tuple[float, str], TrainGraph] = {}  # by recency: built once each
+    graphs: dict[tuple[float, str, float], TrainGraph] = {}  # by time options: built once each
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -149,7 +152,7 @@ def tune(
         cfg = replace(
             base, **params, model=model, seed=config.seed, epochs=config.max_epochs, refit=False
         )
-        recency = (cfg.recency_days, cfg.recency_reference)
+        recency = (cfg.recency_days, cfg.recency_reference, cfg.period_days)
         if recency not in graphs:
             graphs[recency] = training_graph(snapshot, split_, cfg)
         graph = graphs[recency]

@@ -1,10 +1,12 @@
-"""What every graph model shares: the XSimGCL perturbation and contrastive loss."""
+"""What every graph model shares: the XSimGCL perturbation and contrastive loss, periods."""
 
+import numpy as np
 import pytest
 import torch
 
-from socialrec.models import build_model
-from tests.helpers import tiny_graph
+from socialrec.models import TrainGraph, build_model
+from socialrec.models.train_graph import Weighting
+from tests.helpers import snapshot_from_arrays, tiny_graph
 
 
 def test_perturbation_only_while_training_and_bounded() -> None:
@@ -120,3 +122,28 @@ def test_softmax_loss_prefers_positives_and_reaches_every_negative() -> None:
         users, items_b, torch.tensor([0]), torch.tensor([0]), torch.tensor([[1, 2]]), 1.0, 0.1
     )
     assert reg > plain
+
+
+def test_periods_start_static_and_serve_the_latest() -> None:
+    # user 0: item 0 on day 0 and item 1 on day 20; user 1: item 1 on day 5
+    inter = np.array([[0, 0, 1], [0, 1, 1]])
+    times = np.array([0, 20 * 86_400, 5 * 86_400])
+    snap = snapshot_from_arrays(2, 2, 1, inter, np.empty((2, 0), int), np.array([[0], [0]]), times)
+    graph = TrainGraph.build(snap, inter, times, Weighting(period_days=10.0))
+    assert graph.periods is not None and graph.periods.count == 3
+    torch.manual_seed(0)
+    model = build_model("lightgcn", graph, 4, 1)
+    model.use_periods(graph.periods.count)
+    assert model.period is not None
+    out = model(graph)
+    rows = model.batch_users(out, graph, torch.tensor([0, 0]), torch.tensor([0, 1]))
+    assert rows is not None and torch.equal(rows, out.user[[0, 0]])  # zero at the start
+    with torch.no_grad():
+        model.period.weight.copy_(torch.arange(12.0).view(3, 4))
+    rows = model.batch_users(out, graph, torch.tensor([0, 0]), torch.tensor([0, 1]))
+    assert rows is not None
+    assert torch.allclose(rows[0], out.user[0] + model.period.weight[0])  # day 0
+    assert torch.allclose(rows[1], out.user[0] + model.period.weight[2])  # day 20
+    served = model.final_users(out, graph)
+    assert torch.allclose(served[0], out.user[0] + model.period.weight[2])  # its latest
+    assert torch.allclose(served[1], out.user[1] + model.period.weight[0])

@@ -7,6 +7,7 @@ import torch
 
 from socialrec.models.train_graph import (
     POPULARITY_WEIGHT_CAP,
+    Periods,
     TrainGraph,
     UserHistory,
     Weighting,
@@ -144,3 +145,14 @@ def test_popularity_weights_by_hand() -> None:
             train,
         ).item_to_user.matrix.to_dense(),
     )
+
+
+def test_periods_by_hand() -> None:
+    users = np.array([0, 0, 1, 1])
+    times = np.array([5 * DAY, 25 * DAY, 12 * DAY, -1])
+    p = Periods.build(users, times, 10.0, 3)
+    assert p is not None and p.count == 3
+    assert p.edge.tolist() == [0, 2, 0, 0]  # from the oldest (day 5); unknown: the oldest
+    assert p.user_latest.tolist() == [2, 0, 2]  # user 2 has none: the newest period
+    assert Periods.build(users, times, 0.0, 3) is None
+    assert Periods.build(users, np.full(4, -1), 10.0, 3) is None

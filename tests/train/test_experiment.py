@@ -1,6 +1,7 @@
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -10,7 +11,7 @@ from socialrec.export.snapshot import GraphSnapshot
 from socialrec.train import experiment
 from socialrec.train.splits import split
 from socialrec.train.trainer import TrainConfig, TrainResult
-from tests.helpers import small_config, synthetic_snapshot
+from tests.helpers import small_config, snapshot_from_arrays, synthetic_snapshot
 
 
 def test_run_trains_every_pair_and_its_checkpoint_round_trips(tmp_path: Path) -> None:
@@ -168,3 +169,31 @@ def test_popularity_debiasing_lifts_the_long_tail() -> None:
     )
     assert debiased.test["tail_share@20"] > 1.5 * plain.test["tail_share@20"]
     assert debiased.result.config.popularity_debias == 0.8  # kept for the checkpoint
+
+
+def _trending_snapshot(users: int = 400, items: int = 2000, seed: int = 0) -> GraphSnapshot:
+    """What everyone picks changes halfway through the year: the first half's picks
+    come from the first half of the items, the second half's from the second
+    (popularity falling with the item's rank in its half)."""
+    rng = np.random.default_rng(seed)
+    year = 365 * 86_400
+    u = np.repeat(np.arange(users), 20)
+    t = rng.integers(0, year, len(u))
+    half = items // 2
+    rank = (half * rng.random(len(u)) ** 2).astype(np.int64)
+    i = np.where(t < year // 2, rank, half + rank)
+    keys, first = np.unique(u * items + i, return_index=True)
+    inter = np.stack([keys // items, keys % items])
+    return snapshot_from_arrays(
+        users, items, 1, inter, np.empty((2, 0), int), np.array([[0], [0]]), t[first]
+    )
+
+
+def test_periods_find_what_is_popular_lately() -> None:
+    snap = _trending_snapshot()
+    cfg = replace(_FAST, model="lightgcn")
+    static, periods = (
+        experiment.run(snap, ["lightgcn"], [0], replace(cfg, period_days=d), "loo")[0]
+        for d in (0.0, 60.0)
+    )
+    assert periods.test["recall@20"] > 1.2 * static.test["recall@20"]

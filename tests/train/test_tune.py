@@ -12,7 +12,7 @@ import pytest
 from socialrec.errors import ConfigError
 from socialrec.train.config import TrainConfig, TuneConfig
 from socialrec.train.splits import split
-from socialrec.train.tune import RECENCY_DAYS, read_recipe, tune
+from socialrec.train.tune import PERIOD_DAYS, RECENCY_DAYS, read_recipe, tune
 from tests.helpers import synthetic_snapshot
 
 BASE = TrainConfig(eval_every=1, batch_size=1024, device="cpu")
@@ -89,6 +89,7 @@ def test_dated_interactions_add_the_recency_to_the_search(tmp_path: Path) -> Non
     for trial in study.trials:
         assert trial.params["recency_days"] in RECENCY_DAYS
         assert trial.params["recency_reference"] in ("user", "global")
+        assert trial.params["period_days"] in PERIOD_DAYS
     recipe = read_recipe(tmp_path / "recipe.toml")
     assert "recency_days" in recipe and "recency_reference" in recipe
     # undated interactions (LastFM): nothing to search
