@@ -95,6 +95,36 @@ def test_incremental_sync_rescores_exactly_the_changed_users(
 
 
 @pytest.mark.integration
+def test_a_time_aware_incremental_sync_folds_new_interactions_in_as_recent(
+    db: Neo4jRunner, tmp_path: Path
+) -> None:
+    load_small_graph(db)  # the generator dates every interaction within 2024
+    config = small_config(tmp_path)
+    config = replace(config, train=replace(config.train, recency_days=30.0))
+    lines: list[str] = []
+    sync = Sync(db, MAPPING, config, log=lines.append)
+    sync.run("full")
+    before = served(db)
+    picks = [r[0] for r in before[0][:2]]
+    db.write(
+        "MATCH (u:User {id: 0}), (i:Item) WHERE i.id IN $items "
+        "CREATE (u)-[:INTERACTED {weight: 1.0, ts: 1735689600}]->(i)",  # 2025-01-01
+        {"items": picks},
+    )
+    second = sync.run("auto")
+    assert second.kind == "incremental"
+    assert "  1 users' new interactions folded in as recent" in lines
+    after = served(db)
+    assert not set(picks) & {r[0] for r in after[0]}
+    # an item recommended both times scores anew: user 0's embedding moved
+    old, new = ({r[0]: r[1] for r in rows[0]} for rows in (before, after))
+    common = set(old) & set(new)
+    assert common and any(abs(old[i] - new[i]) > 1e-6 for i in common)
+    # users without new interactions keep their embedding: the same scores
+    assert after[5] == before[5]
+
+
+@pytest.mark.integration
 def test_retrain_policy_age_and_fresh_recall(db: Neo4jRunner, tmp_path: Path) -> None:
     load_small_graph(db)
     Sync(db, MAPPING, small_config(tmp_path)).run("full")
