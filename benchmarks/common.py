@@ -72,12 +72,20 @@ def command_line() -> str:
 
 
 def commit() -> str:
-    """The checkout's commit, ``+changes`` when the working tree differs from it
-    (RESULTS.md itself aside: an earlier section written in the same session is
-    not a change to the code measured)."""
-    from socialrec.train.report import checkout_commit
+    """The checkout's commit when the benchmark started (the code it measures; a
+    commit made while it runs is not), ``+changes`` when the working tree differed
+    from it (RESULTS.md itself aside: an earlier section written in the same
+    session is not a change to the code measured)."""
+    global _STARTED_AT
+    if _STARTED_AT is None:
+        from socialrec.train.report import checkout_commit
 
-    return checkout_commit(exclude=("benchmarks/RESULTS.md",)) or "unknown"
+        _STARTED_AT = checkout_commit(exclude=("benchmarks/RESULTS.md",)) or "unknown"
+    return _STARTED_AT
+
+
+_STARTED_AT: str | None = None
+commit()  # at import, that is, when the benchmark starts
 
 
 def write_section(name: str, body: str) -> None:
