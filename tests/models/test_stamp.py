@@ -19,12 +19,17 @@ def _timed_graph(history: bool = True) -> TrainGraph:
     return TrainGraph.build(snap, inter, times, Weighting(history=history))
 
 
-def test_forward_backward_on_a_tiny_graph() -> None:
+def _training_model() -> tuple[TrainGraph, SocialSTAMP]:
     torch.manual_seed(0)
     g = _timed_graph()
     model = build_model("sequence", g, 8, 2, sequence_length=2)
     assert isinstance(model, SocialSTAMP)
     model.train()
+    return g, model
+
+
+def test_forward_backward_on_a_tiny_graph() -> None:
+    g, model = _training_model()
     out = model(g)
     rows = model.batch_users(out, g, torch.tensor([0, 0, 1]), torch.tensor([0, 2, 4]))
     assert rows is not None and rows.shape == (3, 8)
@@ -44,11 +49,7 @@ def test_forward_backward_on_a_tiny_graph() -> None:
 
 
 def test_training_is_causal_and_serving_attends_over_the_latest() -> None:
-    torch.manual_seed(0)
-    g = _timed_graph()
-    model = build_model("sequence", g, 8, 2, sequence_length=2)
-    assert isinstance(model, SocialSTAMP)
-    model.train()
+    g, model = _training_model()
     out = model(g)
     # user 0's first interaction (edge 0) has no history: the graph vector alone
     rows = model.batch_users(out, g, torch.tensor([0, 0]), torch.tensor([0, 2]))
