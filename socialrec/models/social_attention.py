@@ -41,8 +41,10 @@ class SocialAttention(SocialLGN):
     damping of popular neighbours, one softmax over items and friends together
     lets a user's many items drown their few friends, and a learned
     :math:`d \times d` transform per layer adds cost and parameters that BPR on
-    implicit feedback does not use well. Each cost it accuracy on LastFM, and the
-    transform most of an epoch's time (``benchmarks/RESULTS.md``, issue 16).
+    implicit feedback does not use well; the transform also took most of an
+    epoch's time. Starting from SocialLGN removes those causes, but learning the
+    attention still costs accuracy on LastFM (it stops earlier, overfitting
+    what it attends to: ``benchmarks/RESULTS.md``, issue 16).
     The weighted sums run through the same ``embedding_bag`` kernel as the
     fixed operators (:func:`~socialrec.models.propagation.spmm`), with the
     attention weights as per-edge values.
