@@ -50,7 +50,17 @@ def build_model(
     sequence_length: int = 20,
 ) -> GraphRecommender:
     """A fresh model called ``name`` (one of :data:`NEURAL_MODELS`) sized for
-    ``graph`` (``sequence_length``: the ``sequence`` model's history)."""
+    ``graph`` (``sequence_length``: the ``sequence`` model's history; with the
+    graph's periods, a vector per period, :meth:`GraphRecommender.use_periods`)."""
+    model = _new_model(name, graph, embedding_dim, num_layers, sequence_length)
+    if graph.periods is not None:  # the graph cuts time into periods: learn one vector each
+        model.use_periods(graph.periods.count)
+    return model
+
+
+def _new_model(
+    name: str, graph: TrainGraph, embedding_dim: int, num_layers: int, sequence_length: int
+) -> GraphRecommender:
     from socialrec.models.hybrid import HybridSocialLGN
     from socialrec.models.lightgcn import LightGCN
     from socialrec.models.mf import MF

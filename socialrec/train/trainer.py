@@ -88,10 +88,7 @@ def train(
         return TrainResult(config, u, i, seconds=time.perf_counter() - started)
     model: GraphRecommender = build_model(
         config.model, graph, config.embedding_dim, config.num_layers, config.sequence_length
-    )
-    if graph.periods is not None:
-        model.use_periods(graph.periods.count)
-    model = model.to(device)
+    ).to(device)
     # XSimGCL: noise on every layer's output and the contrastive loss, or neither.
     noise = config.noise if config.ssl_weight > 0 else 0.0
     g = graph.to(device)
