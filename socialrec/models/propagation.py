@@ -92,6 +92,27 @@ class SparseOperator:
         return SparseOperator(self.matrix.to(device), self.matrix_t.to(device))
 
 
+def operator_rows(op: SparseOperator) -> Tensor:
+    """The row of every stored entry of ``op``'s matrix, in storage order (int64)."""
+    crow = op.matrix.crow_indices().long()
+    return torch.repeat_interleave(torch.arange(len(crow) - 1, device=crow.device), crow.diff())
+
+
+def reweighted_spmm(op: SparseOperator, weight: Tensor, x: Tensor) -> Tensor:
+    """``op``'s product with ``x`` where every stored entry's value is replaced
+    by ``weight`` (one per entry, in storage order), differentiable in both:
+    the attention and edge-mask models' per-edge re-weighting, through the same
+    ``embedding_bag`` kernel as :func:`spmm`."""
+    return F.embedding_bag(
+        op.matrix.col_indices(),
+        x,
+        op.matrix.crow_indices(),
+        mode="sum",
+        per_sample_weights=weight,
+        include_last_offset=True,
+    )
+
+
 def _csr(coo: Tensor) -> Tensor:
     """CSR of a coalesced COO matrix, with int32 indices when they fit."""
     csr = coo.to_sparse_csr()

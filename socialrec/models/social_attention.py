@@ -6,7 +6,7 @@ from torch import Tensor
 from torch_geometric.utils import softmax
 
 from socialrec.models.base import Embeddings
-from socialrec.models.propagation import SparseOperator
+from socialrec.models.propagation import SparseOperator, operator_rows, reweighted_spmm
 from socialrec.models.social_lgn import SocialLGN
 from socialrec.models.train_graph import TrainGraph
 
@@ -81,15 +81,8 @@ class SocialAttention(SocialLGN):
     def _edge_rows(self, graph: TrainGraph) -> tuple[Tensor, Tensor | None]:
         """The user (row) of every stored entry of the item and friend operators."""
         if self._rows is None or self._rows[0] is not graph:
-
-            def rows(op: SparseOperator) -> Tensor:
-                crow = op.matrix.crow_indices().long()
-                return torch.repeat_interleave(
-                    torch.arange(len(crow) - 1, device=crow.device), crow.diff()
-                )
-
-            friends = rows(graph.friends) if graph.friends is not None else None
-            self._rows = (graph, rows(graph.item_to_user), friends)
+            friends = operator_rows(graph.friends) if graph.friends is not None else None
+            self._rows = (graph, operator_rows(graph.item_to_user), friends)
         return self._rows[1], self._rows[2]
 
     def attend(
@@ -108,14 +101,7 @@ class SocialAttention(SocialLGN):
         )
         n = torch.bincount(rows, minlength=h_dst.shape[0]).to(scores.dtype)
         weight = op.matrix.values() * softmax(scores, rows, num_nodes=h_dst.shape[0]) * n[rows]
-        return F.embedding_bag(
-            cols,
-            h_src,
-            op.matrix.crow_indices(),
-            mode="sum",
-            per_sample_weights=weight,
-            include_last_offset=True,
-        )
+        return reweighted_spmm(op, weight, h_src)
 
     def propagate(self, graph: TrainGraph, u: Tensor, i: Tensor, noise: float) -> Embeddings:
         item_rows, friend_rows = self._edge_rows(graph)
