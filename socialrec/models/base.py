@@ -22,11 +22,15 @@ class Embeddings(NamedTuple):
         first_layer (tuple[Tensor, Tensor] | None): the perturbed first-layer user
             and item embeddings, the second view of XSimGCL's contrastive loss;
             only from a training pass with ``noise > 0``.
+        view (tuple[Tensor, Tensor] | None): a second set of final user and item
+            embeddings that the model's own :meth:`GraphRecommender.auxiliary_loss`
+            compares with these (GBSR: the full social graph's); training only.
     """
 
     user: Tensor
     item: Tensor
     first_layer: tuple[Tensor, Tensor] | None = None
+    view: tuple[Tensor, Tensor] | None = None
 
 
 #: One propagation layer: ``(k, users, items) -> (users, items)`` at layer ``k + 1``.
@@ -82,6 +86,11 @@ class GraphRecommender(torch.nn.Module):
                 ``noise > 0`` the result carries ``first_layer``. (default: ``0.0``)
         """
         raise NotImplementedError
+
+    def auxiliary_loss(self, out: Embeddings, users: Tensor, items: Tensor) -> Tensor | None:
+        """A model's own training objective next to BPR, for a batch of
+        ``users`` and their positive ``items`` (``None``: none, the default)."""
+        return None
 
     def batch_users(
         self, out: Embeddings, graph: TrainGraph, users: Tensor, edges: Tensor | None

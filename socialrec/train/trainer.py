@@ -87,7 +87,12 @@ def train(
         u, i = baseline_embeddings(config.model, split, gds, config.neighbours)
         return TrainResult(config, u, i, seconds=time.perf_counter() - started)
     model: GraphRecommender = build_model(
-        config.model, graph, config.embedding_dim, config.num_layers, config.sequence_length
+        config.model,
+        graph,
+        config.embedding_dim,
+        config.num_layers,
+        config.sequence_length,
+        config.bottleneck_weight,
     ).to(device)
     # XSimGCL: noise on every layer's output and the contrastive loss, or neither.
     noise = config.noise if config.ssl_weight > 0 else 0.0
@@ -172,6 +177,9 @@ def train(
                     weight=weight,
                     user_vectors=rows,
                 )
+            auxiliary = model.auxiliary_loss(out, users, pos)
+            if auxiliary is not None:
+                loss = loss + auxiliary
             if noise:
                 loss = loss + config.ssl_weight * model.contrastive_loss(
                     out, users, pos, config.ssl_temperature

@@ -114,7 +114,8 @@ def test_softmax_loss_prefers_positives_and_reaches_every_negative() -> None:
     grads = items.grad.norm(dim=-1)  # type: ignore[union-attr]
     assert (grads > 0).all() and grads[0] > grads[2]
     # L2 adds the batch's layer-0 rows
-    users, items_b, _ = model(graph)
+    out = model(graph)
+    users, items_b = out.user, out.item
     plain, _ = model.softmax_loss(
         users, items_b, torch.tensor([0]), torch.tensor([0]), torch.tensor([[1, 2]]), 0.0, 0.1
     )

@@ -45,14 +45,14 @@ def test_bpr_loss_and_gradients_match_the_formula() -> None:
     model = build_model("lightgcn", graph, embedding_dim=8, num_layers=2)
     users, pos, neg = torch.tensor([0, 1, 1]), torch.tensor([0, 2, 2]), torch.tensor([1, 0, 3])
     decay = 0.01
-    user_emb, item_emb, _ = model(graph)
+    user_emb, item_emb, *_ = model(graph)
     loss, bpr = model.bpr_loss(user_emb, item_emb, users, pos, neg, decay)
     loss.backward()
     grads = [p.grad.clone() for p in (model.user.weight, model.item.weight)]  # type: ignore[union-attr]
 
     # Reference: Rendle et al.'s BPR with L2 on the batch's layer-0 rows, by plain indexing.
     model.zero_grad()
-    user_emb, item_emb, _ = model(graph)
+    user_emb, item_emb, *_ = model(graph)
     u = user_emb[users]
     ref_bpr = -torch.nn.functional.logsigmoid(
         (u * item_emb[pos]).sum(-1) - (u * item_emb[neg]).sum(-1)

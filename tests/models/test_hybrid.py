@@ -13,7 +13,7 @@ def test_hybrid_scores_a_cold_item_from_attributes() -> None:
     graph = tiny_graph()
     model = build_model("hybrid", graph, embedding_dim=8, num_layers=2)
     with torch.no_grad():
-        _, items, _ = model(graph)
+        _, items, *_ = model(graph)
         attr_part = graph.item_attributes @ model.attribute.weight  # type: ignore[operator, union-attr]
     assert float(items[4].abs().sum()) > 0
     # With no interactions, item 4 is its attributes alone at layer 0, and keeps

@@ -80,7 +80,7 @@ def test_a_sampled_batch_becomes_a_subgraph_with_global_ids() -> None:
     model.attribute = torch.nn.Embedding(5, 4)
     u, i = model.free_embeddings(graph)
     assert torch.equal(u[0], model.user.weight[7]) and torch.equal(i[2], model.item.weight[12])
-    user_emb, item_emb, _ = model(graph)
+    user_emb, item_emb, *_ = model(graph)
     loss, _ = model.bpr_loss(user_emb, item_emb, users, pos, neg, 1.0, graph=graph)
     loss.backward()
     grad = model.user.weight.grad
