@@ -15,6 +15,7 @@ from socialrec.models.registry import BASELINES, MODELS, NEURAL_MODELS, REGISTRY
 
 if TYPE_CHECKING:
     from socialrec.models.base import Embeddings, GraphRecommender
+    from socialrec.models.gbsr import GBSR
     from socialrec.models.hybrid import HybridSocialLGN
     from socialrec.models.lightgcn import LightGCN
     from socialrec.models.mf import MF
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "Embeddings": "base",
+    "GBSR": "gbsr",
     "GraphRecommender": "base",
     "HybridSocialLGN": "hybrid",
     "LightGCN": "lightgcn",
@@ -48,19 +50,27 @@ def build_model(
     embedding_dim: int = 64,
     num_layers: int = 3,
     sequence_length: int = 20,
+    bottleneck_weight: float = 5.0,
 ) -> GraphRecommender:
     """A fresh model called ``name`` (one of :data:`NEURAL_MODELS`) sized for
-    ``graph`` (``sequence_length``: the ``sequence`` model's history; with the
-    graph's periods, a vector per period, :meth:`GraphRecommender.use_periods`)."""
-    model = _new_model(name, graph, embedding_dim, num_layers, sequence_length)
+    ``graph`` (``sequence_length``: the ``sequence`` model's history;
+    ``bottleneck_weight``: ``gbsr``'s HSIC weight; with the graph's periods, a
+    vector per period, :meth:`GraphRecommender.use_periods`)."""
+    model = _new_model(name, graph, embedding_dim, num_layers, sequence_length, bottleneck_weight)
     if graph.periods is not None:  # the graph cuts time into periods: learn one vector each
         model.use_periods(graph.periods.count)
     return model
 
 
 def _new_model(
-    name: str, graph: TrainGraph, embedding_dim: int, num_layers: int, sequence_length: int
+    name: str,
+    graph: TrainGraph,
+    embedding_dim: int,
+    num_layers: int,
+    sequence_length: int,
+    bottleneck_weight: float,
 ) -> GraphRecommender:
+    from socialrec.models.gbsr import GBSR
     from socialrec.models.hybrid import HybridSocialLGN
     from socialrec.models.lightgcn import LightGCN
     from socialrec.models.mf import MF
@@ -77,6 +87,8 @@ def _new_model(
         return SocialLGN(n_u, n_i, embedding_dim, num_layers)
     if name == "attention":
         return SocialAttention(n_u, n_i, embedding_dim, num_layers)
+    if name == "gbsr":
+        return GBSR(n_u, n_i, embedding_dim, num_layers, bottleneck_weight)
     if name == "hybrid":
         return HybridSocialLGN(n_u, n_i, graph.num_attributes, embedding_dim, num_layers)
     if name == "sequence":
@@ -86,6 +98,7 @@ def _new_model(
 
 __all__ = [
     "BASELINES",
+    "GBSR",
     "MF",
     "MODELS",
     "NEURAL_MODELS",

@@ -32,6 +32,7 @@ REGISTRY: dict[str, ModelInfo] = {
         ModelInfo("lightgcn", True, "LightGCN over user-item interactions"),
         ModelInfo("social", True, "SocialLGN: items and friends, gated per layer"),
         ModelInfo("attention", True, "attention over items and friends"),
+        ModelInfo("gbsr", True, "SocialLGN on a learned, denoised friend graph (GBSR)"),
         ModelInfo("hybrid", True, "SocialLGN with attribute-aware items (cold start)"),
         ModelInfo("sequence", True, "SocialLGN + STAMP attention over recent items (needs times)"),
     )

@@ -39,7 +39,7 @@ class TrainConfig:
 
     Args:
         model (str): ``popularity``, ``gds_similarity``, ``mf``, ``lightgcn``,
-            ``social``, ``attention``, ``hybrid`` or ``sequence`` (needs
+            ``social``, ``attention``, ``gbsr``, ``hybrid`` or ``sequence`` (needs
             interaction times). (default: ``"social"``)
         embedding_dim (int): size d of every user and item embedding; 64 trains a
             graph of millions of users in far less memory. (default: ``256``)
@@ -118,6 +118,9 @@ class TrainConfig:
             recommendations follow. (default: ``0.0``)
         sequence_length (int): the latest interactions per user that the
             ``sequence`` model attends over. (default: ``20``)
+        bottleneck_weight (float): ``gbsr`` only: the weight of its HSIC
+            penalty between the denoised and the full friend graph's embeddings
+            (0 keeps the learned friendship mask without it). (default: ``5.0``)
     """
 
     model: str = "social"
@@ -148,6 +151,7 @@ class TrainConfig:
     period_days: float = 0.0
     popularity_debias: float = 0.0
     sequence_length: int = 20
+    bottleneck_weight: float = 5.0
 
     def __post_init__(self) -> None:
         for name in ("embedding_dim", "num_layers", "batch_size", "eval_every", "negatives"):
@@ -177,6 +181,8 @@ class TrainConfig:
                 f"recency_reference must be one of {', '.join(RECENCY_REFERENCES)}, "
                 f"not {self.recency_reference!r}"
             )
+        if not self.bottleneck_weight >= 0:
+            raise ConfigError(f"bottleneck_weight must be >= 0, not {self.bottleneck_weight!r}")
         if self.sequence_length < 1:
             raise ConfigError(f"sequence_length must be at least 1, not {self.sequence_length}")
         if self.fanout > 0 and (
