@@ -25,7 +25,7 @@ import torch
 from benchmarks.common import dataset_snapshot, write_section
 from socialrec.export.snapshot import FRIENDS
 from socialrec.models import SocialLGN
-from socialrec.pairs import pair_keys
+from socialrec.pairs import lookup_sorted, pair_keys
 from socialrec.train import experiment
 from socialrec.train.config import FAST_PRESET, TrainConfig
 from socialrec.train.splits import PAPER_RATIOS, split
@@ -52,14 +52,16 @@ def reach(train: np.ndarray, test: np.ndarray, a: np.ndarray, b: np.ndarray, n_i
     train_keys = np.sort(pair_keys(train[0], train[1], n_items))
     order = np.argsort(a, kind="stable")
     a, b = a[order], b[order]
-    hit = np.zeros(test.shape[1], dtype=bool)
     start = np.searchsorted(a, test[0], "left")
-    stop = np.searchsorted(a, test[0], "right")
-    for e in range(test.shape[1]):
-        others = b[start[e] : stop[e]]
-        if len(others):
-            keys = pair_keys(others, np.full(len(others), test[1, e]), n_items)
-            hit[e] = np.isin(keys, train_keys).any()
+    count = np.searchsorted(a, test[0], "right") - start
+    # one row per (test interaction, friend of its user)
+    edge = np.repeat(np.arange(test.shape[1]), count)
+    offset = np.arange(len(edge)) - np.repeat(np.cumsum(count) - count, count)
+    others = b[start[edge] + offset]
+    keys = pair_keys(others, test[1, edge], n_items)
+    _, known = lookup_sorted(train_keys, keys)
+    hit = np.zeros(test.shape[1], dtype=bool)
+    hit[edge[known]] = True
     return float(hit.mean())
 
 

@@ -1,7 +1,9 @@
 """Models side by side on one dataset and recipe: test figures and epoch times.
 
 Usage: python -m benchmarks.model_compare [--dataset lastfm] [--models lightgcn,social,attention]
-       [--seeds 0,1,2] [--fast] [--section NAME]
+       [--seeds 0,1,2] [--fast] [--recipe JSON] [--section NAME]
+
+A model may carry its own settings: ``gbsr[bottleneck_weight=0]`` (``;`` between two).
 
 Every model trains with the same recipe (the defaults, or ``--fast``: the fast
 preset) on the papers' 70/10/20 per-user split, early stopping on validation,
@@ -11,14 +13,30 @@ and is evaluated once on the test part (full ranking).
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import time
+from dataclasses import asdict
 
 import numpy as np
 
 from benchmarks.common import dataset_snapshot, describe_device, write_section
 from socialrec.train import experiment
 from socialrec.train.config import FAST_PRESET, TrainConfig
+from socialrec.train.experiment import COLD_USER_MAX
 from socialrec.train.splits import PAPER_RATIOS
+
+
+def parse_model(spec: str, base: TrainConfig) -> TrainConfig:
+    """``name`` or ``name[key=value;...]`` -> the config to train it with."""
+    match = re.fullmatch(r"([a-z_]+)(?:\[(.*)\])?", spec)
+    if match is None:
+        raise SystemExit(f"bad model {spec!r}: name or name[key=value;...]")
+    overrides = {}
+    for item in filter(None, (match.group(2) or "").split(";")):
+        key, value = item.split("=")
+        overrides[key] = json.loads(value)
+    return TrainConfig.from_dict({**asdict(base), **overrides, "model": match.group(1)})
 
 
 def main() -> None:
@@ -27,26 +45,40 @@ def main() -> None:
     parser.add_argument("--models", default="lightgcn,social,attention")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--fast", action="store_true", help="the fast preset recipe")
+    parser.add_argument("--recipe", default="{}", help="JSON settings on top of the base")
     parser.add_argument("--section", default="Model comparison")
     args = parser.parse_args()
     snapshot = dataset_snapshot(args.dataset)
     seeds = [int(s) for s in args.seeds.split(",")]
-    recipe = dict(FAST_PRESET) if args.fast else {}
+    recipe = {**(dict(FAST_PRESET) if args.fast else {}), **json.loads(args.recipe)}
     base = TrainConfig.from_dict({**recipe, "device": "cpu"})
     started = time.perf_counter()
     lines = [
-        "| model | test Recall@20 | test NDCG@20 | best epoch | s/epoch |",
-        "|---|---|---|---|---|",
+        "| model | test Recall@20 | vs first row | test NDCG@20 | vs first row | "
+        "cold users' Recall@20 | best epoch | s/epoch |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    first: tuple[float, float] | None = None
     for model in args.models.split(","):
-        trials = experiment.run(snapshot, [model], seeds, base, "random", PAPER_RATIOS)
+        config = parse_model(model, base)
+        trials = experiment.run(snapshot, [config.model], seeds, config, "random", PAPER_RATIOS)
         recall = [t.test["recall@20"] for t in trials]
         ndcg = [t.test["ndcg@20"] for t in trials]
         epochs = [t.result.best_epoch for t in trials]
         seconds = [np.mean([h["seconds"] for h in t.result.history]) for t in trials]
+        cold = [
+            part["recall@20"]
+            for t in trials
+            for name, part in t.test.slices.items()
+            if name.startswith("cold users")
+        ]
+        mean_r, mean_n = float(np.mean(recall)), float(np.mean(ndcg))
+        first = first or (mean_r, mean_n)
         lines.append(
-            f"| {model} | {np.mean(recall):.4f} ± {np.std(recall):.4f} | "
-            f"{np.mean(ndcg):.4f} ± {np.std(ndcg):.4f} | {np.mean(epochs):.0f} | "
+            f"| `{model}` | {mean_r:.4f} ± {np.std(recall):.4f} | "
+            f"{100 * (mean_r / first[0] - 1):+.1f} % | "
+            f"{mean_n:.4f} ± {np.std(ndcg):.4f} | {100 * (mean_n / first[1] - 1):+.1f} % | "
+            f"{np.nanmean(cold) if cold else float('nan'):.4f} | {np.mean(epochs):.0f} | "
             f"{np.mean(seconds):.2f} |"
         )
         print(lines[-1], flush=True)
@@ -55,7 +87,8 @@ def main() -> None:
         [
             f"{args.dataset}, seeds {args.seeds}, split 70/10/20 per user, recipe "
             f"{recipe or 'the defaults'} (+ early stopping on validation); device "
-            f"{describe_device('cpu')}; {minutes:.0f} min.",
+            f"{describe_device('cpu')}; {minutes:.0f} min. Cold users: <= {COLD_USER_MAX} training "
+            "interactions (mean over seeds).",
             "",
             *lines,
         ]
