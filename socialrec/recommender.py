@@ -119,8 +119,12 @@ class Recommender:
             raise SocialrecError("call fit() or Recommender.load() first")
         return self.scorer
 
-    def recommend(self, user_ids: Sequence[Any], k: int = 10) -> RecommendResult:
-        """Top-``k`` items per user, excluding what each user interacted with."""
+    def recommend(
+        self, user_ids: Sequence[Any], k: int = 10, tail_penalty: float = 0.0
+    ) -> RecommendResult:
+        """Top-``k`` items per user, excluding what each user interacted with;
+        ``tail_penalty`` re-ranks towards the long tail as the writeback's option
+        of that name does."""
         if k < 1:
             raise SocialrecError(f"k must be >= 1, not {k}")
         scorer = self._scorer()
@@ -131,7 +135,7 @@ class Recommender:
         out.unscorable = scorer.snapshot.ids["user"][known[~scorer.user_known[known]]].tolist()
         rows: dict[Any, tuple[list[Any], list[float]]] = {}
         scorable = known[scorer.user_known[known]]
-        for batch in scorer.recommendations(k, np.unique(scorable), because=0):
+        for batch in scorer.recommendations(k, np.unique(scorable), because=0, tail=tail_penalty):
             for user, items, scores in zip(batch.users, batch.items, batch.scores, strict=True):
                 rows[user] = (items, scores)
         for user in scorer.snapshot.ids["user"][scorable].tolist():

@@ -48,6 +48,20 @@ class CSR:
         return which, self.cols[starts + offsets]
 
 
+def tail_penalty(popularity: np.ndarray, strength: float) -> Tensor | None:
+    """The ``item_penalty`` of :func:`iter_top_k` that re-ranks towards the long tail:
+    ``strength * log1p(pop) / max log1p(pop)`` per item (``None`` when ``strength`` is 0).
+
+    Scaled by each user's score spread in :func:`iter_top_k`, one strength means
+    the same trade-off for every model and user: at 1, the most popular item loses
+    one standard deviation of the user's scores, an item seen once about none.
+    """
+    if not strength:
+        return None
+    lp = np.log1p(np.asarray(popularity, dtype=np.float64))
+    return torch.as_tensor(strength * lp / max(lp.max(initial=0.0), 1e-12), dtype=torch.float32)
+
+
 @dataclass
 class TopK:
     """``items[r]`` / ``scores[r]``: the ranked recommendations of ``users[r]``.
@@ -89,6 +103,7 @@ def iter_top_k(
     n_items = item_emb.shape[0]
     k = min(k, n_items)
     device = item_emb.device
+    penalty = None if item_penalty is None else item_penalty.to(device, item_emb.dtype)
     blocked = None
     if item_mask is not None:
         blocked = torch.as_tensor(~np.asarray(item_mask, dtype=bool), device=device)
@@ -101,8 +116,8 @@ def iter_top_k(
             batch = np.asarray(users[start : start + chunk], dtype=np.int64)
             vectors = user_emb[torch.as_tensor(batch, device=user_emb.device)]
             scores = torch.mm(vectors, item_emb.T, out=buffer[: len(batch)])
-            if item_penalty is not None:
-                scores = scores - scores.std(dim=1, keepdim=True) * item_penalty
+            if penalty is not None:
+                scores = scores - scores.std(dim=1, keepdim=True) * penalty
             if blocked is not None:
                 scores[:, blocked] = -torch.inf
             if exclude is not None:

@@ -36,7 +36,7 @@ from socialrec.export.snapshot import FRIENDS, INTERACTS, GraphSnapshot
 from socialrec.ids import is_integer
 from socialrec.mapping import GraphMapping
 from socialrec.pairs import lookup_sorted, pair_keys, positions
-from socialrec.topk import CSR, TopK, iter_top_k
+from socialrec.topk import CSR, TopK, iter_top_k, tail_penalty
 
 
 class ScoringError(SocialrecError):
@@ -274,10 +274,18 @@ class Scorer:
         item_mask: np.ndarray | None = None,
         chunk: int = 1024,
         device: str | torch.device = "cpu",
+        tail: float = 0.0,
     ) -> Iterator[TopK]:
-        """Top-``k`` per user index, excluding items each user interacted with."""
+        """Top-``k`` per user index, excluding items each user interacted with.
+
+        ``tail`` > 0 re-ranks towards the long tail: each item's score is lowered
+        by ``tail`` times the user's score spread times its log-popularity among
+        all interactions, scaled to [0, 1] (:func:`socialrec.topk.tail_penalty`);
+        the scores returned are the re-ranked ones.
+        """
         users = self.user_indices() if users is None else users
         mask = self.item_known if item_mask is None else (self.item_known & item_mask)
+        popularity = np.bincount(self.interactions.cols, minlength=len(self.item_known))
         yield from iter_top_k(
             self.user_embedding.to(device),
             self.item_embedding.to(device),
@@ -285,6 +293,7 @@ class Scorer:
             k,
             exclude=self.interactions,
             item_mask=mask,
+            item_penalty=tail_penalty(popularity, tail),
             chunk=chunk,
         )
 
@@ -296,10 +305,11 @@ class Scorer:
         because: int = 3,
         chunk: int = 1024,
         device: str | torch.device = "cpu",
+        tail: float = 0.0,
     ) -> Iterator[Recommendations]:
         """:meth:`top_k` in Neo4j ids with explanations, one chunk of users at a time."""
         user_ids, item_ids = self.snapshot.ids["user"], self.snapshot.ids["item"]
-        for top in self.top_k(k, users, item_mask, chunk, device):
+        for top in self.top_k(k, users, item_mask, chunk, device, tail):
             friends = self.friends_who_interacted(top, because)
             items, scores, reasons = [], [], []
             for r in range(len(top.users)):

@@ -29,7 +29,7 @@ from socialrec.train.splits import Split, split
 from socialrec.train.trainer import TrainConfig, TrainResult, train
 
 #: Popularity-penalty weights of the long-tail trade-off curve.
-TAIL_PENALTIES = (0.0, 0.5, 1.0, 2.0, 4.0)
+TAIL_PENALTIES = (0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
 COLD_USER_MAX = 5
 
 

@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from torch import Tensor
 
 from socialrec.pairs import lookup_sorted, pair_keys
-from socialrec.topk import CSR, top_k
+from socialrec.topk import CSR, tail_penalty, top_k
 
 
 @dataclass
@@ -63,11 +62,8 @@ def rank_items(
     lowered by ``penalty * std(user's scores) * log1p(pop) / max log1p(pop)``.
     """
     penalty = None
-    if popularity_penalty and popularity is not None:
-        lp = np.log1p(popularity.astype(np.float64))
-        penalty = popularity_penalty * torch.as_tensor(
-            lp / max(lp.max(), 1e-12), dtype=item_emb.dtype, device=item_emb.device
-        )
+    if popularity is not None:
+        penalty = tail_penalty(popularity, popularity_penalty)
     csr = CSR.from_edges(exclude, user_emb.shape[0])
     return top_k(user_emb, item_emb, users, k, csr, item_penalty=penalty, chunk=chunk).items
 

@@ -37,6 +37,11 @@ class WritebackConfig:
             items...). (default: ``0.9``)
         allow_shrink (bool): publish a full run that serves fewer users than
             ``min_coverage`` allows (never an empty one). (default: ``False``)
+        tail_penalty (float): long-tail re-ranking at scoring time: each item's
+            score is lowered by this many of the user's score standard deviations
+            times its log-popularity scaled to [0, 1]. Pairs with training's
+            ``popularity_debias``; ``benchmarks/tail_curve.py`` measures the
+            trade-off of both. (default: ``0.0``, ranking by score alone)
     """
 
     k: int = 20
@@ -48,6 +53,7 @@ class WritebackConfig:
     device: str = "cpu"
     min_coverage: float = 0.9
     allow_shrink: bool = False
+    tail_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("k", "batch_size", "keep_runs", "writers"):
@@ -58,5 +64,7 @@ class WritebackConfig:
             raise ConfigError(f"writeback k {self.k} is more than {MAX_K:,} items a user")
         if not isinstance(self.because, int) or self.because < 0:
             raise ConfigError(f"writeback because must be >= 0, not {self.because!r}")
+        if not self.tail_penalty >= 0.0:
+            raise ConfigError(f"writeback tail_penalty must be >= 0, not {self.tail_penalty!r}")
         if not 0.0 <= self.min_coverage <= 1.0:
             raise ConfigError(f"writeback min_coverage must be in [0, 1], not {self.min_coverage}")

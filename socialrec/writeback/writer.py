@@ -311,7 +311,13 @@ class Writeback:
         per_batch = max(1, cfg.batch_size // max(cfg.k, 1))
         created_at = dt.datetime.now(dt.UTC)
         batches = scorer.recommendations(
-            cfg.k, users, item_mask, because=cfg.because, chunk=per_batch, device=cfg.device
+            cfg.k,
+            users,
+            item_mask,
+            because=cfg.because,
+            chunk=per_batch,
+            device=cfg.device,
+            tail=cfg.tail_penalty,
         )
         # Scoring the next batch (here) overlaps the writers' transactions;
         # at most `writers + 1` batches are in memory at once.

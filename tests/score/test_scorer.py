@@ -122,3 +122,31 @@ def test_a_time_aware_refresh_weighs_new_interactions_as_the_newest() -> None:
     assert torch.allclose(
         refreshed(1e6), torch.tensor([1 - share, share], dtype=torch.float32), atol=1e-4
     )
+
+
+def test_the_tail_penalty_moves_recommendations_to_unpopular_items() -> None:
+    # 200 users, 50 items: items 0..9 are popular (every user has some), and the
+    # embeddings prefer them, as popularity-biased training does
+    rng = np.random.default_rng(0)
+    users = np.repeat(np.arange(200), 4)
+    items = np.where(rng.random(800) < 0.8, rng.integers(0, 10, 800), rng.integers(10, 50, 800))
+    inter = np.unique(np.stack([users, items]), axis=1)
+    snap = snapshot_from_arrays(200, 50, 1, inter, np.empty((2, 0), int), np.array([[0], [0]]))
+    popularity = np.bincount(inter[1], minlength=50)
+    user_emb = torch.as_tensor(rng.normal(size=(200, 8)), dtype=torch.float32)
+    item_emb = torch.as_tensor(rng.normal(size=(50, 8)), dtype=torch.float32)
+    item_emb[:, 0] += torch.as_tensor(np.log1p(popularity), dtype=torch.float32)
+    user_emb[:, 0] = user_emb[:, 0].abs() + 1
+    scorer = Scorer(snap, user_emb, item_emb)
+    tail = popularity < np.quantile(popularity, 0.8)
+
+    def tail_share(strength: float) -> float:
+        top = next(scorer.top_k(10, chunk=200, tail=strength))
+        return float(tail[top.items].mean())
+
+    shares = [tail_share(s) for s in (0.0, 1.0, 4.0)]
+    assert shares[0] < shares[1] < shares[2]
+    # history is still excluded under the penalty
+    top = next(scorer.top_k(10, chunk=200, tail=4.0))
+    seen = {(u, i) for u, i in inter.T.tolist()}
+    assert not any((u, i) in seen for u, row in zip(top.users, top.items, strict=True) for i in row)

@@ -389,3 +389,18 @@ def test_a_cleanup_failure_after_publish_is_reported_not_raised() -> None:
     report = unit_writeback(db).run(fake_scorer(), "lightgcn")
     assert "run_publish" in db.names()
     assert report.cleanup_deferred is not None and "connection lost" in report.cleanup_deferred
+
+
+def test_the_tail_penalty_reaches_the_written_recommendations() -> None:
+    scorer = fake_scorer()
+    written = {}
+    for tail in (0.0, 2.0):
+        db = fake_db()
+        unit_writeback(db, tail_penalty=tail).run(scorer, "lightgcn")
+        batches = [p for q, p in db.writes if "run_id" in p and "users" in p]
+        written[tail] = {
+            u: row for p in batches for u, row in zip(p["users"], p["items"], strict=True)
+        }
+    expected = next(scorer.recommendations(5, chunk=1000, because=0, tail=2.0))
+    assert written[2.0] == dict(zip(expected.users, expected.items, strict=True))
+    assert written[2.0] != written[0.0]
