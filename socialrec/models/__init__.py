@@ -51,12 +51,16 @@ def build_model(
     num_layers: int = 3,
     sequence_length: int = 20,
     bottleneck_weight: float = 5.0,
+    attention_rate: float = 0.02,
 ) -> GraphRecommender:
     """A fresh model called ``name`` (one of :data:`NEURAL_MODELS`) sized for
     ``graph`` (``sequence_length``: the ``sequence`` model's history;
-    ``bottleneck_weight``: ``gbsr``'s HSIC weight; with the graph's periods, a
+    ``bottleneck_weight``: ``gbsr``'s HSIC weight; ``attention_rate``:
+    ``attention``'s learning speed; with the graph's periods, a
     vector per period, :meth:`GraphRecommender.use_periods`)."""
-    model = _new_model(name, graph, embedding_dim, num_layers, sequence_length, bottleneck_weight)
+    model = _new_model(
+        name, graph, embedding_dim, num_layers, sequence_length, bottleneck_weight, attention_rate
+    )
     if graph.periods is not None:  # the graph cuts time into periods: learn one vector each
         model.use_periods(graph.periods.count)
     return model
@@ -69,6 +73,7 @@ def _new_model(
     num_layers: int,
     sequence_length: int,
     bottleneck_weight: float,
+    attention_rate: float,
 ) -> GraphRecommender:
     from socialrec.models.gbsr import GBSR
     from socialrec.models.hybrid import HybridSocialLGN
@@ -86,7 +91,7 @@ def _new_model(
     if name == "social":
         return SocialLGN(n_u, n_i, embedding_dim, num_layers)
     if name == "attention":
-        return SocialAttention(n_u, n_i, embedding_dim, num_layers)
+        return SocialAttention(n_u, n_i, embedding_dim, num_layers, attention_rate=attention_rate)
     if name == "gbsr":
         return GBSR(n_u, n_i, embedding_dim, num_layers, bottleneck_weight)
     if name == "hybrid":

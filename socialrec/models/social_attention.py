@@ -43,8 +43,9 @@ class SocialAttention(SocialLGN):
     :math:`d \times d` transform per layer adds cost and parameters that BPR on
     implicit feedback does not use well; the transform also took most of an
     epoch's time. Starting from SocialLGN removes those causes, but learning the
-    attention still costs accuracy on LastFM (it stops earlier, overfitting
-    what it attends to: ``benchmarks/RESULTS.md``, issue 16).
+    attention at the embeddings' pace still costs accuracy: it overfits what it
+    attends to within a few epochs, and validation accuracy falls the faster it
+    learns (``attention_rate``; ``benchmarks/RESULTS.md``, issue 16).
     The weighted sums run through the same ``embedding_bag`` kernel as the
     fixed operators (:func:`~socialrec.models.propagation.spmm`), with the
     attention weights as per-edge values.
@@ -55,6 +56,11 @@ class SocialAttention(SocialLGN):
         embedding_dim (int): embedding size. (default: ``64``)
         num_layers (int): propagation layers. (default: ``3``)
         negative_slope (float): LeakyReLU slope. (default: ``0.2``)
+        attention_rate (float): the attention vectors enter the scores
+            multiplied by this, so that under Adam (whose steps do not depend on
+            a gradient's scale) the attention moves this much slower than the
+            embeddings; 0 is SocialLGN. (default: ``1.0``; the trainer's
+            ``attention_rate`` option chooses it on validation)
     """
 
     def __init__(
@@ -64,9 +70,11 @@ class SocialAttention(SocialLGN):
         embedding_dim: int = 64,
         num_layers: int = 3,
         negative_slope: float = 0.2,
+        attention_rate: float = 1.0,
     ) -> None:
         super().__init__(num_users, num_items, embedding_dim, num_layers)
         self.negative_slope = negative_slope
+        self.attention_rate = attention_rate
         d = embedding_dim
         # per layer: (item dst, item src, friend dst, friend src) attention vectors
         self.attention = torch.nn.Parameter(torch.zeros(num_layers, 4, d))
@@ -107,7 +115,7 @@ class SocialAttention(SocialLGN):
         item_rows, friend_rows = self._edge_rows(graph)
 
         def layer(k: int, u: Tensor, i: Tensor) -> tuple[Tensor, Tensor]:
-            a = self.attention[k]
+            a = self.attention[k] * self.attention_rate
             from_items = self.attend(graph.item_to_user, item_rows, u, i, a[0], a[1])
             if graph.friends is not None and friend_rows is not None:
                 from_friends = self.attend(graph.friends, friend_rows, u, u, a[2], a[3])

@@ -121,6 +121,12 @@ class TrainConfig:
         bottleneck_weight (float): ``gbsr`` only: the weight of its HSIC
             penalty between the denoised and the full friend graph's embeddings
             (0 keeps the learned friendship mask without it). (default: ``5.0``)
+        attention_rate (float): ``attention`` only: how fast its attention
+            vectors learn relative to the embeddings (they enter the scores
+            scaled by this, so Adam moves their effect this much slower). Chosen
+            on validation: on LastFM and CiaoDVD the faster the attention
+            learns, the more it overfits (``benchmarks/RESULTS.md``, issue 16).
+            (default: ``0.02``)
     """
 
     model: str = "social"
@@ -152,6 +158,7 @@ class TrainConfig:
     popularity_debias: float = 0.0
     sequence_length: int = 20
     bottleneck_weight: float = 5.0
+    attention_rate: float = 0.02
 
     def __post_init__(self) -> None:
         for name in ("embedding_dim", "num_layers", "batch_size", "eval_every", "negatives"):
@@ -181,6 +188,8 @@ class TrainConfig:
                 f"recency_reference must be one of {', '.join(RECENCY_REFERENCES)}, "
                 f"not {self.recency_reference!r}"
             )
+        if not self.attention_rate >= 0:
+            raise ConfigError(f"attention_rate must be >= 0, not {self.attention_rate!r}")
         if not self.bottleneck_weight >= 0:
             raise ConfigError(f"bottleneck_weight must be >= 0, not {self.bottleneck_weight!r}")
         if self.sequence_length < 1:

@@ -93,6 +93,7 @@ def train(
         config.num_layers,
         config.sequence_length,
         config.bottleneck_weight,
+        config.attention_rate,
     ).to(device)
     # XSimGCL: noise on every layer's output and the contrastive loss, or neither.
     noise = config.noise if config.ssl_weight > 0 else 0.0

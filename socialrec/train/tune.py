@@ -54,6 +54,11 @@ def suggest(trial: Any, model: str, timed: bool = False) -> dict[str, Any]:
     }
     if model != "mf":  # MF has no layers
         params["num_layers"] = trial.suggest_int("num_layers", 1, 4)
+    # the models' own knobs
+    if model == "attention":
+        params["attention_rate"] = trial.suggest_float("attention_rate", 1e-3, 1.0, log=True)
+    if model == "gbsr":
+        params["bottleneck_weight"] = trial.suggest_categorical("bottleneck_weight", [0, 1, 5, 20])
     if timed:
         params["recency_days"] = trial.suggest_categorical("recency_days", RECENCY_DAYS)
         params["recency_reference"] = trial.suggest_categorical(

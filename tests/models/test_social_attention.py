@@ -28,6 +28,7 @@ def test_equal_scores_are_social_lgn_exactly() -> None:
 
 def test_attention_prefers_the_neighbour_it_scores_higher() -> None:
     graph, model = one_layer_model()
+    model.attention_rate = 1.0  # the vectors as set, not slowed
     with torch.no_grad():
         model.attention[0, 1].copy_(model.item.weight[1] * 50)  # item 1 scores highest
         model.user.weight[0] = 0.0  # user 0 (items 0 and 1, friend 1): its layer 0 is zero
@@ -50,3 +51,17 @@ def test_every_attention_vector_learns() -> None:
     grad = model.attention.grad
     assert grad is not None and torch.isfinite(grad).all()
     assert (grad[0].abs().sum(-1) > 0).all()  # item and friend, dst and src
+
+
+def test_the_attention_rate_scales_what_the_attention_does() -> None:
+    graph, model = one_layer_model()
+    plain = SocialLGN(graph.num_users, graph.num_items, 4, 1)
+    plain.load_state_dict(model.state_dict(), strict=False)
+    with torch.no_grad():
+        model.attention.normal_(std=2.0)
+        off = {}
+        for rate in (0.0, 0.1, 1.0):
+            model.attention_rate = rate
+            off[rate] = (model(graph).user - plain(graph).user).abs().max().item()
+    assert off[0.0] < 1e-6  # rate 0: SocialLGN, whatever the vectors
+    assert 0 < off[0.1] < off[1.0]

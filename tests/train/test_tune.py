@@ -12,7 +12,7 @@ import pytest
 from socialrec.errors import ConfigError
 from socialrec.train.config import TrainConfig, TuneConfig
 from socialrec.train.splits import split
-from socialrec.train.tune import PERIOD_DAYS, RECENCY_DAYS, read_recipe, tune
+from socialrec.train.tune import PERIOD_DAYS, RECENCY_DAYS, read_recipe, suggest, tune
 from tests.helpers import synthetic_snapshot
 
 BASE = TrainConfig(eval_every=1, batch_size=1024, device="cpu")
@@ -98,3 +98,17 @@ def test_dated_interactions_add_the_recency_to_the_search(tmp_path: Path) -> Non
     store.edge_time = store.edge_time * 0 - 1
     tune(undated, "lightgcn", tmp_path / "undated", replace(QUICK, trials=1), BASE)
     assert "recency_days" not in read_recipe(tmp_path / "undated" / "recipe.toml")
+
+
+def test_a_models_own_knobs_are_searched_for_it_alone() -> None:
+    import optuna
+
+    fixed = {"embedding_dim": 64, "lr": 1e-3, "weight_decay": 1e-4, "negatives": 4}
+    trial = optuna.trial.FixedTrial(
+        {**fixed, "num_layers": 2, "attention_rate": 0.05, "bottleneck_weight": 5}
+    )
+    assert suggest(trial, "attention")["attention_rate"] == 0.05
+    assert suggest(trial, "gbsr")["bottleneck_weight"] == 5
+    social = suggest(trial, "social")
+    assert "attention_rate" not in social and "bottleneck_weight" not in social
+    TrainConfig.from_dict({**suggest(trial, "attention"), "model": "attention"})  # a valid recipe
