@@ -285,7 +285,10 @@ class Scorer:
         """
         users = self.user_indices() if users is None else users
         mask = self.item_known if item_mask is None else (self.item_known & item_mask)
-        popularity = np.bincount(self.interactions.cols, minlength=len(self.item_known))
+        penalty = None
+        if tail:  # the popularity count only when it is used
+            popularity = np.bincount(self.interactions.cols, minlength=len(self.item_known))
+            penalty = tail_penalty(popularity, tail)
         yield from iter_top_k(
             self.user_embedding.to(device),
             self.item_embedding.to(device),
@@ -293,7 +296,7 @@ class Scorer:
             k,
             exclude=self.interactions,
             item_mask=mask,
-            item_penalty=tail_penalty(popularity, tail),
+            item_penalty=penalty,
             chunk=chunk,
         )
 
