@@ -106,29 +106,78 @@ def iter_top_k(
     penalty = None if item_penalty is None else item_penalty.to(device, item_emb.dtype)
     blocked = None
     if item_mask is not None:
-        blocked = torch.as_tensor(~np.asarray(item_mask, dtype=bool), device=device)
+        blocked = torch.as_tensor(
+            np.flatnonzero(~np.asarray(item_mask, dtype=bool)), dtype=torch.int64, device=device
+        )
+    # Pad the catalogue to whole blocks of BLOCK items (zero vectors, their
+    # scores set to -inf) so that the score rows reshape into blocks for
+    # block_top_k.
+    padded = -(-n_items // BLOCK) * BLOCK if n_items >= BLOCK * k else n_items
+    if padded > n_items:
+        item_emb = torch.cat([item_emb, item_emb.new_zeros(padded - n_items, item_emb.shape[1])])
     # One score buffer for every chunk: a fresh chunk x items matrix each time
     # costs more in page faults than the matrix product itself (0.4 s vs 1.1 s
     # for 1,000 x 200,000 on 2 cores).
-    buffer = torch.empty(min(chunk, len(users)), n_items, dtype=item_emb.dtype, device=device)
+    buffer = torch.empty(min(chunk, len(users)), padded, dtype=item_emb.dtype, device=device)
     with torch.no_grad():
         for start in range(0, len(users), chunk):
             batch = np.asarray(users[start : start + chunk], dtype=np.int64)
             vectors = user_emb[torch.as_tensor(batch, device=user_emb.device)]
             scores = torch.mm(vectors, item_emb.T, out=buffer[: len(batch)])
             if penalty is not None:
-                scores = scores - scores.std(dim=1, keepdim=True) * penalty
+                real = scores[:, :n_items]
+                real -= real.std(dim=1, keepdim=True) * penalty
+            if padded > n_items:
+                scores[:, n_items:] = -torch.inf
             if blocked is not None:
-                scores[:, blocked] = -torch.inf
+                scores.index_fill_(1, blocked, -torch.inf)
             if exclude is not None:
                 rows, cols = exclude.gather(batch)
                 at = (torch.as_tensor(rows, device=device), torch.as_tensor(cols, device=device))
                 scores[at] = -torch.inf
-            top = torch.topk(scores, k, dim=1)
-            values = top.values.cpu().numpy()
-            items = top.indices.cpu().numpy()
+            top_values, top_items = block_top_k(scores, k)
+            values = top_values.cpu().numpy()
+            items = top_items.cpu().numpy()
             items[np.isneginf(values)] = -1
             yield TopK(batch, items, values)
+
+
+#: Items a block of :func:`block_top_k`: small enough that the ``k`` blocks it
+#: re-reads are few, large enough that the block maxima are few.
+BLOCK = 512
+
+
+def block_top_k(scores: Tensor, k: int, block: int = BLOCK) -> tuple[Tensor, Tensor]:
+    """Row-wise ``torch.topk(scores, k)``, exact, reading most scores only once.
+
+    A full ``topk`` over 200,000 columns costs more than the matrix product that
+    made them. Instead: the maximum of each block of ``block`` columns (one
+    streaming pass), the ``k`` blocks with the largest maxima, and ``topk`` over
+    those ``k * block`` scores alone. Exact, because every row's top-``k`` lies
+    in its ``k`` best blocks: a score in any other block is below ``k`` block
+    maxima, so ``k`` scores beat it. Among equal scores the items returned may
+    differ from ``torch.topk``'s, the scores never do.
+
+    Args:
+        scores (Tensor): ``[rows, n]``; ``n`` a multiple of ``block`` (else, or
+            when there are fewer than ``k`` blocks, plain ``torch.topk`` runs).
+        k (int): how many per row.
+        block (int): columns per block. (default: :data:`BLOCK`)
+
+    Returns:
+        ``(values, indices)``, each ``[rows, k]``, best first.
+    """
+    rows, n = scores.shape
+    n_blocks = n // block
+    if n % block or n_blocks < k:
+        top = torch.topk(scores, k, dim=1)
+        return top.values, top.indices
+    blocks = scores.view(rows, n_blocks, block)
+    best_blocks = torch.topk(blocks.amax(dim=2), k, dim=1).indices  # [rows, k]
+    candidates = torch.gather(blocks, 1, best_blocks.unsqueeze(2).expand(rows, k, block))
+    values, at = torch.topk(candidates.reshape(rows, k * block), k, dim=1)
+    indices = best_blocks.gather(1, at // block) * block + at % block
+    return values, indices
 
 
 def top_k(

@@ -1,11 +1,12 @@
-"""Top-K against brute force: exclusions, candidate masks, padding."""
+"""Top-K against brute force: exclusions, candidate masks, padding, blocked selection."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
-from socialrec.topk import CSR, top_k
+from socialrec.topk import CSR, block_top_k, top_k
 
 
 def brute_force(u, i, users, exclude, k, mask=None):
@@ -53,3 +54,45 @@ def test_csr_gather_returns_each_rows_columns() -> None:
     which, cols = csr.gather(np.array([2, 0]))
     assert which.tolist() == [0, 0, 1]
     assert cols.tolist() == [5, 7, 6]
+
+
+@pytest.mark.parametrize("k", [1, 5, 20])
+def test_block_top_k_equals_torch_topk(k: int) -> None:
+    g = torch.Generator().manual_seed(k)
+    scores = torch.randn(50, 64 * 30, generator=g)
+    # rows whose best items crowd into one block, and rows mostly excluded
+    scores[0, 64:128] += 10.0
+    scores[1, :-3] = -torch.inf
+    values, indices = block_top_k(scores, k, block=64)
+    want = torch.topk(scores, k, dim=1)
+    assert torch.equal(values, want.values)
+    finite = torch.isfinite(values)
+    assert torch.equal(indices[finite], want.indices[finite])
+    assert torch.equal(scores.gather(1, indices), values)  # indices point at their values
+
+
+def test_block_top_k_falls_back_when_blocks_do_not_fit() -> None:
+    scores = torch.randn(3, 100)
+    for block, k in ((64, 2), (10, 20)):  # 100 not a multiple of 64; fewer than k blocks
+        values, indices = block_top_k(scores, k, block=block)
+        assert torch.equal(values, torch.topk(scores, k, dim=1).values)
+        assert torch.equal(scores.gather(1, indices), values)
+
+
+def test_top_k_over_a_padded_catalogue_matches_brute_force() -> None:
+    """A catalogue large enough for blocked selection, not a multiple of the block."""
+    g = torch.Generator().manual_seed(1)
+    n_items = 20 * 512 + 37
+    u, i = torch.randn(30, 8, generator=g), torch.randn(n_items, 8, generator=g)
+    rng = np.random.default_rng(1)
+    edges = np.stack([rng.integers(0, 30, 600), rng.integers(0, n_items, 600)])
+    mask = rng.random(n_items) > 0.5
+    mask[-37:] = True  # the items past the last whole block stay candidates
+    exclude: dict[int, list[int]] = {}
+    for a, b in edges.T:
+        exclude.setdefault(int(a), []).append(int(b))
+    users = np.arange(30)
+    got = top_k(u, i, users, 20, CSR.from_edges(edges, 30), item_mask=mask, chunk=8)
+    want = brute_force(u, i, users, exclude, 20, mask)
+    assert np.array_equal(got.items, want)
+    assert (got.items < n_items).all()
