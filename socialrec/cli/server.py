@@ -20,7 +20,11 @@ def neo4j() -> None:
 @click.option("--bolt-port", type=int, help="[env SOCIALREC_BOLT_PORT; default: 7687]")
 @click.option("--http-port", type=int, help="[env SOCIALREC_HTTP_PORT; default: 7474]")
 @click.option("--heap", help="JVM heap, e.g. 3g. [env SOCIALREC_HEAP; default: 3g]")
-@click.option("--pagecache", help="Page cache, e.g. 2g. [env SOCIALREC_PAGECACHE; default: 2g]")
+@click.option(
+    "--pagecache",
+    help="Page cache, e.g. 2g, or auto: the store on disk x 1.5 + 1g, at most 40% of "
+    "memory, sized at every start. [env SOCIALREC_PAGECACHE; default: auto]",
+)
 @pass_app
 def neo4j_start(app: App, **overrides: Any) -> None:
     """Download (first run), configure and start the server; wait until GDS answers."""

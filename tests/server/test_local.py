@@ -9,7 +9,13 @@ import neo4j
 import pytest
 
 from socialrec.errors import ServerError
-from socialrec.server.local import LocalNeo4j, ServerSettings, socialrec_home
+from socialrec.server.local import (
+    LocalNeo4j,
+    ServerSettings,
+    auto_pagecache,
+    physical_memory,
+    socialrec_home,
+)
 
 
 def free_port() -> int:
@@ -30,6 +36,33 @@ def test_config_binds_loopback_and_unrestricts_gds(tmp_path: Path) -> None:
     assert "dbms.security.procedures.unrestricted=gds.*" in text
     assert "server.memory.pagecache.size=256m" in text
     assert f"server.directories.data={tmp_path / 'instances' / 't' / 'data'}" in text
+
+
+def test_auto_pagecache_holds_the_store_within_the_machines_memory() -> None:
+    gib = 1 << 30
+    assert auto_pagecache(0, 24 * gib) == 1 * gib  # an empty store still gets room to grow
+    assert auto_pagecache(4 * gib, 24 * gib) == 7 * gib  # the store and half again, + 1 GiB
+    assert auto_pagecache(40 * gib, 24 * gib) == 24 * gib * 2 // 5  # capped at 40 %
+    assert auto_pagecache(0, 1 * gib) == 512 << 20  # never below 512 MiB
+
+
+def test_auto_pagecache_follows_the_store_on_disk(tmp_path: Path) -> None:
+    server = LocalNeo4j(ServerSettings(name="t", home=tmp_path))
+    assert ServerSettings().pagecache == "auto"
+    empty = server._config_text()
+    store = tmp_path / "instances" / "t" / "data" / "databases" / "neo4j"
+    store.mkdir(parents=True)
+    with open(store / "neostore.relationshipstore.db", "wb") as f:
+        f.truncate(3 << 30)  # a sparse 3 GiB store file
+    grown = server._config_text()
+    size = {
+        text: int(line.split("=")[1].rstrip("m"))
+        for text in (empty, grown)
+        for line in text.splitlines()
+        if line.startswith("server.memory.pagecache.size=")
+    }
+    assert size[empty] == auto_pagecache(0, physical_memory()) >> 20
+    assert size[grown] == auto_pagecache(3 << 30, physical_memory()) >> 20
 
 
 @pytest.mark.parametrize("bad", [{"name": "../x"}, {"heap": "lots"}, {"pagecache": "2"}])
