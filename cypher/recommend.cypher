@@ -11,7 +11,12 @@ MATCH (run:${RecommendationRun} {namespace: $namespace, current: true})
 MATCH (u:${User} {${user_id}: $user})-[rec:${RECOMMENDED}]->(i:${Item})
 WHERE rec.run_id IN run.serves
   AND NOT EXISTS { (u)-[:${INTERACTED}]->(i) }
-RETURN i.${item_id} AS item, i.${item_name} AS name, rec.score AS score, rec.rank AS rank, rec.because AS because,
-       rec.run_id AS run_id, rec.model AS model
+WITH i, rec
 ORDER BY rec.rank
 LIMIT $k
+// the model of the run that wrote the row (an incremental run serves older runs' rows;
+// relationships written before the run node held it carry their own)
+OPTIONAL MATCH (source:${RecommendationRun} {id: rec.run_id})
+RETURN i.${item_id} AS item, i.${item_name} AS name, rec.score AS score, rec.rank AS rank, rec.because AS because,
+       rec.run_id AS run_id, coalesce(source.model, rec.model) AS model
+ORDER BY rank

@@ -240,6 +240,25 @@ def test_incremental_run_rewrites_only_given_users(
     assert n0 == 5  # the superseded ones were deleted when the run was published
 
 
+def test_each_row_names_the_model_of_the_run_that_wrote_it(
+    db: Neo4jRunner, planted: Planted
+) -> None:
+    """Relationships carry only what serving reads; the model comes from their run's node."""
+    full = Writeback(db, MAPPING, SMALL).run(planted.scorer, "first-model")
+    user0 = int(planted.scorer.snapshot.index_of("user", [0])[0])
+    inc = Writeback(db, MAPPING, SMALL).run(
+        planted.scorer, "second-model", users=np.array([user0]), incremental=True
+    )
+    q = queries.load("recommend", MAPPING)
+    for user, run_id, model in ((0, inc.run_id, "second-model"), (1, full.run_id, "first-model")):
+        rows = db.read(q, {"namespace": NS, "user": user, "k": 5})
+        assert len(rows) == 5
+        assert {(r["run_id"], r["model"]) for r in rows} == {(run_id, model)}
+        assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
+    keys = db.read("MATCH ()-[r:RECOMMENDED]->() RETURN DISTINCT keys(r) AS k")
+    assert [sorted(r["k"]) for r in keys] == [["because", "rank", "run_id", "score"]]
+
+
 def test_embedding_slots_alternate_and_follow_the_model_size(
     db: Neo4jRunner, planted: Planted
 ) -> None:
@@ -404,3 +423,23 @@ def test_the_tail_penalty_reaches_the_written_recommendations() -> None:
     expected = next(scorer.recommendations(5, chunk=1000, because=0, tail=2.0))
     assert written[2.0] == dict(zip(expected.users, expected.items, strict=True))
     assert written[2.0] != written[0.0]
+
+
+def test_max_rate_spaces_the_batches_out() -> None:
+    db = fake_db()
+    sent: list[float] = []
+    write = db.write
+
+    def timed(query: Any, params: Any = None) -> Any:
+        if getattr(query, "name", "") == "write_recommendations.cypher":
+            sent.append(time.perf_counter())
+        return write(query, params)
+
+    db.write = timed  # type: ignore[method-assign]
+    started = time.perf_counter()
+    unit_writeback(db, max_rate=1000.0).run(fake_scorer(), "lightgcn")
+    assert len(sent) == 10  # 200 relationships, 20 a batch
+    # batch i goes out once the i * 20 relationships before it fit under 1,000/s
+    for i, at in enumerate(sent):
+        assert at - started >= i * 20 / 1000.0 - 0.005
+    assert sent[-1] - started < 1.0  # and no slower than that
