@@ -42,6 +42,10 @@ class WritebackConfig:
             times its log-popularity scaled to [0, 1]. Pairs with training's
             ``popularity_debias``; ``benchmarks/tail_curve.py`` measures the
             trade-off of both. (default: ``0.0``, ranking by score alone)
+        max_rate (float): most relationships a second the writer sends; below
+            the server's rate it leaves the server's cores to the queries
+            serving users while a large run is written. (default: ``0.0``,
+            as fast as the server takes them)
     """
 
     k: int = 20
@@ -54,6 +58,7 @@ class WritebackConfig:
     min_coverage: float = 0.9
     allow_shrink: bool = False
     tail_penalty: float = 0.0
+    max_rate: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("k", "batch_size", "keep_runs", "writers"):
@@ -66,5 +71,10 @@ class WritebackConfig:
             raise ConfigError(f"writeback because must be >= 0, not {self.because!r}")
         if not self.tail_penalty >= 0.0:
             raise ConfigError(f"writeback tail_penalty must be >= 0, not {self.tail_penalty!r}")
+        if not self.max_rate >= 0.0:
+            raise ConfigError(
+                f"writeback max_rate must be >= 0 relationships/s (0: no limit), "
+                f"not {self.max_rate!r}"
+            )
         if not 0.0 <= self.min_coverage <= 1.0:
             raise ConfigError(f"writeback min_coverage must be in [0, 1], not {self.min_coverage}")

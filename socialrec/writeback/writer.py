@@ -16,7 +16,6 @@ Any error in 2-5 marks the run failed, deletes what it wrote, and re-raises as
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 from collections import deque
@@ -203,9 +202,7 @@ class Writeback:
                 )
                 report.seconds["embeddings"] = time.perf_counter() - t
             t = time.perf_counter()
-            self._write_recommendations(
-                scorer, users, item_mask, run_id, model, report, incremental
-            )
+            self._write_recommendations(scorer, users, item_mask, run_id, report, incremental)
             report.seconds["recommendations"] = time.perf_counter() - t
             if cfg.embeddings:
                 name = item_index_name(self.mapping, plan.slot)
@@ -302,14 +299,12 @@ class Writeback:
         users: np.ndarray,
         item_mask: np.ndarray | None,
         run_id: str,
-        model: str,
         report: WritebackReport,
         incremental: bool = False,
     ) -> None:
         cfg = self.config
         query = queries.load("write_recommendations", self.mapping)
         per_batch = max(1, cfg.batch_size // max(cfg.k, 1))
-        created_at = dt.datetime.now(dt.UTC)
         batches = scorer.recommendations(
             cfg.k,
             users,
@@ -338,18 +333,21 @@ class Writeback:
 
         pool = ThreadPoolExecutor(max_workers=cfg.writers, thread_name_prefix="socialrec-write")
         bar = Stage("score and write", len(users), unit="users", enabled=self._verbose)
+        started, sent = time.perf_counter(), 0
         with pool, bar:
             try:
                 for batch in batches:
                     self._check_lock()
+                    if cfg.max_rate:
+                        # the batch goes out when the rate so far would stay under the cap
+                        time.sleep(max(0.0, sent / cfg.max_rate - (time.perf_counter() - started)))
+                    sent += len(batch)
                     params = {
                         "users": batch.users,
                         "items": batch.items,
                         "scores": batch.scores,
                         "because": batch.because,
                         "run_id": run_id,
-                        "model": model,
-                        "created_at": created_at,
                     }
                     in_flight.append((pool.submit(self.runner.write, query, params), batch))
                     if len(in_flight) > cfg.writers:
