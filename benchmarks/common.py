@@ -23,7 +23,8 @@ from socialrec.server.local import LocalNeo4j, ServerSettings
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
-def bench_runner(wipe_allowed: bool = False) -> Neo4jRunner:
+def bench_runner(wipe_allowed: bool = False, pagecache: str | None = None) -> Neo4jRunner:
+    """The benchmark server; ``pagecache`` given: restarted with that page cache."""
     from_env = ConnectionSettings.from_env()
     if from_env is not None:
         if not wipe_allowed:
@@ -32,9 +33,15 @@ def bench_runner(wipe_allowed: bool = False) -> Neo4jRunner:
     else:
         server = LocalNeo4j(
             ServerSettings(
-                name="bench", bolt_port=27687, http_port=27474, heap="4g", pagecache="2g"
+                name="bench",
+                bolt_port=27687,
+                http_port=27474,
+                heap="4g",
+                pagecache=pagecache or "auto",
             )
         )
+        if pagecache is not None:
+            server.stop()
         server.start()
         settings = server.connection()
     runner = Neo4jRunner(settings)

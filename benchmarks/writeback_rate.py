@@ -6,12 +6,15 @@ Uses the graph benchmarks/export_rate.py loads into the benchmark instance
 (1 M users, 200 k items) and its snapshot benchmarks/out/synthetic-1m.pt.
 
 1. socialrec's writeback: top-``k`` for ``--users`` users as one atomic run
-   (RECOMMENDED relationships with score, rank, because, run_id, model,
-   created_at), embeddings off so that the figure is relationships/s.
+   (RECOMMENDED relationships with score, rank, because, run_id), embeddings
+   off so that the figure is relationships/s.
 2. The naive writer, side by side: one auto-commit ``MATCH ... MERGE ... SET``
    per recommendation (measured on ``--naive-rows`` rows).
 3. ``cypher/recommend.cypher`` latency, p50 / p99 over 1,000 random users,
-   with the database idle and while a second writeback runs.
+   with the database idle and while a second writeback of ``--busy-users``
+   runs: two transactions in flight, one, and one under ``--max-rate``.
+   ``--pagecache 2g`` restarts the server with a fixed page cache (default:
+   ``auto``, sized from the store).
 
 Embeddings are a popularity-biased random model (score = popularity + noise):
 the rate depends on how many rows are written and how many friends appear in
@@ -25,6 +28,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +117,43 @@ def latencies(runner: Neo4jRunner, user_ids: list[int], k: int = 10) -> tuple[fl
     return float(np.percentile(times, 50)), float(np.percentile(times, 99))
 
 
+def busy_latencies(
+    runner: Neo4jRunner,
+    scorer: Scorer,
+    batches: list[Recommendations],
+    users: np.ndarray,
+    config: WritebackConfig,
+    sample: list[int],
+) -> tuple[float, float, float, bool]:
+    """p50 / p99 of recommend.cypher while a writeback of ``users`` runs, and its rate."""
+    done = threading.Event()
+    reports: list[Any] = []
+
+    def write() -> None:
+        reports.append(
+            Writeback(runner, GraphMapping(), config).run(
+                Precomputed(scorer, batches), "popularity", users=users
+            )
+        )
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    time.sleep(5)  # let the writeback get into its batches
+    p50, p99 = latencies(runner, sample)
+    finished_during = done.is_set()
+    thread.join()
+    return p50, p99, reports[0].relationships_per_second, finished_during
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--busy-users", type=int, default=30_000)
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--naive-rows", type=int, default=4_000)
+    parser.add_argument("--max-rate", type=float, default=10_000.0)
+    parser.add_argument("--pagecache", help="restart the benchmark server with this page cache")
     parser.add_argument("--wipe-my-database", action="store_true")
     args = parser.parse_args()
     snapshot = GraphSnapshot.load(SNAPSHOT)
@@ -129,8 +165,14 @@ def main() -> None:
     t = time.perf_counter()
     batches = list(scorer.recommendations(args.k, users, chunk=per_batch))
     score_seconds = time.perf_counter() - t
-    print(f"scoring {args.users:,} users: {score_seconds:.1f} s")
-    with bench_runner(args.wipe_my_database) as runner:
+    print(f"scoring {args.users:,} users: {score_seconds:.1f} s", flush=True)
+    busy_users = users[: args.busy_users]
+    busy_batches = batches[: -(-len(busy_users) // per_batch)]
+    with bench_runner(args.wipe_my_database, args.pagecache) as runner:
+        pagecache = runner.read(
+            "SHOW SETTINGS YIELD name, value WHERE name = 'server.memory.pagecache.size' "
+            "RETURN value"
+        )[0]["value"]
         RunStore(runner, GraphMapping()).clean(keep=0)
         report = Writeback(runner, GraphMapping(), config).run(
             Precomputed(scorer, batches), "popularity", users=users
@@ -138,35 +180,31 @@ def main() -> None:
         rate = report.relationships_per_second
         print(f"socialrec: {report.relationships:,} in {report.seconds['recommendations']:.1f} s")
         naive = naive_rate(runner, scorer, users, args.k, args.naive_rows)
-        print(f"naive: {naive:,.0f}/s")
+        print(f"naive: {naive:,.0f}/s", flush=True)
 
         sample = snapshot.ids["user"][rng.choice(users, 1000, replace=False)].tolist()
+        latencies(runner, sample)  # warm: the first pass reads the sample from disk
         idle = latencies(runner, sample)
-        print(f"idle p50/p99 {idle}")
-        done = threading.Event()
-        busy_report: list[object] = []
-
-        def write_again() -> None:
-            busy_report.append(
-                Writeback(runner, GraphMapping(), config).run(
-                    Precomputed(scorer, batches), "popularity", users=users
-                )
-            )
-            done.set()
-
-        thread = threading.Thread(target=write_again)
-        thread.start()
-        time.sleep(5)  # let the writeback get into its batches
-        busy = latencies(runner, sample)
-        finished_during = done.is_set()
-        thread.join()
+        print(f"idle p50/p99 {idle}", flush=True)
+        busy = {}
+        for name, cfg in (
+            (f"{config.writers} transactions in flight (default)", config),
+            ("1 transaction in flight", replace(config, writers=1)),
+            (
+                f"1 in flight, `--max-rate {args.max_rate:,.0f}`",
+                replace(config, writers=1, max_rate=args.max_rate),
+            ),
+        ):
+            busy[name] = busy_latencies(runner, scorer, busy_batches, busy_users, cfg, sample)
+            print(name, busy[name], flush=True)
     with_scoring = report.relationships / (report.seconds["recommendations"] + score_seconds)
     lines = [
         f"Graph: {snapshot.num_nodes('user'):,} users, {snapshot.num_nodes('item'):,} items; "
         f"top-{args.k} for {args.users:,} random users ({report.relationships:,} RECOMMENDED "
-        "relationships with score, rank, because, run_id, model, created_at), one atomic run, "
+        "relationships with score, rank, because, run_id), one atomic run, "
         f"{config.batch_size:,} relationships a transaction, "
-        f"{config.writers} transactions in flight, embeddings not written.",
+        f"{config.writers} transactions in flight, embeddings not written. "
+        f"Page cache {pagecache}.",
         "",
         "| writer | relationships/s | vs naive |",
         "|---|---:|---:|",
@@ -180,15 +218,18 @@ def main() -> None:
         "",
         f"Whole run (score + write + publish + prune): {report.seconds['total']:.1f} s.",
         "",
-        "`recommend.cypher` latency, 1,000 random users with recommendations, k = 10:",
+        "`recommend.cypher` latency, 1,000 random users with recommendations, k = 10 (the "
+        f"writebacks running meanwhile write {len(busy_users):,} users):",
         "",
-        "| database | p50 ms | p99 ms |",
-        "|---|---:|---:|",
-        f"| idle | {idle[0]:.1f} | {idle[1]:.1f} |",
-        f"| while another writeback of {args.users:,} users runs | {busy[0]:.1f} | {busy[1]:.1f} |",
+        "| database | p50 ms | p99 ms | writer relationships/s |",
+        "|---|---:|---:|---:|",
+        f"| idle | {idle[0]:.1f} | {idle[1]:.1f} | |",
+        *(
+            f"| during a writeback, {name} | {b[0]:.1f} | {b[1]:.1f} | {b[2]:,.0f}"
+            f"{' (finished before the sample did)' if b[3] else ''} |"
+            for name, b in busy.items()
+        ),
     ]
-    if finished_during:
-        lines.append("\n(the second writeback finished before the latency sample did)")
     write_section("Writeback rate and serving latency", "\n".join(lines))
 
 
