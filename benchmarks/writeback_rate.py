@@ -230,7 +230,10 @@ def main() -> None:
             for name, b in busy.items()
         ),
     ]
-    write_section("Writeback rate and serving latency", "\n".join(lines))
+    name = "Writeback rate and serving latency"
+    if args.pagecache:
+        name += f", page cache {args.pagecache}"
+    write_section(name, "\n".join(lines))
 
 
 if __name__ == "__main__":
