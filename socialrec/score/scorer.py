@@ -59,6 +59,14 @@ class Recommendations:
     def __len__(self) -> int:
         return sum(len(row) for row in self.items)
 
+    def split(self, users: int) -> Iterator[Recommendations]:
+        """This batch in pieces of at most ``users`` users, in order."""
+        for s in range(0, len(self.users), users):
+            e = s + users
+            yield Recommendations(
+                self.users[s:e], self.items[s:e], self.scores[s:e], self.because[s:e]
+            )
+
 
 def _mean_of_neighbours(
     target_rows: np.ndarray, csr: CSR, source_emb: Tensor, source_known: np.ndarray

@@ -44,6 +44,9 @@ from socialrec.writeback.runs import (
     item_index_name,
 )
 
+#: Fewest users scored at once by a writeback (see _write_recommendations).
+SCORE_CHUNK = 1024
+
 
 @dataclass
 class RunPlan:
@@ -305,17 +308,21 @@ class Writeback:
         cfg = self.config
         query = queries.load("write_recommendations", self.mapping)
         per_batch = max(1, cfg.batch_size // max(cfg.k, 1))
-        batches = scorer.recommendations(
+        # Scored in chunks of at least SCORE_CHUNK users, whatever the write batch:
+        # the matrix product runs at 45 GFLOP/s on 500 users, 59 on 1,000
+        # ("Scoring profile" in benchmarks/RESULTS.md).
+        scored = scorer.recommendations(
             cfg.k,
             users,
             item_mask,
             because=cfg.because,
-            chunk=per_batch,
+            chunk=max(per_batch, SCORE_CHUNK),
             device=cfg.device,
             tail=cfg.tail_penalty,
         )
+        batches = (batch for chunk in scored for batch in chunk.split(per_batch))
         # Scoring the next batch (here) overlaps the writers' transactions;
-        # at most `writers + 1` batches are in memory at once.
+        # at most `writers` batches are in flight, next to the chunk being split.
         in_flight: deque[tuple[Future[dict[str, int]], Recommendations]] = deque()
 
         def finish_oldest() -> None:

@@ -11,7 +11,7 @@ import torch
 from socialrec.checkpoint import Checkpoint
 from socialrec.export import GraphSnapshot
 from socialrec.ids import canonical_ids
-from socialrec.score import Scorer, ScoringError
+from socialrec.score import Recommendations, Scorer, ScoringError
 from tests.helpers import checkpoint_for, snapshot_from_arrays
 
 
@@ -150,3 +150,14 @@ def test_the_tail_penalty_moves_recommendations_to_unpopular_items() -> None:
     top = next(scorer.top_k(10, chunk=200, tail=4.0))
     seen = {(u, i) for u, i in inter.T.tolist()}
     assert not any((u, i) in seen for u, row in zip(top.users, top.items, strict=True) for i in row)
+
+
+def test_recommendations_split_into_pieces_in_order() -> None:
+    recs = Recommendations(
+        [1, 2, 3], [[4], [5, 6], []], [[0.5], [0.4, 0.3], []], [[[]], [[], [1]], []]
+    )
+    parts = list(recs.split(2))
+    assert [p.users for p in parts] == [[1, 2], [3]]
+    assert [p.items for p in parts] == [[[4], [5, 6]], [[]]]
+    assert [p.because for p in parts] == [[[[]], [[], [1]]], [[]]]
+    assert sum(len(p) for p in parts) == len(recs) == 3
