@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import time
 from pathlib import Path
 
@@ -143,6 +144,7 @@ def main() -> None:
         inc = sync.run("incremental")
         inc_s = time.perf_counter() - t
 
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # kB -> GB
     lines = [
         f"Graph: {snapshot.num_nodes('user'):,} users, {snapshot.num_nodes('item'):,} items; "
         f"then {n:,} users ({args.changed:.0%}) get a new interaction each, {pairs:,} of them "
@@ -156,7 +158,8 @@ def main() -> None:
         f"{_stages(inc.seconds)} |",
         "",
         f"Incremental refresh: **{full_s / inc_s:.1f}x** faster than the full sync "
-        f"({inc.changed_users:,} changed users found by the incremental export).",
+        f"({inc.changed_users:,} changed users found by the incremental export). Peak RSS "
+        f"of the process that ran both: {peak_gb:.1f} GB.",
     ]
     write_section("Incremental vs full sync (1 M users)", "\n".join(lines))
 

@@ -125,14 +125,18 @@ def busy_latencies(
     config: WritebackConfig,
     sample: list[int],
 ) -> tuple[float, float, float, bool]:
-    """p50 / p99 of recommend.cypher while a writeback of ``users`` runs, and its rate."""
+    """p50 / p99 of recommend.cypher while a writeback of ``users`` runs, and its rate.
+
+    The writeback is an incremental run (a full run of fewer users than the
+    current one serves would rightly be refused at publish).
+    """
     done = threading.Event()
     reports: list[Any] = []
 
     def write() -> None:
         reports.append(
             Writeback(runner, GraphMapping(), config).run(
-                Precomputed(scorer, batches), "popularity", users=users
+                Precomputed(scorer, batches), "popularity", users=users, incremental=True
             )
         )
         done.set()
