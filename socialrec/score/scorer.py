@@ -31,11 +31,12 @@ import torch
 from torch import Tensor
 
 from socialrec.checkpoint import Checkpoint
-from socialrec.errors import SocialrecError
+from socialrec.errors import ConfigError, SocialrecError
 from socialrec.export.snapshot import FRIENDS, INTERACTS, GraphSnapshot
 from socialrec.ids import is_integer
 from socialrec.mapping import GraphMapping
 from socialrec.pairs import lookup_sorted, pair_keys, positions
+from socialrec.score.ann import iter_top_k_approximate
 from socialrec.topk import CSR, TopK, iter_top_k, tail_penalty
 
 
@@ -283,16 +284,30 @@ class Scorer:
         chunk: int = 1024,
         device: str | torch.device = "cpu",
         tail: float = 0.0,
+        probes: int = 0,
     ) -> Iterator[TopK]:
         """Top-``k`` per user index, excluding items each user interacted with.
 
         ``tail`` > 0 re-ranks towards the long tail: each item's score is lowered
         by ``tail`` times the user's score spread times its log-popularity among
         all interactions, scaled to [0, 1] (:func:`socialrec.topk.tail_penalty`);
-        the scores returned are the re-ranked ones.
+        the scores returned are the re-ranked ones. ``probes`` > 0 searches a
+        FAISS index of the items instead of scoring every one
+        (:mod:`socialrec.score.ann`).
         """
         users = self.user_indices() if users is None else users
         mask = self.item_known if item_mask is None else (self.item_known & item_mask)
+        if probes:
+            if tail:
+                raise ConfigError(
+                    "the tail penalty re-ranks by every item's score, approximate scoring "
+                    "looks at few: use one or the other"
+                )
+            yield from iter_top_k_approximate(
+                self.user_embedding, self.item_embedding, users, k, probes,
+                exclude=self.interactions, item_mask=mask, chunk=chunk,
+            )  # fmt: skip
+            return
         penalty = None
         if tail:  # the popularity count only when it is used
             popularity = np.bincount(self.interactions.cols, minlength=len(self.item_known))
@@ -317,10 +332,11 @@ class Scorer:
         chunk: int = 1024,
         device: str | torch.device = "cpu",
         tail: float = 0.0,
+        probes: int = 0,
     ) -> Iterator[Recommendations]:
         """:meth:`top_k` in Neo4j ids with explanations, one chunk of users at a time."""
         user_ids, item_ids = self.snapshot.ids["user"], self.snapshot.ids["item"]
-        for top in self.top_k(k, users, item_mask, chunk, device, tail):
+        for top in self.top_k(k, users, item_mask, chunk, device, tail, probes):
             friends = self.friends_who_interacted(top, because)
             items, scores, reasons = [], [], []
             for r in range(len(top.users)):

@@ -43,6 +43,11 @@ class WritebackConfig:
             times its log-popularity scaled to [0, 1]. Pairs with training's
             ``popularity_debias``; ``benchmarks/tail_curve.py`` measures the
             trade-off of both. (default: ``0.0``, ranking by score alone)
+        ann_probes (int): ``0`` scores every item exactly; above it, a FAISS
+            inverted-file index over the items is searched in this many lists a
+            user (needs ``socialrec[ann]``; ``benchmarks/score_ann.py`` gives
+            recall@20 against exact and the speed per setting). Not with
+            ``tail_penalty``. (default: ``0``)
         max_rate (float): most relationships a second the writer sends; below
             the server's rate it leaves the server's cores to the queries
             serving users while a large run is written. (default: ``0.0``,
@@ -59,6 +64,7 @@ class WritebackConfig:
     min_coverage: float = 0.9
     allow_shrink: bool = False
     tail_penalty: float = 0.0
+    ann_probes: int = 0
     max_rate: float = 0.0
 
     def __post_init__(self) -> None:
@@ -72,6 +78,13 @@ class WritebackConfig:
             raise ConfigError(f"writeback because must be >= 0, not {self.because!r}")
         if not self.tail_penalty >= 0.0:
             raise ConfigError(f"writeback tail_penalty must be >= 0, not {self.tail_penalty!r}")
+        if not isinstance(self.ann_probes, int) or self.ann_probes < 0:
+            raise ConfigError(f"writeback ann_probes must be >= 0, not {self.ann_probes!r}")
+        if self.ann_probes and self.tail_penalty:
+            raise ConfigError(
+                "writeback ann_probes and tail_penalty: the tail penalty re-ranks by every "
+                "item's score, approximate scoring looks at few; use one or the other"
+            )
         if not self.max_rate >= 0.0:
             raise ConfigError(
                 f"writeback max_rate must be >= 0 relationships/s (0: no limit), "

@@ -319,6 +319,7 @@ class Writeback:
             chunk=max(per_batch, SCORE_CHUNK),
             device=cfg.device,
             tail=cfg.tail_penalty,
+            probes=cfg.ann_probes,
         )
         batches = (batch for chunk in scored for batch in chunk.split(per_batch))
         # Scoring the next batch (here) overlaps the writers' transactions;

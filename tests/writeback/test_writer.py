@@ -443,3 +443,31 @@ def test_max_rate_spaces_the_batches_out() -> None:
     for i, at in enumerate(sent):
         assert at - started >= i * 20 / 1000.0 - 0.005
     assert sent[-1] - started < 1.0  # and no slower than that
+
+
+def test_approximate_scoring_reaches_the_written_recommendations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``ann_probes`` goes through to the scorer: one list holds every item here, so the
+    approximate run writes what the exact one does."""
+    import socialrec.score.scorer as scorer_module
+
+    searched: list[int] = []
+    search = scorer_module.iter_top_k_approximate
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        searched.append(args[4])  # probes
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(scorer_module, "iter_top_k_approximate", recording)
+    scorer = fake_scorer()
+    written = {}
+    for probes in (0, 1):
+        db = fake_db()
+        unit_writeback(db, ann_probes=probes).run(scorer, "lightgcn")
+        batches = [p for q, p in db.writes if "run_id" in p and "users" in p]
+        written[probes] = {
+            u: row for p in batches for u, row in zip(p["users"], p["items"], strict=True)
+        }
+    assert searched == [1]  # the exact run never searched the index
+    assert len(written[1]) == 40 and written[1] == written[0]
