@@ -94,3 +94,19 @@ def test_a_user_whose_history_fills_the_search_is_scored_exactly() -> None:
     want = top_k(users, items, np.arange(len(users)), 10, heavy)
     assert (got.items[0] >= 0).all() and not set(got.items[0].tolist()) & set(best.tolist())
     assert np.array_equal(got.items[0], want.items[0])
+
+
+def test_popular_items_with_larger_norms_are_found_in_few_lists() -> None:
+    """Norms that grow with popularity, as in trained models: items along one axis
+    at log(1 + popularity), users near that axis. k-means with inner-product
+    assignment puts the few far-out popular items where no probe looks."""
+    g = torch.Generator().manual_seed(1)
+    n_users, n_items = 300, 4000
+    popularity = torch.rand(n_items, generator=g) ** (-1 / 1.2)  # Pareto(1, 1.2)
+    items = 0.1 * torch.randn(n_items, 16, generator=g)
+    items[:, 0] = torch.log1p(popularity)
+    users = 0.1 * torch.randn(n_users, 16, generator=g)
+    users[:, 0] = 1.0
+    want = top_k(users, items, np.arange(n_users), 10, None)
+    got = approximate(users, items, None, probes=4)
+    assert recall_against_exact(got, want) > 0.9
