@@ -35,7 +35,14 @@ from socialrec.models.registry import MODELS
 from socialrec.score import Scorer
 from socialrec.train import experiment
 from socialrec.train.trainer import TrainConfig
-from socialrec.writeback import RunStore, Writeback, WritebackConfig, WritebackReport, WriterLock
+from socialrec.writeback import (
+    RunStore,
+    Shards,
+    Writeback,
+    WritebackConfig,
+    WritebackReport,
+    WriterLock,
+)
 
 
 @dataclass
@@ -176,6 +183,7 @@ class Recommender:
         item_mask: np.ndarray | None = None,
         lock: WriterLock | None = None,
         log: Callable[[str], None] | None = None,
+        shards: Shards | None = None,
     ) -> WritebackReport:
         """Publish recommendations as a new atomic ``RECOMMENDED`` run.
 
@@ -188,6 +196,8 @@ class Recommender:
             item_mask (np.ndarray, optional): items allowed (candidate filters).
             lock (WriterLock, optional): a writer lock the caller holds.
             log (callable, optional): receives progress lines.
+            shards (Shards, optional): the ``torchrun`` ranks sharing the work
+                (:mod:`socialrec.writeback.shards`). (default: one process)
         """
         scorer = self._scorer()
         held_out = float(self.metrics_all.get("held_out", 0.0) or 0.0)
@@ -198,7 +208,7 @@ class Recommender:
                 "serving, fit on everything (`socialrec sync`, Recommender.fit)"
             )
         mapping = scorer.snapshot.mapping
-        writeback = Writeback(runner, mapping, config, lock=lock, log=log)
+        writeback = Writeback(runner, mapping, config, lock=lock, log=log, shards=shards)
         users = scorer.user_indices(user_ids) if user_ids is not None else None
         incremental = users is not None and RunStore(runner, mapping).current() is not None
         return writeback.run(
@@ -226,10 +236,11 @@ def publish_checkpoint(
     item_mask: np.ndarray | None = None,
     lock: WriterLock | None = None,
     log: Callable[[str], None] | None = None,
+    shards: Shards | None = None,
 ) -> WritebackReport:
     """``socialrec writeback``: a saved model, lined up with ``snapshot``, published.
 
     The same path as ``Recommender.load(path, snapshot).write_back(...)``.
     """
     rec = Recommender.load(checkpoint_path, snapshot)
-    return rec.write_back(runner, config, user_ids, item_mask, lock, log)
+    return rec.write_back(runner, config, user_ids, item_mask, lock, log, shards)

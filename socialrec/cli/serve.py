@@ -11,7 +11,7 @@ from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.export import parse_params
 from socialrec.cli.options import config_from, options_from
 from socialrec.cli.train import snapshot_for
-from socialrec.errors import SocialrecError
+from socialrec.errors import ConfigError, SocialrecError
 from socialrec.writeback.config import WritebackConfig
 
 #: ``socialrec writeback``'s options: WritebackConfig's fields, each once.
@@ -67,11 +67,22 @@ def writeback_cmd(
     params: tuple[str, ...],
     **options: Any,
 ) -> None:
-    """Score a checkpoint and publish RECOMMENDED relationships as a new, atomic run."""
+    """Score a checkpoint and publish RECOMMENDED relationships as a new, atomic run.
+
+    Under torchrun each rank scores and writes its share of the users and rank 0
+    publishes (socialrec.writeback.shards); every rank reads the same --snapshot.
+    """
     from socialrec.recommender import publish_checkpoint
-    from socialrec.writeback import candidate_mask
+    from socialrec.train.distributed import init_from_env
+    from socialrec.writeback import Shards, candidate_mask
 
     config = config_from(WritebackConfig, options)  # bad options fail before any export
+    shards = Shards(*init_from_env())
+    if shards.world > 1 and snapshot is None:
+        raise ConfigError(
+            "under torchrun every rank must score the same graph: export it once "
+            "(`socialrec export --out s.pt`) and pass --snapshot s.pt"
+        )
     snap = snapshot_for(app, snapshot)
     runner = app.runner()
     mask = candidate_mask(
@@ -88,9 +99,11 @@ def writeback_cmd(
         config,
         user_ids=typed_ids(snap.ids["user"], users) or None,
         item_mask=mask,
-        log=click.echo,
+        log=click.echo if shards.publisher else None,
+        shards=shards,
     )
-    print_writeback(report)
+    if shards.publisher:
+        print_writeback(report)
 
 
 def typed_ids(known: Any, values: tuple[str, ...]) -> list[Any]:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from socialrec.writeback.config import WritebackConfig
     from socialrec.writeback.lock import LockError, WriterLock
     from socialrec.writeback.runs import RunStore, WritebackError
+    from socialrec.writeback.shards import Shards
     from socialrec.writeback.writer import RunPlan, Writeback, WritebackReport
 
 _WHERE = {
@@ -24,6 +25,7 @@ _WHERE = {
     "WriterLock": "lock",
     "RunStore": "runs",
     "WritebackError": "runs",
+    "Shards": "shards",
     "RunPlan": "writer",
     "Writeback": "writer",
     "WritebackReport": "writer",
@@ -33,6 +35,7 @@ __all__ = [
     "LockError",
     "RunPlan",
     "RunStore",
+    "Shards",
     "Writeback",
     "WritebackConfig",
     "WritebackError",

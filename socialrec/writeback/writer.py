@@ -43,6 +43,7 @@ from socialrec.writeback.runs import (
     WritebackError,
     item_index_name,
 )
+from socialrec.writeback.shards import Shards
 
 #: Fewest users scored at once by a writeback (see _write_recommendations).
 SCORE_CHUNK = 1024
@@ -91,6 +92,9 @@ class Writeback:
             holds it across export, training and writeback); without one the
             writeback takes its own.
         log (callable, optional): receives lines of text (run started, published, ...).
+        shards (Shards, optional): the ``torchrun`` ranks that share this writeback
+            (:mod:`.shards`); each scores and writes its users, rank 0 publishes.
+            (default: one process)
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class Writeback:
         config: WritebackConfig | None = None,
         lock: WriterLock | None = None,
         log: Callable[[str], None] | None = None,
+        shards: Shards | None = None,
     ) -> None:
         self.runner = runner
         self.mapping = mapping
@@ -108,6 +113,7 @@ class Writeback:
         self.log = log or (lambda line: None)
         self._verbose = log is not None  # a caller that wants lines also gets the bar
         self.runs = RunStore(runner, mapping)
+        self.shards = shards or Shards()
 
     def begin(
         self, model: str, incremental: bool = False, checkpoint: str | None = None
@@ -118,6 +124,8 @@ class Writeback:
         failure in those stages is recorded on the run too; :meth:`run` begins
         one itself when given none. Call with the writer lock held.
         """
+        if self.shards.world > 1:
+            return self._begin_on_publisher(model, incremental, checkpoint)
         self._check_lock()
         self.runs.ensure_schema()
         cleaned = self.runs.clean(keep=self.config.keep_runs)
@@ -134,6 +142,22 @@ class Writeback:
         run_id = self.runs.begin(model, self.config.k, owner, slot, kind, checkpoint)
         self.log(f"run {run_id} ({kind}, {model}) started, embedding slot {slot}")
         return RunPlan(run_id, kind, slot, current, cleaned, time.perf_counter())
+
+    def _begin_on_publisher(self, model: str, incremental: bool, checkpoint: str | None) -> RunPlan:
+        """Rank 0 begins the run; every rank gets its plan, or the reason it failed."""
+        if not self.shards.publisher:
+            plan, error = self.shards.broadcast((None, None))
+            if error is not None:
+                raise WritebackError(f"rank 0 could not begin the run: {error}")
+            return plan
+        try:
+            plan = Writeback(self.runner, self.mapping, self.config, self.lock, self.log).begin(
+                model, incremental, checkpoint
+            )
+        except BaseException as e:
+            self.shards.broadcast((None, f"{type(e).__name__}: {e}"))
+            raise
+        return self.shards.broadcast((plan, None))[0]
 
     def run(
         self,
@@ -162,8 +186,11 @@ class Writeback:
 
     @contextmanager
     def _holding_lock(self) -> Iterator[None]:
-        """The caller's lock if it gave one, else a lock of our own for the duration."""
-        if self.lock is not None:
+        """The caller's lock if it gave one, else a lock of our own for the duration.
+
+        Only rank 0 holds it: the other ranks write nothing after rank 0 has
+        heard from them (see :mod:`.shards`)."""
+        if self.lock is not None or not self.shards.publisher:
             yield
             return
         with WriterLock(self.runner, self.mapping) as lock:
@@ -189,24 +216,24 @@ class Writeback:
         plan = plan or self.begin(model, incremental, checkpoint)
         run_id = plan.run_id
         report = WritebackReport(run_id, cleaned=list(plan.cleaned))
+        failure = self._write_part(scorer, users, item_mask, plan, report, incremental)
+        t = time.perf_counter()
+        others_failed = self._combine(report, failure)
+        # the other ranks' relationships were written by now too
+        report.seconds["recommendations"] += time.perf_counter() - t
+        if not self.shards.publisher:
+            outcome = self.shards.broadcast(None)
+            if outcome is not None:
+                raise WritebackError(outcome) from failure
+            return report
         try:
-            # only users with an embedding can be scored
-            users = scorer.user_indices() if users is None else users[scorer.user_known[users]]
-            if cfg.embeddings:
-                t = time.perf_counter()
-                report.user_embeddings, report.item_embeddings = write_embeddings(
-                    self.runner,
-                    self.mapping,
-                    scorer,
-                    plan.slot,
-                    incremental,
-                    max(1, cfg.batch_size // 4),
-                    self._check_lock,
+            if failure is not None:
+                raise failure
+            if others_failed:
+                raise WritebackError(
+                    f"writeback run {run_id} failed, previous recommendations kept: "
+                    + "; ".join(others_failed)
                 )
-                report.seconds["embeddings"] = time.perf_counter() - t
-            t = time.perf_counter()
-            self._write_recommendations(scorer, users, item_mask, run_id, report, incremental)
-            report.seconds["recommendations"] = time.perf_counter() - t
             if cfg.embeddings:
                 name = item_index_name(self.mapping, plan.slot)
                 self.runner.read("CALL db.awaitIndex($name, 600)", {"name": name})
@@ -228,11 +255,12 @@ class Writeback:
             self.runs.publish(run_id, serves, stats, superseded)
         except BaseException as e:
             self.abandon(plan, e)
+            message = f"writeback run {run_id} failed, previous recommendations kept: {e}"
+            self.shards.broadcast(str(e) if isinstance(e, WritebackError) else message)
             if isinstance(e, SocialrecError) and not isinstance(e, WritebackError):
-                raise WritebackError(
-                    f"writeback run {run_id} failed, previous recommendations kept: {e}"
-                ) from e
+                raise WritebackError(message) from e
             raise
+        self.shards.broadcast(None)
         # Publishing was the commit point: a failure from here on (Neo4j going away
         # while pruning) leaves the new run current and complete, and the next run
         # cleans up what this one could not.
@@ -244,6 +272,61 @@ class Writeback:
         report.seconds["total"] = time.perf_counter() - plan.started
         self.log(f"run {run_id} published")
         return report
+
+    def _write_part(
+        self,
+        scorer: Scorer,
+        users: np.ndarray | None,
+        item_mask: np.ndarray | None,
+        plan: RunPlan,
+        report: WritebackReport,
+        incremental: bool,
+    ) -> BaseException | None:
+        """This rank's writes into the run (embeddings on rank 0); the error, if any.
+
+        Returned, not raised: every rank must still reach :meth:`_combine`.
+        """
+        cfg = self.config
+        t = time.perf_counter()
+        try:
+            # only users with an embedding can be scored
+            users = scorer.user_indices() if users is None else users[scorer.user_known[users]]
+            if cfg.embeddings and self.shards.publisher:
+                t = time.perf_counter()
+                report.user_embeddings, report.item_embeddings = write_embeddings(
+                    self.runner,
+                    self.mapping,
+                    scorer,
+                    plan.slot,
+                    incremental,
+                    max(1, cfg.batch_size // 4),
+                    self._check_lock,
+                )
+                report.seconds["embeddings"] = time.perf_counter() - t
+            t = time.perf_counter()
+            mine = self.shards.mine(users)
+            self._write_recommendations(scorer, mine, item_mask, plan.run_id, report, incremental)
+        except BaseException as e:
+            return e
+        finally:
+            report.seconds["recommendations"] = time.perf_counter() - t
+        return None
+
+    def _combine(self, report: WritebackReport, failure: BaseException | None) -> list[str]:
+        """Every rank's counts added into rank 0's report; the other ranks' errors."""
+        error = None if failure is None else f"{type(failure).__name__}: {failure}"
+        counts = (report.users, report.relationships, report.written_users)
+        parts = self.shards.gather((*counts, error))
+        errors = []
+        for rank, (users, relationships, written, message) in enumerate(parts):
+            if rank == self.shards.rank:
+                continue
+            report.users += users
+            report.relationships += relationships
+            report.written_users += written
+            if message is not None:
+                errors.append(f"rank {rank} failed: {message}")
+        return errors
 
     def _check_lock(self) -> None:
         if self.lock is not None:
