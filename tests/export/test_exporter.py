@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import neo4j
 import numpy as np
 import pytest
 
@@ -132,3 +133,24 @@ def test_dangling_relationships_are_counted_and_empty_graph_refused(db: Neo4jRun
     db.write("MATCH ()-[r:INTERACTED]->() DELETE r")
     with pytest.raises((ExportError, MappingError)):
         Exporter(db, progress=False).full()
+
+
+def test_every_export_query_is_routed_to_readers(
+    db: Neo4jRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through a ``neo4j://`` URI the driver sends READ-routed queries to a cluster's
+    secondaries, so full and incremental exports never load the leader."""
+    make_tiny(db)
+    routed: list[object] = []
+    execute = db.driver.execute_query
+
+    def recording(query: object, **kwargs: object) -> object:
+        routed.append(kwargs["routing_"])
+        return execute(query, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db.driver, "execute_query", recording)
+    exporter = Exporter(db, progress=False, edge_batch=2)
+    snap = exporter.full()
+    exporter.incremental(snap)
+    assert len(routed) > 5
+    assert set(routed) == {neo4j.RoutingControl.READ}
