@@ -18,7 +18,7 @@ quickstart: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy socialrec tests
+	$(BIN)/mypy socialrec tests benchmarks
 
 # pytest's exit status 5 means it collected no tests: that is a failure here.
 test: lint

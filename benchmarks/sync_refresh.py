@@ -33,7 +33,7 @@ from socialrec.export import GraphSnapshot
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.jobs import RetrainPolicy, Sync, SyncConfig
 from socialrec.mapping import GraphMapping
-from socialrec.writeback import RunStore, WritebackConfig
+from socialrec.writeback import WritebackConfig
 
 STATE = Path(__file__).resolve().parent / "out" / "sync-state"
 
@@ -50,43 +50,38 @@ def save_model(snapshot: GraphSnapshot, path: Path) -> None:
     ).save(path)
 
 
-def incremental_only(
-    runner: Neo4jRunner, config: SyncConfig, snapshot: GraphSnapshot, changed: float
-) -> None:
-    runs = RunStore(runner, GraphMapping()).history(50)
-    users = snapshot.num_nodes("user")
-    full = next(r for r in runs if r["kind"] == "full" and r.get("users") == users)
-    t = time.perf_counter()
-    inc = Sync(runner, GraphMapping(), config, log=print).run("incremental")
-    inc_s = time.perf_counter() - t
-    full_stages = json.loads(full.get("timings") or "{}")
-    full_stages["writeback"] = full["seconds"] - sum(full_stages.values())
-    lines = [
-        f"Graph: {snapshot.num_nodes('user'):,} users, {snapshot.num_nodes('item'):,} items; "
-        f"then {inc.changed_users:,} users changed ({changed:.0%} of users got a new interaction "
-        "each, a tenth of them also a new friendship). Model reused (no training in either "
-        "sync), k = 20.",
-        "",
-        "| sync | users re-scored | RECOMMENDED written | time | stages |",
-        "|---|---:|---:|---:|---|",
-        f"| full (run {full['id'][:8]} of `python -m benchmarks.sync_refresh`, started "
-        f"{str(full['started_at'])[:16]} UTC; figures from its RecommendationRun node) | "
-        f"{full['users']:,} | {full['relationships']:,} | {full['seconds']:,.0f} s | "
-        f"{_stages(full_stages)} |",
-        f"| incremental | {inc.users_scored:,} | {inc.relationships:,} | {inc_s:,.0f} s | "
-        f"{_stages(inc.seconds)} |",
-        "",
-        f"Incremental refresh: **{full['seconds'] / inc_s:.0f}x** faster than the full sync. "
-        "The full sync's time is scoring 1 M users against 200 k items (about 1.3 TFLOP on "
-        "2 cores) and writing 20 M relationships plus 1.2 M embeddings; the incremental one "
-        "re-reads node ids and degrees, re-exports the changed users' edges, and rewrites "
-        "only their recommendations.",
-    ]
-    write_section("Incremental vs full sync (1 M users)", "\n".join(lines))
+def change_users(
+    runner: Neo4jRunner, snapshot: GraphSnapshot, fraction: float, seed: int
+) -> tuple[int, int]:
+    """Give ``fraction`` of the users a new interaction each, a tenth of them a friend."""
+    rng = np.random.default_rng(seed)
+    n = int(snapshot.num_nodes("user") * fraction)
+    users = rng.choice(snapshot.ids["user"], n, replace=False).tolist()
+    items = rng.choice(snapshot.ids["item"], n).tolist()
+    runner.write(
+        "UNWIND range(0, size($u) - 1) AS k MATCH (u:User {id: $u[k]}), (i:Item {id: $i[k]}) "
+        "CREATE (u)-[:INTERACTED {weight: 1.0, ts: timestamp() / 1000, bench: true}]->(i)",
+        {"u": users, "i": items},
+    )
+    pairs = n // 10
+    runner.write(
+        "UNWIND range(0, size($a) - 1) AS k MATCH (a:User {id: $a[k]}), (b:User {id: $b[k]}) "
+        "CREATE (a)-[:FRIENDS_WITH {bench: true}]->(b)",
+        {"a": users[:pairs], "b": rng.choice(snapshot.ids["user"], pairs).tolist()},
+    )
+    return n, pairs
 
 
-def _stages(s: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:.0f} s" for k, v in s.items())
+def _stages(summary_seconds: dict[str, float], writeback: dict[str, float]) -> str:
+    """``export 34 s, score 3 s, writeback 782 s (recommendations 700 s, ...)``."""
+    parts = []
+    for name, seconds in summary_seconds.items():
+        text = f"{name} {seconds:.0f} s"
+        if name == "writeback" and writeback:
+            inner = {k: v for k, v in writeback.items() if k != "total"}
+            text += " (" + ", ".join(f"{k} {v:.1f} s" for k, v in inner.items()) + ")"
+        parts.append(text)
+    return ", ".join(parts)
 
 
 def main() -> None:
@@ -97,8 +92,9 @@ def main() -> None:
     parser.add_argument(
         "--incremental-only",
         action="store_true",
-        help="Re-measure the incremental sync against the state of an earlier run of this "
-        "script; the full sync's figures are read from its RecommendationRun node.",
+        help="Change users again and re-measure the incremental sync alone, against the "
+        "full sync of an earlier run of this script (its figures from its RecommendationRun "
+        "node and benchmarks/out/sync-state/full.json).",
     )
     args = parser.parse_args()
     snapshot = GraphSnapshot.load(SNAPSHOT)
@@ -107,61 +103,60 @@ def main() -> None:
         writeback=WritebackConfig(k=20, keep_runs=1, ann_probes=args.ann_probes),
         policy=RetrainPolicy(max_model_age_hours=1e6),
     )
-    if not args.incremental_only:
-        save_model(snapshot, config.model_path)
-    log = print
+    full_record = STATE / "full.json"
     with bench_runner(args.wipe_my_database) as runner:
+        sync = Sync(runner, GraphMapping(), config, log=print)
         if args.incremental_only:
-            incremental_only(runner, config, snapshot, args.changed)
-            return
-        RunStore(runner, GraphMapping()).clean(keep=0)
-        runner.write_autocommit(
-            "MATCH ()-[r:INTERACTED {bench: true}]->() CALL (r) { DELETE r } IN TRANSACTIONS"
-        )
-        runner.write_autocommit(
-            "MATCH ()-[r:FRIENDS_WITH {bench: true}]->() CALL (r) { DELETE r } IN TRANSACTIONS"
-        )
-        sync = Sync(runner, GraphMapping(), config, log=log)
-        t = time.perf_counter()
-        full = sync.run("full")
-        full_s = time.perf_counter() - t
-
-        rng = np.random.default_rng(0)
-        n = int(snapshot.num_nodes("user") * args.changed)
-        users = rng.choice(snapshot.ids["user"], n, replace=False).tolist()
-        items = rng.choice(snapshot.ids["item"], n).tolist()
-        runner.write(
-            "UNWIND range(0, size($u) - 1) AS k MATCH (u:User {id: $u[k]}), (i:Item {id: $i[k]}) "
-            "CREATE (u)-[:INTERACTED {weight: 1.0, ts: timestamp() / 1000, bench: true}]->(i)",
-            {"u": users, "i": items},
-        )
-        pairs = n // 10
-        runner.write(
-            "UNWIND range(0, size($a) - 1) AS k MATCH (a:User {id: $a[k]}), (b:User {id: $b[k]}) "
-            "CREATE (a)-[:FRIENDS_WITH {bench: true}]->(b)",
-            {"a": users[:pairs], "b": rng.choice(snapshot.ids["user"], pairs).tolist()},
-        )
+            full = json.loads(full_record.read_text())
+            seed = int(
+                runner.read("MATCH ()-[r:INTERACTED {bench: true}]->() RETURN count(r) AS n")[0][
+                    "n"
+                ]
+            )
+        else:
+            save_model(snapshot, config.model_path)
+            runner.write_autocommit(
+                "MATCH ()-[r:INTERACTED {bench: true}]->() CALL (r) { DELETE r } IN TRANSACTIONS"
+            )
+            runner.write_autocommit(
+                "MATCH ()-[r:FRIENDS_WITH {bench: true}]->() CALL (r) { DELETE r } IN TRANSACTIONS"
+            )
+            t = time.perf_counter()
+            summary = sync.run("full")
+            full = {
+                "users": summary.users_scored,
+                "relationships": summary.relationships,
+                "seconds": time.perf_counter() - t,
+                "stages": _stages(summary.seconds, summary.writeback_seconds),
+                "run": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            }
+            full_record.write_text(json.dumps(full))
+            seed = 0
+        n, pairs = change_users(runner, snapshot, args.changed, seed)
         t = time.perf_counter()
         inc = sync.run("incremental")
         inc_s = time.perf_counter() - t
+        print(inc.describe())
 
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # kB -> GB
+    full_note = f" (measured {full['run']})" if args.incremental_only else ""
     lines = [
         f"Graph: {snapshot.num_nodes('user'):,} users, {snapshot.num_nodes('item'):,} items; "
         f"then {n:,} users ({args.changed:.0%}) get a new interaction each, {pairs:,} of them "
-        "a new friendship. Model reused (no training in either sync), k = 20.",
+        "a new friendship. Model reused (no training in either sync), k = 20; the previous "
+        "run is pruned (`keep_runs` 1) after each publish.",
         "",
         "| sync | users re-scored | RECOMMENDED written | wall time | stages |",
         "|---|---:|---:|---:|---|",
-        f"| full | {full.users_scored:,} | {full.relationships:,} | {full_s:,.0f} s | "
-        f"{_stages(full.seconds)} |",
+        f"| full{full_note} | {full['users']:,} | {full['relationships']:,} | "
+        f"{full['seconds']:,.0f} s | {full['stages']} |",
         f"| incremental | {inc.users_scored:,} | {inc.relationships:,} | {inc_s:,.0f} s | "
-        f"{_stages(inc.seconds)} |",
+        f"{_stages(inc.seconds, inc.writeback_seconds)} |",
         "",
-        f"Incremental refresh: **{full_s / inc_s:.1f}x** faster than the full sync "
+        f"Incremental refresh: **{full['seconds'] / inc_s:.1f}x** faster than the full sync "
         f"({inc.changed_users:,} changed users found by the incremental export). Peak RSS "
-        f"of the process that ran both: {peak_gb:.1f} GB. Scoring runs inside the "
-        "writeback stage, interleaved with the writes; `score` is the scorer's set-up.",
+        f"of the process: {peak_gb:.1f} GB. Scoring runs inside the writeback stage, "
+        "interleaved with the writes (`recommendations`); `score` is the scorer's set-up.",
     ]
     scoring = f", --ann-probes {args.ann_probes}" if args.ann_probes else ""
     write_section(f"Incremental vs full sync (1 M users{scoring})", "\n".join(lines))

@@ -89,6 +89,7 @@ def main() -> None:
             wp.clean(r)
         with r.driver.session(database=r.settings.database) as session:
             plan = session.run("PROFILE " + CHECKED + four, checked[0]).consume().profile
+        assert plan is not None
         print("\n".join(wp.operators(plan)))
 
 

@@ -82,7 +82,7 @@ def uniform_rows(snapshot: GraphSnapshot, users: np.ndarray, rng: np.random.Gene
     ids = snapshot.ids["item"]
     items = [ids[rng.choice(len(ids), PER_USER, replace=False)].tolist() for _ in users]
     scores = [rng.random(PER_USER).tolist() for _ in users]
-    because = [[[] for _ in range(PER_USER)] for _ in users]
+    because: list[list[list[int]]] = [[[] for _ in range(PER_USER)] for _ in users]
     return [snapshot.ids["user"][users].tolist(), items, scores, because]
 
 

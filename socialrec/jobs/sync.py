@@ -167,6 +167,9 @@ class SyncSummary:
     new_nodes: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the writeback stage's parts: embeddings, recommendations (scoring and
+    #: writing interleaved), publish, prune (older runs' relationships deleted)
+    writeback_seconds: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
@@ -177,6 +180,9 @@ class SyncSummary:
             f"  scored {self.users_scored:,} users, {self.relationships:,} recommendations",
             f"  stages: {stages}",
         ]
+        if self.writeback_seconds:
+            parts = ", ".join(f"{k} {v:.1f} s" for k, v in self.writeback_seconds.items())
+            lines.append(f"  writeback: {parts}")
         if self.kind == "incremental":
             lines.insert(1, f"  changed users {self.changed_users:,}, new {self.new_nodes}")
         if self.metrics:
@@ -397,6 +403,7 @@ class Sync:
             )
             summary.users_scored = report.users
             summary.relationships = report.relationships
+            summary.writeback_seconds = dict(report.seconds)
         # Only a published run moves the state forward: a failed sync is
         # retried from the same starting point.
         snapshot.save(cfg.snapshot_path)

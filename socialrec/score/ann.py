@@ -51,6 +51,18 @@ def lists_for(n_items: int) -> int:
     return max(1, min(int(4 * np.sqrt(n_items)), n_items // 39))
 
 
+#: Users a list below which scoring exactly is cheaper than building the index:
+#: its k-means over 200 k items took 4.9 s, what exact scoring spends on about
+#: 14,600 users, 8 for each of its 1,788 lists ("Approximate scoring, FAISS" in
+#: benchmarks/RESULTS.md). Both costs grow with items x dimensions.
+MIN_USERS_PER_LIST = 8
+
+
+def index_pays_off(n_users: int, n_items: int) -> bool:
+    """Whether scoring ``n_users`` through an index beats scoring them exactly."""
+    return n_users >= MIN_USERS_PER_LIST * lists_for(max(n_items, 1))
+
+
 class ItemIndex:
     r"""An inverted-file index over the candidate items that finds top inner products.
 

@@ -36,7 +36,7 @@ from socialrec.export.snapshot import FRIENDS, INTERACTS, GraphSnapshot
 from socialrec.ids import is_integer
 from socialrec.mapping import GraphMapping
 from socialrec.pairs import lookup_sorted, pair_keys, positions
-from socialrec.score.ann import iter_top_k_approximate
+from socialrec.score.ann import index_pays_off, iter_top_k_approximate
 from socialrec.topk import CSR, TopK, iter_top_k, tail_penalty
 
 
@@ -297,12 +297,14 @@ class Scorer:
         """
         users = self.user_indices() if users is None else users
         mask = self.item_known if item_mask is None else (self.item_known & item_mask)
-        if probes:
-            if tail:
-                raise ConfigError(
-                    "the tail penalty re-ranks by every item's score, approximate scoring "
-                    "looks at few: use one or the other"
-                )
+        if probes and tail:
+            raise ConfigError(
+                "the tail penalty re-ranks by every item's score, approximate scoring "
+                "looks at few: use one or the other"
+            )
+        # a few thousand users (an incremental run) score faster exactly than the
+        # index builds, and exactly
+        if probes and index_pays_off(len(users), int(mask.sum())):
             yield from iter_top_k_approximate(
                 self.user_embedding, self.item_embedding, users, k, probes,
                 exclude=self.interactions, item_mask=mask, chunk=chunk,

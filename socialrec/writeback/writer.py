@@ -146,10 +146,11 @@ class Writeback:
     def _begin_on_publisher(self, model: str, incremental: bool, checkpoint: str | None) -> RunPlan:
         """Rank 0 begins the run; every rank gets its plan, or the reason it failed."""
         if not self.shards.publisher:
-            plan, error = self.shards.broadcast((None, None))
-            if error is not None:
+            placeholder: tuple[RunPlan | None, str | None] = (None, None)
+            received, error = self.shards.broadcast(placeholder)
+            if received is None:
                 raise WritebackError(f"rank 0 could not begin the run: {error}")
-            return plan
+            return received
         try:
             plan = Writeback(self.runner, self.mapping, self.config, self.lock, self.log).begin(
                 model, incremental, checkpoint
@@ -235,8 +236,10 @@ class Writeback:
                     + "; ".join(others_failed)
                 )
             if cfg.embeddings:
+                t = time.perf_counter()
                 name = item_index_name(self.mapping, plan.slot)
                 self.runner.read("CALL db.awaitIndex($name, 600)", {"name": name})
+                report.seconds["vector_index"] = time.perf_counter() - t
             self._check_lock()
             previous = plan.previous
             served_users = self._served_users(report, previous, scorer, incremental)
@@ -252,7 +255,9 @@ class Writeback:
             }
             # only users who got new rows lose their old ones: nobody is left with none
             superseded = report.written_users if incremental else []
+            t = time.perf_counter()
             self.runs.publish(run_id, serves, stats, superseded)
+            report.seconds["publish"] = time.perf_counter() - t
         except BaseException as e:
             self.abandon(plan, e)
             message = f"writeback run {run_id} failed, previous recommendations kept: {e}"
@@ -264,11 +269,13 @@ class Writeback:
         # Publishing was the commit point: a failure from here on (Neo4j going away
         # while pruning) leaves the new run current and complete, and the next run
         # cleans up what this one could not.
+        t = time.perf_counter()
         try:
             report.cleaned += self.runs.clean(keep=cfg.keep_runs, except_id=run_id)
         except SocialrecError as e:
             report.cleanup_deferred = str(e)
             self.log(f"run {run_id} published; cleanup of older runs deferred: {e}")
+        report.seconds["prune"] = time.perf_counter() - t
         report.seconds["total"] = time.perf_counter() - plan.started
         self.log(f"run {run_id} published")
         return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import neo4j
 import numpy as np
@@ -144,9 +145,9 @@ def test_every_export_query_is_routed_to_readers(
     routed: list[object] = []
     execute = db.driver.execute_query
 
-    def recording(query: object, **kwargs: object) -> object:
+    def recording(query: Any, **kwargs: Any) -> Any:
         routed.append(kwargs["routing_"])
-        return execute(query, **kwargs)  # type: ignore[arg-type]
+        return execute(query, **kwargs)
 
     monkeypatch.setattr(db.driver, "execute_query", recording)
     exporter = Exporter(db, progress=False, edge_batch=2)

@@ -92,6 +92,9 @@ def test_incremental_sync_rescores_exactly_the_changed_users(
     run = RunStore(db, MAPPING).current()
     assert run is not None and run["kind"] == "incremental"
     assert run["serves"] == [second.run_id, first.run_id]
+    # the writeback stage's parts are reported (sync_refresh's profile reads them)
+    assert {"recommendations", "publish", "prune"} <= set(second.writeback_seconds)
+    assert "writeback:" in second.describe()
 
 
 @pytest.mark.integration

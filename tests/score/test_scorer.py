@@ -161,3 +161,34 @@ def test_recommendations_split_into_pieces_in_order() -> None:
     assert [p.items for p in parts] == [[[4], [5, 6]], [[]]]
     assert [p.because for p in parts] == [[[[]], [[], [1]]], [[]]]
     assert sum(len(p) for p in parts) == len(recs) == 3
+
+
+def test_few_users_are_scored_exactly_even_with_probes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index costs more to build than scoring a handful of users exactly: below
+    ``MIN_USERS_PER_LIST`` users a list, ``probes`` falls back to exact scoring."""
+    import socialrec.score.scorer as scorer_module
+    from socialrec.score.ann import MIN_USERS_PER_LIST, index_pays_off, lists_for
+
+    searched: list[int] = []
+    search = scorer_module.iter_top_k_approximate
+
+    def recording(*args: object, **kwargs: object) -> object:
+        searched.append(len(args[2]))  # type: ignore[arg-type]
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scorer_module, "iter_top_k_approximate", recording)
+    n_users, n_items = 400, 200  # lists_for(200) = 5: the index pays from 40 users on
+    lists = lists_for(n_items)
+    assert lists == 5 and not index_pays_off(MIN_USERS_PER_LIST * lists - 1, n_items)
+    rng = np.random.default_rng(0)
+    inter = np.stack([rng.integers(0, n_users, 800), rng.integers(0, n_items, 800)])
+    no_friends = np.zeros((2, 0), dtype=np.int64)
+    snap = snapshot_from_arrays(n_users, n_items, 1, inter, no_friends, np.array([[0], [0]]))
+    scorer = Scorer(snap, torch.randn(n_users, 8), torch.randn(n_items, 8))
+    few = np.arange(MIN_USERS_PER_LIST * lists - 1)
+    exact = np.concatenate([t.items for t in scorer.top_k(10, few)])
+    got = np.concatenate([t.items for t in scorer.top_k(10, few, probes=1)])
+    assert searched == [] and (got == exact).all()
+    many = np.arange(MIN_USERS_PER_LIST * lists)
+    list(scorer.top_k(10, many, probes=1))
+    assert searched == [len(many)]

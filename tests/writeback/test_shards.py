@@ -125,7 +125,8 @@ def test_a_failing_rank_leaves_the_previous_run_served_as_it_was(
         assert f"rank {rank}: writeback run" in done.stdout
     assert done.stdout.count("rank 1 failed: DatabaseError: injected failure on rank 1") == 2
     runs = RunStore(db, MAPPING)
-    assert runs.current()["id"] == previous.run_id
+    current = runs.current()
+    assert current is not None and current["id"] == previous.run_id
     failed = [r for r in runs.history(10) if r["id"] != previous.run_id]
     assert [r["status"] for r in failed] == ["failed"]
     assert recommended_count(db, failed[0]["id"]) == 0
