@@ -4,7 +4,7 @@
 // `socialrec inspect`), $user (user id), $item (item id), $limit (how many friends and
 // attributes to list).
 // Returns: item, score and rank (null when the current run did not recommend
-// it), because (friend ids stored at writeback), friends (friends who
+// it), because (the ids of friends' first 3, as recommend.cypher gives them), friends (friends who
 // interacted with the item: id and interaction weight, heaviest first),
 // friends_total (distinct friends, whichever direction the friendship is
 // stored in), attributes (the item's attributes shared with items the user
@@ -50,5 +50,6 @@ CALL (u, i) {
                  name: a.${attribute_name}, items: items})[..$limit]
     AS attributes
 }
-RETURN i.${item_id} AS item, i.${item_name} AS name, rec.score AS score, rec.rank AS rank, rec.because AS because,
+RETURN i.${item_id} AS item, i.${item_name} AS name, rec.score AS score, rec.rank AS rank,
+       [f IN friends[..3] | f.friend] AS because,
        friends[..$limit] AS friends, size(friends) AS friends_total, attributes, recently

@@ -112,6 +112,17 @@ def run_load(writer: GraphWriter, work: Any) -> LoadReport:
     return report
 
 
+def advise_after_load(app: App) -> None:
+    """A load into the local server can outgrow the page cache it started with."""
+    from socialrec.cli.server import advise_page_cache
+
+    server = app.local_server()
+    if not server.status().running:
+        return
+    if (server.credentials() or {}).get("uri") == app.runner().settings.uri:
+        advise_page_cache(server)
+
+
 def print_load_report(report: LoadReport) -> None:
     for line in report.warnings:
         click.echo(f"warning: {line}", err=True)
@@ -135,6 +146,7 @@ def _bundled_load(name: str, title: str, loader: Any, bundled_dir: Any) -> Any:
         report = run_load(writer, lambda: loader(writer, directory))
         click.echo(f"{title} loaded from {directory or bundled_dir()}:")
         print_load_report(report)
+        advise_after_load(app)
 
     return command
 
@@ -228,6 +240,7 @@ def load_tsv_cmd(
     report = run_load(writer, work)
     click.echo("Loaded:")
     print_load_report(report)
+    advise_after_load(app)
 
 
 @load.command("synthetic")
@@ -244,6 +257,7 @@ def load_synthetic_cmd(app: App, batch_size: int, **params: Any) -> None:
     report = run_load(writer, lambda: load_synthetic(writer, config))
     click.echo(f"Synthetic graph loaded ({config.users:,} users, seed {config.seed}):")
     print_load_report(report)
+    advise_after_load(app)
 
 
 @cli.command("uninstall")

@@ -95,10 +95,13 @@ def _demo_user(runner: Neo4jRunner, mapping: GraphMapping) -> Any:
     """A user whose recommendations have friends behind them (for the demo)."""
     rows = runner.read(
         queries.render(
-            "MATCH (u:${User})-[r:${RECOMMENDED}]->() WHERE size(r.because) > 0 "
+            "MATCH (run:${RecommendationRun} {namespace: $namespace, current: true}) "
+            "MATCH (u:${User})-[r:${RECOMMENDED}]->(i) WHERE r.run_id IN run.serves "
+            "AND EXISTS { (u)-[:${FRIENDS_WITH}]-(:${User})-[:${INTERACTED}]->(i) } "
             "RETURN u.${user_id} AS id, count(r) AS n ORDER BY n DESC, id LIMIT 1",
             mapping,
-        )
+        ),
+        {"namespace": mapping.output_namespace},
     )
     return (
         rows[0]["id"]

@@ -34,6 +34,14 @@ def neo4j_start(app: App, **overrides: Any) -> None:
     word = "already running" if already else "started"
     click.echo(f"Neo4j {word} at {status.uri} (pid {status.pid}, data in {status.instance_dir})")
     click.echo(f"Credentials (user neo4j): {server.credentials_file}")
+    advise_page_cache(server)
+
+
+def advise_page_cache(server: LocalNeo4j) -> None:
+    """Say so when the running server's page cache is smaller than its store."""
+    advice = server.page_cache_advice()
+    if advice:
+        click.echo(f"Note: {advice}", err=True)
 
 
 @neo4j.command("stop")
@@ -52,6 +60,7 @@ def neo4j_status(app: App) -> None:
     status = app.local_server().status()
     if status.running:
         click.echo(f"running at {status.uri} (pid {status.pid}, data in {status.instance_dir})")
+        advise_page_cache(app.local_server())
     else:
         click.echo(f"not running (instance folder {status.instance_dir})")
         sys.exit(3)

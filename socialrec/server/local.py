@@ -360,13 +360,41 @@ class LocalNeo4j:
             (plugins / jar.name).symlink_to(jar)
         (self.home / "conf" / "neo4j.conf").write_text(self._config_text())
 
+    def _store_bytes(self) -> int:
+        databases = self.home / "data" / "databases"
+        return sum(f.stat().st_size for f in databases.rglob("*") if f.is_file())
+
     def _pagecache(self) -> str:
         if self.settings.pagecache != "auto":
             return self.settings.pagecache
-        store = sum(
-            f.stat().st_size for f in (self.home / "data" / "databases").rglob("*") if f.is_file()
+        return f"{auto_pagecache(self._store_bytes(), physical_memory()) // MIB}m"
+
+    def page_cache_advice(self) -> str | None:
+        """What to do when the store has outgrown the page cache ``auto`` gave it.
+
+        Neo4j sizes its page cache once, at start: a server started empty and
+        then loaded with the 1 M-user graph (8.6 GiB) kept a 1 GiB cache, and an
+        incremental sync's publish then spent minutes reading the disk
+        ("Pruning and the because lists" in benchmarks/RESULTS.md). ``None``
+        when the cache is pinned, big enough, or already at its cap.
+        """
+        conf = self.home / "conf" / "neo4j.conf"
+        if self.settings.pagecache != "auto" or not conf.exists():
+            return None
+        found = re.search(r"^server\.memory\.pagecache\.size=(\d+)m$", conf.read_text(), re.M)
+        if not found:
+            return None
+        cache, store = int(found.group(1)) * MIB, self._store_bytes()
+        wanted = auto_pagecache(store, physical_memory())
+        if store <= cache or wanted <= cache:
+            return None
+        gib = 1 << 30
+        return (
+            f"the store ({store / gib:.1f} GiB) has outgrown the page cache it was started "
+            f"with ({cache / gib:.1f} GiB): restart the server (socialrec neo4j stop, then "
+            f"start) to give it {wanted / gib:.1f} GiB; until then writebacks and serving "
+            "read from disk"
         )
-        return f"{auto_pagecache(store, physical_memory()) // MIB}m"
 
     def _config_text(self) -> str:
         s = self.settings

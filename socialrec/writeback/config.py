@@ -23,7 +23,6 @@ class WritebackConfig:
         batch_size (int): relationships a transaction; 10,000 wrote 11 % faster
             than 20,000 and 50,000 on the 1 M-user graph ("Writeback profile" in
             benchmarks/RESULTS.md). (default: ``10000``)
-        because (int): friend ids stored on each relationship. (default: ``3``)
         embeddings (bool): write embeddings and the item vector index.
             (default: ``True``)
         keep_runs (int): complete runs kept, the current one included; older
@@ -56,7 +55,6 @@ class WritebackConfig:
 
     k: int = 20
     batch_size: int = 10_000
-    because: int = 3
     embeddings: bool = True
     keep_runs: int = 3
     writers: int = 2
@@ -74,8 +72,6 @@ class WritebackConfig:
                 raise ConfigError(f"writeback {name} must be a whole number >= 1, not {value!r}")
         if self.k > MAX_K:
             raise ConfigError(f"writeback k {self.k} is more than {MAX_K:,} items a user")
-        if not isinstance(self.because, int) or self.because < 0:
-            raise ConfigError(f"writeback because must be >= 0, not {self.because!r}")
         if not self.tail_penalty >= 0.0:
             raise ConfigError(f"writeback tail_penalty must be >= 0, not {self.tail_penalty!r}")
         if not isinstance(self.ann_probes, int) or self.ann_probes < 0:

@@ -405,7 +405,7 @@ class Writeback:
             cfg.k,
             users,
             item_mask,
-            because=cfg.because,
+            because=0,  # read at query time: recommend.cypher
             chunk=max(per_batch, SCORE_CHUNK),
             device=cfg.device,
             tail=cfg.tail_penalty,
@@ -444,7 +444,6 @@ class Writeback:
                         "users": batch.users,
                         "items": batch.items,
                         "scores": batch.scores,
-                        "because": batch.because,
                         "run_id": run_id,
                     }
                     in_flight.append((pool.submit(self.runner.write, query, params), batch))

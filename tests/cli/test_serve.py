@@ -57,7 +57,8 @@ def test_train_writeback_recommend_and_runs(
     assert bad == 0
 
     user = db.read(
-        "MATCH (u:User)-[r:RECOMMENDED]->() WHERE size(r.because) > 0 RETURN u.id AS u LIMIT 1"
+        "MATCH (u:User)-[r:RECOMMENDED]->(i) "
+        "WHERE EXISTS { (u)-[:FRIENDS_WITH]-(:User)-[:INTERACTED]->(i) } RETURN u.id AS u LIMIT 1"
     )[0]["u"]
     out = cli("recommend", str(user), "--k", "3", "--explain")
     assert "cypher/recommend.cypher" in out and "friends:" in out

@@ -98,6 +98,13 @@ def test_existing_database_end_to_end(
                     """,
                     {"u": db.person(p), "f": f, "i": item},
                 )[0]["ok"]
+    # recommend.cypher's `because` (read at query time) names each friend once,
+    # in explain's order, whichever direction the friendship is stored in
+    person = db.person(4)
+    rows = serving.recommend(db.runner, mapping, person, 5).rows
+    for row in rows:
+        why = serving.explain(db.runner, mapping, person, row["item"], limit=100)
+        assert row["because"] == [f["friend"] for f in why["friends"]][:3]
     # the in-database cold start names distinct friends too
     cold = db.runner.read(
         queries.load("recommend_cold_start", mapping),

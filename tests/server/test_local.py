@@ -65,6 +65,25 @@ def test_auto_pagecache_follows_the_store_on_disk(tmp_path: Path) -> None:
     assert size[grown] == auto_pagecache(3 << 30, physical_memory()) >> 20
 
 
+def test_a_store_that_outgrew_its_page_cache_is_pointed_out(tmp_path: Path) -> None:
+    """The page cache is sized at start: a load afterwards can leave it far too small."""
+    server = LocalNeo4j(ServerSettings(name="t", home=tmp_path))
+    conf = tmp_path / "instances" / "t" / "conf" / "neo4j.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(server._config_text())  # started on an empty store
+    assert server.page_cache_advice() is None
+    store = tmp_path / "instances" / "t" / "data" / "databases" / "neo4j"
+    store.mkdir(parents=True)
+    with open(store / "neostore.relationshipstore.db", "wb") as f:
+        f.truncate(3 << 30)  # then loaded: a sparse 3 GiB store file
+    advice = server.page_cache_advice()
+    assert advice is not None and "3.0 GiB" in advice and "socialrec neo4j stop" in advice
+    conf.write_text(server._config_text())  # restarted: sized from the store again
+    assert server.page_cache_advice() is None
+    pinned = LocalNeo4j(ServerSettings(name="t", home=tmp_path, pagecache="512m"))
+    assert pinned.page_cache_advice() is None
+
+
 @pytest.mark.parametrize("bad", [{"name": "../x"}, {"heap": "lots"}, {"pagecache": "2"}])
 def test_invalid_settings(bad: dict) -> None:
     with pytest.raises(ServerError):
