@@ -415,6 +415,11 @@ class LocalNeo4j:
                 f"server.memory.pagecache.size={self._pagecache()}",
                 # Large UNWIND batches and exports need room per transaction.
                 "dbms.memory.transaction.total.max=0",
+                # Neo4j keeps 2 days of transaction logs by default; four 1 M-user
+                # syncs left 47 GB of them and filled this machine's disk (the
+                # server then turns read-only). Recovery needs only the logs since
+                # the last checkpoint, and Community has no online backup to feed.
+                "db.tx_log.rotation.retention_policy=1G size",
                 "dbms.security.procedures.unrestricted=gds.*",
                 "dbms.security.procedures.allowlist=gds.*",
                 "dbms.usage_report.enabled=false",

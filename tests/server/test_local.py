@@ -35,6 +35,8 @@ def test_config_binds_loopback_and_unrestricts_gds(tmp_path: Path) -> None:
     assert "server.http.listen_address=127.0.0.1:5678" in text
     assert "dbms.security.procedures.unrestricted=gds.*" in text
     assert "server.memory.pagecache.size=256m" in text
+    # bulk writers fill a disk with the default two days of transaction logs
+    assert "db.tx_log.rotation.retention_policy=1G size" in text
     assert f"server.directories.data={tmp_path / 'instances' / 't' / 'data'}" in text
 
 
@@ -146,6 +148,11 @@ def test_start_status_stop_a_second_instance() -> None:
             records, _, _ = d.execute_query("RETURN gds.version() AS v")
             # the GDS this instance was provisioned with, whatever version that is
             assert records[0]["v"] == settings.gds_version
+            records, _, _ = d.execute_query(
+                "SHOW SETTINGS YIELD name, value "
+                "WHERE name = 'db.tx_log.rotation.retention_policy' RETURN value"
+            )
+            assert records[0]["value"] == "1G size"  # the server took it (and started)
         # The password never reaches the console log.
         assert creds["password"] not in server.log_file.read_text(errors="replace")
     finally:
