@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from socialrec import queries
 from socialrec.cli.common import App, cli, pass_app
 from socialrec.cli.export import parse_params
 from socialrec.cli.options import config_from, options_from
@@ -117,20 +116,21 @@ def typed_ids(known: Any, values: tuple[str, ...]) -> list[Any]:
 
 
 def _user_id(app: App, text: str) -> Any:
-    """A user id from the command line, typed like the database's ids."""
-    mapping = app.mapping()
-    rows = app.runner().read(
-        queries.render(
-            "MATCH (u:${User}) RETURN u.${user_id} AS id LIMIT 1",
-            mapping,
-        )
-    )
-    if rows and isinstance(rows[0]["id"], int):
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    return text
+    """A user id from the command line, typed like the database's ids.
+
+    ``"42"`` is the integer 42 unless only the string ``"42"`` exists: a graph
+    may hold integer and string ids side by side, or users without one.
+    """
+    from socialrec.writeback import serving
+
+    try:
+        number = int(text)
+    except ValueError:
+        return text
+    runner, mapping = app.runner(), app.mapping()
+    if serving.user_exists(runner, mapping, number):
+        return number
+    return text if serving.user_exists(runner, mapping, text) else number
 
 
 @cli.command("recommend")

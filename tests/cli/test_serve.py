@@ -88,3 +88,20 @@ def test_string_user_for_integer_ids(
     assert code == 1 and "this graph's ids are integers, and 'abc' is not one" in err
     code, _, err = socialrec_cli(*["export", "--out", out, "--user", "1"])
     assert code == 0, err
+
+
+@pytest.mark.integration
+def test_integer_user_id_found_whatever_node_comes_first(
+    db: Neo4jRunner, socialrec_cli: CLI
+) -> None:
+    from socialrec.load.writer import GraphWriter
+
+    # the first User in store order has no id, another a string id: neither
+    # decides how "1" is read
+    db.write("CREATE (:User {name: 'no id yet'}), (:User {id: 'u-7'})")
+    GraphWriter(db).interactions([1, 2], [10, 11], None, None)
+    code, out, err = socialrec_cli(*["recommend", "1"])
+    assert code == 0, err
+    assert "no recommendations for 1: no current run" in out
+    code, out, err = socialrec_cli(*["recommend", "u-7"])
+    assert code == 0 and "no recommendations for 'u-7'" in out, err
