@@ -43,12 +43,12 @@ def test_every_query_file_renders_with_no_placeholder_left() -> None:
 
 def test_run_time_placeholders_are_validated_and_quoted() -> None:
     slot = {"embedding": "socialrec_embedding_1"}
-    q = queries.load("write_item_embeddings", GraphMapping(), slot)
-    assert "n.`socialrec_embedding_1` = $vectors[k]" in q
+    q = queries.load("item_vector_index", GraphMapping(), slot)
+    assert "ON i.`socialrec_embedding_1`" in q
     with pytest.raises(MappingError, match="not a valid identifier"):
-        queries.load("write_item_embeddings", GraphMapping(), {"embedding": "x` = 1 //"})
+        queries.load("item_vector_index", GraphMapping(), {"embedding": "x` = 1 //"})
     with pytest.raises(SocialrecError, match="unknown placeholder"):
-        queries.load("write_item_embeddings", GraphMapping())
+        queries.load("item_vector_index", GraphMapping())
 
 
 def test_schema_statements_are_idempotent_and_named_by_parameter() -> None:

@@ -167,7 +167,8 @@ class SyncSummary:
     new_nodes: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
-    #: the writeback stage's parts: embeddings, recommendations (scoring and
+    #: the writeback stage's parts: clear_slot (a full run empties its embedding
+    #: slot), embeddings, recommendations (scoring and
     #: writing interleaved), publish, prune (older runs' relationships deleted)
     writeback_seconds: dict[str, float] = field(default_factory=dict)
 

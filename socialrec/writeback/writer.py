@@ -35,7 +35,7 @@ from socialrec.progress import Stage
 from socialrec.score.scorer import Recommendations, Scorer
 from socialrec.writeback.candidates import popular_items
 from socialrec.writeback.config import WritebackConfig
-from socialrec.writeback.embeddings import write_embeddings
+from socialrec.writeback.embeddings import clear_slot, write_embeddings
 from socialrec.writeback.lock import WriterLock
 from socialrec.writeback.runs import (
     CleanedRun,
@@ -299,6 +299,11 @@ class Writeback:
             # only users with an embedding can be scored
             users = scorer.user_indices() if users is None else users[scorer.user_known[users]]
             if cfg.embeddings and self.shards.publisher:
+                if not incremental:
+                    t = time.perf_counter()
+                    dimensions = scorer.item_embedding.shape[1]
+                    clear_slot(self.runner, self.mapping, plan.slot, dimensions)
+                    report.seconds["clear_slot"] = time.perf_counter() - t
                 t = time.perf_counter()
                 report.user_embeddings, report.item_embeddings = write_embeddings(
                     self.runner,

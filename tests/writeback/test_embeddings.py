@@ -11,7 +11,7 @@ import torch
 
 from socialrec.mapping import GraphMapping
 from socialrec.score import Scorer
-from socialrec.writeback.embeddings import ensure_vector_index, write_embeddings
+from socialrec.writeback.embeddings import clear_slot, ensure_vector_index, write_embeddings
 from tests.fakes import RecordingRunner, query_name
 from tests.helpers import checkpoint_for, synthetic_snapshot
 
@@ -27,18 +27,28 @@ def scorer(users: int = 30, items: int = 20, dim: int = 6) -> Scorer:
     return Scorer.from_checkpoint(ck, snap)
 
 
-def test_a_full_run_clears_its_slot_indexes_it_and_writes_every_node() -> None:
+def test_clearing_a_slot_empties_it_before_indexing_it() -> None:
+    db = RecordingRunner()
+    clear_slot(db, MAPPING, slot=1, dimensions=6)
+    assert db.names() == ["clear_embeddings", "clear_embeddings", "item_vector_index"]
+    assert db.names("reads") == ["vector_index_dimensions"]
+    prop = "socialrec_user_interacted_item_embedding_1"
+    assert all(f"`{prop}`" in q for q, _ in db.writes)
+
+
+def test_a_full_run_writes_every_node_as_a_vector_property() -> None:
     db = RecordingRunner()
     s = scorer()
     users, items = write_embeddings(db, MAPPING, s, slot=1, incremental=False, per_transaction=8)
     assert (users, items) == (30, 20)
     names = db.names()
-    assert names[0] == "clear_embeddings"
-    assert names.index("item_vector_index") < names.index("write_user_embeddings")
     assert names.count("write_user_embeddings") == 4 and names.count("write_item_embeddings") == 3
+    assert len(names) == 7
     prop = "socialrec_user_interacted_item_embedding_1"
     writes = [(query_name(q), q, p) for q, p in db.writes]
-    assert all(f"`{prop}`" in q for name, q, _ in writes if name.endswith("_embeddings"))
+    # the property name travels as a value: the procedure stores 32-bit floats
+    assert all("db.create.setNodeVectorProperty(n, $property" in q for _, q, _ in writes)
+    assert all(p["property"] == prop for _, _, p in writes)
     for node_type, emb in (("user", s.user_embedding), ("item", s.item_embedding)):
         sent: dict[object, list[float]] = {}
         for name, _, p in writes:
