@@ -1,6 +1,6 @@
 """Two A/B comparisons behind "Writeback profile, what it says" in RESULTS.md.
 
-Usage: python -m benchmarks.write_ab batch | ids
+Usage: python -m benchmarks.write_ab batch | ids | index
 
 Prints only (the figures are quoted in that hand-written section):
 
@@ -8,12 +8,18 @@ Prints only (the figures are quoted in that hand-written section):
   one transaction in flight), three alternating rounds over the same 10,000
   users' top-20, medians;
 * ``ids``: internal-id lookups (``id()``, ``elementId()``) and the safe variant
-  that also checks the id property, between two runs of the shipped writer.
+  that also checks the id property, between two runs of the shipped writer;
+* ``index``: what the RECOMMENDED(run_id) index costs the writes and saves the
+  deletes: the shipped writer, then the run's deletion, with the index and
+  without it (deleting through the run's users instead), three alternating
+  rounds, medians; then, without the index, a prune that must find the run by
+  scanning every user (a prune does not know a full run's users).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 
 import numpy as np
 
@@ -22,6 +28,7 @@ from benchmarks.common import bench_runner
 from benchmarks.writeback_rate import SNAPSHOT
 from socialrec import queries
 from socialrec.export import GraphSnapshot
+from socialrec.graph.runner import Neo4jRunner
 from socialrec.mapping import GraphMapping
 
 ELEMENT_ID = (
@@ -50,6 +57,9 @@ def main() -> None:
         for _ in range(2 if mode == "ids" else 1):  # warm the write path, unmeasured
             wp.rate(r.write, shipped, work, 2)
             wp.clean(r)
+        if mode == "index":
+            index_ab(r, shipped, work, [int(u) for u in rows[0]])
+            return
         if mode == "batch":
             res: dict[tuple[int, int], list[float]] = {}
             for _ in range(3):
@@ -91,6 +101,54 @@ def main() -> None:
             plan = session.run("PROFILE " + CHECKED + four, checked[0]).consume().profile
         assert plan is not None
         print("\n".join(wp.operators(plan)))
+
+
+BY_USERS = (
+    "UNWIND $users AS x MATCH (:User {id: x})-[r:RECOMMENDED]->() "
+    "WHERE r.run_id = $run CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS"
+)
+BY_SCAN = (
+    "MATCH (u:User) CALL (u) { MATCH (u)-[r:RECOMMENDED]->() WHERE r.run_id = $run "
+    "DELETE r } IN TRANSACTIONS OF 1000 ROWS"
+)
+INDEX = "socialrec_recommended_run"
+
+
+def index_ab(r: Neo4jRunner, shipped: str, work: list[dict], users: list[int]) -> None:
+    rels = sum(len(x) for b in work for x in b["items"])
+    res: dict[str, list[float]] = {}
+
+    def deleted(query: str, params: dict) -> float:
+        t = time.perf_counter()
+        n = r.write_autocommit(query, params).get("relationships_deleted", 0)
+        assert n == rels, (n, rels)
+        return rels / (time.perf_counter() - t)
+
+    def recreate() -> None:
+        r.write_autocommit(
+            f"CREATE INDEX {INDEX} IF NOT EXISTS FOR ()-[r:RECOMMENDED]-() ON (r.run_id)"
+        )
+        r.read(f"CALL db.awaitIndex('{INDEX}', 1800)")
+
+    try:
+        for _ in range(3):
+            for indexed in (True, False):
+                if indexed:
+                    recreate()
+                else:
+                    r.write_autocommit(f"DROP INDEX {INDEX} IF EXISTS")
+                label = "with the index" if indexed else "without it"
+                res.setdefault(f"write, {label}", []).append(wp.rate(r.write, shipped, work, 2))
+                delete = wp.clean_query() if indexed else BY_USERS
+                res.setdefault(f"delete, {label}", []).append(
+                    deleted(delete, {"run": wp.RUN, "users": users})
+                )
+        wp.rate(r.write, shipped, work, 2)
+        res["delete without the index, scanning every user"] = [deleted(BY_SCAN, {"run": wp.RUN})]
+    finally:
+        recreate()
+    for name, v in res.items():
+        print(f"{name}: median {np.median(v):,.0f} relationships/s ({len(v)} rounds)", flush=True)
 
 
 if __name__ == "__main__":

@@ -125,11 +125,16 @@ def rate(run: Callable[[str, dict], Any], query: str, work: list[dict], writers:
     return rows / (time.perf_counter() - t)
 
 
-def clean(runner: Neo4jRunner) -> None:
-    runner.write_autocommit(
-        f"MATCH ()-[r:RECOMMENDED {{run_id: '{RUN}'}}]->() CALL (r) {{ DELETE r }} "
+def clean_query() -> str:
+    """The benchmark run's deletion, as ``run_delete_recommendations.cypher`` does it."""
+    return (
+        "MATCH ()-[r:RECOMMENDED {run_id: $run}]->() CALL (r) { DELETE r } "
         "IN TRANSACTIONS OF 10000 ROWS"
     )
+
+
+def clean(runner: Neo4jRunner) -> None:
+    runner.write_autocommit(clean_query(), {"run": RUN})
 
 
 def operators(plan: dict[str, Any], depth: int = 0) -> list[str]:
