@@ -124,10 +124,9 @@ def index_ab(r: Neo4jRunner, shipped: str, work: list[dict], users: list[int]) -
         assert n == rels, (n, rels)
         return rels / (time.perf_counter() - t)
 
-    def recreate() -> None:
-        r.write_autocommit(
-            f"CREATE INDEX {INDEX} IF NOT EXISTS FOR ()-[r:RECOMMENDED]-() ON (r.run_id)"
-        )
+    def recreate() -> None:  # the writeback's own schema statements, idempotent
+        for statement in queries.load_all("writeback_schema", GraphMapping()):
+            r.write_autocommit(statement)
         r.read(f"CALL db.awaitIndex('{INDEX}', 1800)")
 
     try:

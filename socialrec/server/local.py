@@ -11,7 +11,7 @@ Two details that the official launcher script normally handles:
 
 * launching the main class directly ignores ``server.jvm.additional``, so the
   JVM flags (heap, the ``--add-opens`` Neo4j's default config lists) go on the
-  command line (:func:`jvm_command`);
+  command line (:func:`~socialrec.server.java.jvm_command`);
 * the GDS *extension* registers through ServiceLoader (so its jars must be on
   the classpath) but GDS *procedures* are discovered by scanning the jars in
   ``plugins/``; the official layout has ``plugins/*`` on the classpath too, so
@@ -25,7 +25,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -36,31 +35,13 @@ from pathlib import Path
 from socialrec.config import ConnectionSettings
 from socialrec.errors import ServerError
 from socialrec.server.jars import gds_jars, provision
+from socialrec.server.java import find_java, jvm_command
 
 NEO4J_VERSION = "5.26.24"
 GDS_VERSION = "2.13.9"
 
-# Flags from the `server.jvm.additional` list of Neo4j 5.26's default neo4j.conf.
-_JVM_FLAGS = (
-    "-XX:+UseG1GC",
-    "-XX:-OmitStackTraceInFastThrow",
-    "-XX:+UnlockExperimentalVMOptions",
-    "-XX:+TrustFinalNonStaticFields",
-    "-XX:+DisableExplicitGC",
-    "-Djdk.nio.maxCachedBufferSize=1024",
-    "-Dio.netty.tryReflectionSetAccessible=true",
-    "-Djdk.tls.ephemeralDHKeySize=2048",
-    "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang=ALL-UNNAMED",
-    "--enable-native-access=ALL-UNNAMED",
-    "-Dlog4j2.disable.jmx=true",
-)
 _MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 _ADMIN_CLASS = "org.neo4j.cli.AdminTool"
-_SUPPORTED_JAVA = (17, 21)
 
 
 def socialrec_home() -> Path:
@@ -144,44 +125,6 @@ def auto_pagecache(store_bytes: int, memory_bytes: int) -> int:
     """
     want = store_bytes * 3 // 2 + 1024 * MIB
     return max(512 * MIB, min(want, memory_bytes * 2 // 5))
-
-
-# --------------------------------------------------------------------------- java
-
-
-def find_java() -> tuple[str, int]:
-    """The ``java`` to run Neo4j with, and its major version.
-
-    ``$JAVA_HOME`` wins, then ``java`` on the PATH. Neo4j 5.26 runs on Java 17 or 21.
-    """
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
-    if not java or not Path(java).exists():
-        raise ServerError("no Java found: Neo4j 5.26 needs Java 17 or 21 (set JAVA_HOME)")
-    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
-    if not match:
-        raise ServerError(f"cannot tell the version of {java}: {out.stderr.strip()[:200]}")
-    major = int(match.group(1))
-    if major == 1 and match.group(2):  # "1.8" style
-        major = int(match.group(2))
-    if major not in _SUPPORTED_JAVA:
-        raise ServerError(
-            f"{java} is Java {major}; Neo4j 5.26 runs on Java 17 or 21 (set JAVA_HOME to one)"
-        )
-    return java, major
-
-
-def jvm_command(java: str, settings: ServerSettings, classpath: str, main: str) -> list[str]:
-    return [
-        java,
-        f"-Xms{settings.heap}",
-        f"-Xmx{settings.heap}",
-        *_JVM_FLAGS,
-        "-cp",
-        classpath,
-        main,
-    ]
 
 
 # --------------------------------------------------------------------------- server
@@ -305,7 +248,7 @@ class LocalNeo4j:
                 )
             self._set_initial_password(java, classpath)
         cmd = [
-            *jvm_command(java, self.settings, classpath, _MAIN_CLASS),
+            *jvm_command(java, self.settings.heap, classpath, _MAIN_CLASS),
             f"--home-dir={self.home}",
             f"--config-dir={self.home / 'conf'}",
             "--console-mode",
@@ -441,7 +384,7 @@ class LocalNeo4j:
         # masked in any error text; it is never printed.
         result = subprocess.run(
             [
-                *jvm_command(java, self.settings, classpath, _ADMIN_CLASS),
+                *jvm_command(java, self.settings.heap, classpath, _ADMIN_CLASS),
                 "dbms",
                 "set-initial-password",
                 password,
