@@ -22,7 +22,11 @@ import torch
 
 from socialrec.errors import SocialrecError
 
-KINDS = {"socialrec-snapshot": "snapshot", "socialrec-checkpoint": "checkpoint"}
+KINDS = {
+    "socialrec-snapshot": "snapshot",
+    "socialrec-checkpoint": "checkpoint",
+    "socialrec-served": "served lists file",
+}
 
 
 class FileFormatError(SocialrecError):

@@ -13,8 +13,9 @@ from socialrec.cli.train import snapshot_for
 from socialrec.errors import ConfigError, SocialrecError
 from socialrec.writeback.config import WritebackConfig
 
-#: ``socialrec writeback``'s options: WritebackConfig's fields, each once.
-writeback_options = options_from(WritebackConfig)
+#: ``socialrec writeback``'s options: WritebackConfig's fields, each once (``diff``
+#: needs the served lists a sync keeps, so only ``[sync.writeback]`` sets it).
+writeback_options = options_from(WritebackConfig, exclude=("diff",))
 
 
 def print_writeback(report: Any) -> None:

@@ -2,11 +2,13 @@
 
 A sync keeps its state between runs in a folder (``[sync] state_dir``):
 ``snapshot.pt``, the graph as of the last sync (its watermark and degrees are
-where the next incremental export starts), and ``model.pt``, the current
-checkpoint. Kinds of sync:
+where the next incremental export starts), ``model.pt``, the current
+checkpoint, and ``served.pt``, every user's list as the current run serves it
+(:mod:`socialrec.writeback.served`). Kinds of sync:
 
 * **full**: export everything, train a model (or reuse the current one when the
-  retrain policy allows), score every user, publish a full run;
+  retrain policy allows), score every user, publish a full run; with a reused
+  model, only the users whose lists changed are written (a diff run);
 * **incremental**: export only what changed since the last sync, re-score just
   the users whose neighbourhood changed with the current model (new users and
   items get embeddings from their neighbours, no training), and publish a run
@@ -37,6 +39,7 @@ from socialrec.checkpoint import Checkpoint
 from socialrec.errors import ConfigError, SocialrecError
 from socialrec.export import Exporter, GraphSnapshot
 from socialrec.export.snapshot import INTERACTS
+from socialrec.fileformat import FileFormatError
 from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
 from socialrec.pairs import lookup_sorted, pair_keys
@@ -45,6 +48,7 @@ from socialrec.train import experiment
 from socialrec.train.metrics import evaluate
 from socialrec.train.trainer import TrainConfig
 from socialrec.writeback import RunPlan, Writeback, WritebackConfig, WriterLock
+from socialrec.writeback.served import ServedLists, model_version
 
 KINDS = ("auto", "full", "incremental")
 
@@ -107,6 +111,10 @@ class SyncConfig:
     def state_path(self) -> Path:
         return self.state_dir / "state.json"
 
+    @property
+    def served_path(self) -> Path:
+        return self.state_dir / "served.pt"
+
     @classmethod
     def from_table(cls, table: dict[str, Any], default_state_dir: Path) -> SyncConfig:
         """Build from a config file's ``[sync]`` table (unknown keys are errors).
@@ -164,6 +172,8 @@ class SyncSummary:
     users_scored: int = 0
     relationships: int = 0
     changed_users: int = 0
+    #: users a diff run found served as they were, and did not rewrite
+    unchanged_users: int = 0
     new_nodes: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -186,6 +196,8 @@ class SyncSummary:
             lines.append(f"  writeback: {parts}")
         if self.kind == "incremental":
             lines.insert(1, f"  changed users {self.changed_users:,}, new {self.new_nodes}")
+        if self.kind == "diff":
+            lines.insert(1, f"  {self.unchanged_users:,} users' lists unchanged, not rewritten")
         if self.metrics:
             lines.append("  metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in self.metrics.items()))
         return "\n".join(lines)
@@ -391,6 +403,7 @@ class Sync:
                     refreshed = scorer.refresh_recent(fresh_interactions(snapshot, previous), tau)
                     self.log(f"  {refreshed:,} users' new interactions folded in as recent")
         with self._stage("writeback", summary, lock):
+            served = self._served(retrained=summary.retrained)
             report = writeback.run(
                 scorer,
                 checkpoint.model,
@@ -401,14 +414,34 @@ class Sync:
                 plan=plan,
                 # the model that scored (a reused one may differ from cfg.model)
                 stats=self._stats(summary) | {"model": checkpoint.model},
+                served=served,
+                model_version=model_version(checkpoint.model, checkpoint.trained_at),
             )
+            summary.kind = "diff" if plan.kind == "diff" else summary.kind
+            summary.unchanged_users = report.unchanged_users
             summary.users_scored = report.users
             summary.relationships = report.relationships
             summary.writeback_seconds = dict(report.seconds)
         # Only a published run moves the state forward: a failed sync is
         # retried from the same starting point.
+        if report.served is not None:
+            report.served.save(cfg.served_path)
+        else:  # lists not tracked this run: the file would describe an older run
+            cfg.served_path.unlink(missing_ok=True)
         snapshot.save(cfg.snapshot_path)
         self._record_state(summary)
+
+    def _served(self, retrained: bool) -> ServedLists | None:
+        """The lists the last sync published, if on file and readable (a retrained
+        model scores everyone anew, so they are not read then)."""
+        path = self.config.served_path
+        if retrained or not path.exists():
+            return None
+        try:
+            return ServedLists.load(path)
+        except FileFormatError as e:
+            self.log(f"  {e}; every user is rewritten")
+            return None
 
     def _stats(self, summary: SyncSummary) -> dict[str, Any]:
         return {

@@ -337,16 +337,20 @@ class Scorer:
         probes: int = 0,
     ) -> Iterator[Recommendations]:
         """:meth:`top_k` in Neo4j ids with explanations, one chunk of users at a time."""
-        user_ids, item_ids = self.snapshot.ids["user"], self.snapshot.ids["item"]
         for top in self.top_k(k, users, item_mask, chunk, device, tail, probes):
-            friends = self.friends_who_interacted(top, because)
-            items, scores, reasons = [], [], []
-            for r in range(len(top.users)):
-                valid = top.items[r] >= 0
-                items.append(item_ids[top.items[r][valid]].tolist())
-                scores.append(top.scores[r][valid].astype(float).tolist())
-                reasons.append([friends[r][j] for j in np.flatnonzero(valid)])
-            yield Recommendations(user_ids[top.users].tolist(), items, scores, reasons)
+            yield self.to_recommendations(top, because)
+
+    def to_recommendations(self, top: TopK, because: int = 3) -> Recommendations:
+        """``top`` (indices) in Neo4j ids, pads dropped, with up to ``because`` friends."""
+        user_ids, item_ids = self.snapshot.ids["user"], self.snapshot.ids["item"]
+        friends = self.friends_who_interacted(top, because)
+        items, scores, reasons = [], [], []
+        for r in range(len(top.users)):
+            valid = top.items[r] >= 0
+            items.append(item_ids[top.items[r][valid]].tolist())
+            scores.append(top.scores[r][valid].astype(float).tolist())
+            reasons.append([friends[r][j] for j in np.flatnonzero(valid)])
+        return Recommendations(user_ids[top.users].tolist(), items, scores, reasons)
 
     def _interaction_keys(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted ``user * n_items + item`` keys of all interactions, with their weights."""

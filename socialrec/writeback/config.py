@@ -47,6 +47,10 @@ class WritebackConfig:
             user (needs ``socialrec[ann]``; ``benchmarks/score_ann.py`` gives
             recall@20 against exact and the speed per setting). Not with
             ``tail_penalty``. (default: ``0``)
+        diff (bool): a full sync that reuses the current run's model rewrites
+            only the users whose top-K changed, and serves everyone else from the
+            runs that wrote theirs (a diff run: :mod:`socialrec.writeback.served`);
+            off, it rewrites every user. (default: ``True``)
         max_rate (float): most relationships a second the writer sends; below
             the server's rate it leaves the server's cores to the queries
             serving users while a large run is written. (default: ``0.0``,
@@ -64,6 +68,7 @@ class WritebackConfig:
     tail_penalty: float = 0.0
     ann_probes: int = 0
     max_rate: float = 0.0
+    diff: bool = True
 
     def __post_init__(self) -> None:
         for name in ("k", "batch_size", "keep_runs", "writers"):

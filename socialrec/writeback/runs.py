@@ -133,6 +133,26 @@ class RunStore:
                 "not published"
             )
 
+    def relayout(self, run_id: str, kind: str, slot: int) -> None:
+        """Record that a running run is of ``kind`` and keeps its embeddings in ``slot``."""
+        rows = self.runner.write_records(
+            self._q("run_relayout"),
+            {
+                "id": run_id,
+                "kind": kind,
+                "slot": slot,
+                "embedding_property": embedding_property(self.mapping, slot),
+                "item_index": item_index_name(self.mapping, slot),
+            },
+        )
+        if not rows:
+            raise WritebackError(f"run {run_id} is no longer 'running'; not written")
+
+    def count_served(self, run_ids: list[str]) -> int:
+        """RECOMMENDED relationships the given runs hold (through the run_id index)."""
+        rows = self.runner.read(self._q("run_count_served"), {"ids": run_ids})
+        return int(rows[0]["relationships"]) if rows else 0
+
     def users_short_of_k(self, k: int) -> list[Any]:
         """Ids of users the current run serves fewer than ``k`` recommendations."""
         rows = self.runner.read(

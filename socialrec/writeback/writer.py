@@ -6,7 +6,9 @@ The order of work is what makes a failure harmless (see :mod:`.runs`):
 2. record the new run (``running``, not current);
 3. write embeddings into the run's slot and (re)create the slot's vector index;
 4. write recommendations in batches of tens of thousands of relationships, two
-   transactions in flight while the next batch is scored;
+   transactions in flight while the next batch is scored; a full run with the
+   current run's model writes only the users whose lists changed (a diff run,
+   :mod:`.served`);
 5. publish: one transaction makes the run current;
 6. prune runs beyond ``keep``.
 
@@ -33,6 +35,7 @@ from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
 from socialrec.progress import Stage
 from socialrec.score.scorer import Recommendations, Scorer
+from socialrec.topk import TopK
 from socialrec.writeback.candidates import popular_items
 from socialrec.writeback.config import WritebackConfig
 from socialrec.writeback.embeddings import clear_slot, write_embeddings
@@ -43,6 +46,7 @@ from socialrec.writeback.runs import (
     WritebackError,
     item_index_name,
 )
+from socialrec.writeback.served import Aligned, ServedLists, empty_aligned, trusted_base
 from socialrec.writeback.shards import Shards
 
 #: Fewest users scored at once by a writeback (see _write_recommendations).
@@ -74,6 +78,11 @@ class WritebackReport:
     written_users: list[Any] = field(default_factory=list)
     #: why pruning older runs failed after this run was published (the next run retries)
     cleanup_deferred: str | None = None
+    #: every user's list as served once this run is published (when tracked: the
+    #: sync's ``model_version`` given, one process); the base of the next diff run
+    served: ServedLists | None = None
+    #: users a diff run scored and found served as they were (not rewritten)
+    unchanged_users: int = 0
 
     @property
     def relationships_per_second(self) -> float:
@@ -171,6 +180,8 @@ class Writeback:
         incremental: bool = False,
         plan: RunPlan | None = None,
         stats: dict[str, Any] | None = None,
+        served: ServedLists | None = None,
+        model_version: str | None = None,
     ) -> WritebackReport:
         """Score ``users`` (all by default) and publish them as the current run.
 
@@ -179,11 +190,18 @@ class Writeback:
         runs the current one serves, and writes embeddings only for nodes that
         got theirs inductively. ``plan`` is a run from :meth:`begin`; ``stats``
         are extra properties for the run node (timings, counts).
+
+        ``model_version`` (:func:`~socialrec.writeback.served.model_version`)
+        asks for the served lists to be tracked (``report.served``); ``served``
+        is the previous run's. A full run with the same ``model_version`` as
+        ``served`` then becomes a diff run: it rewrites only the users whose
+        list changed, and serves everyone else from the runs that wrote theirs.
         """
         with self._holding_lock():
             return self._run(
-                scorer, model, users, item_mask, metrics, checkpoint, incremental, plan, stats
-            )
+                scorer, model, users, item_mask, metrics, checkpoint, incremental, plan, stats,
+                served, model_version,
+            )  # fmt: skip
 
     @contextmanager
     def _holding_lock(self) -> Iterator[None]:
@@ -212,16 +230,26 @@ class Writeback:
         incremental: bool,
         plan: RunPlan | None,
         extra_stats: dict[str, Any] | None,
+        served: ServedLists | None,
+        model_version: str | None,
     ) -> WritebackReport:
         cfg = self.config
         plan = plan or self.begin(model, incremental, checkpoint)
         run_id = plan.run_id
         report = WritebackReport(run_id, cleaned=list(plan.cleaned))
-        failure = self._write_part(scorer, users, item_mask, plan, report, incremental)
+        lists: Aligned | None = None
+        try:
+            lists = self._served_base(plan, scorer, served, model_version, incremental)
+        except BaseException as e:  # handled as a failure to write: the run is abandoned
+            failure: BaseException | None = e
+        else:
+            failure = self._write_part(scorer, users, item_mask, plan, report, incremental, lists)
         t = time.perf_counter()
         others_failed = self._combine(report, failure)
         # the other ranks' relationships were written by now too
-        report.seconds["recommendations"] += time.perf_counter() - t
+        report.seconds["recommendations"] = report.seconds.get("recommendations", 0.0) + (
+            time.perf_counter() - t
+        )
         if not self.shards.publisher:
             outcome = self.shards.broadcast(None)
             if outcome is not None:
@@ -242,8 +270,13 @@ class Writeback:
                 report.seconds["vector_index"] = time.perf_counter() - t
             self._check_lock()
             previous = plan.previous
-            served_users = self._served_users(report, previous, scorer, incremental)
+            diff = plan.kind == "diff"
+            served_users = self._served_users(report, previous, scorer, incremental, lists)
             serves = [run_id] + (list(previous["serves"]) if incremental and previous else [])
+            if diff and previous and lists is not None:
+                # runs none of whose rows are served any more drop out (and get pruned)
+                still = set(lists.serving_runs())
+                serves = [run_id] + [r for r in previous["serves"] if r in still]
             stats = {
                 "users": report.users,
                 "served_users": served_users,
@@ -253,8 +286,9 @@ class Writeback:
                 "seconds": time.perf_counter() - plan.started,
                 **(extra_stats or {}),
             }
-            # only users who got new rows lose their old ones: nobody is left with none
-            superseded = report.written_users if incremental else []
+            # only users who got new rows lose their old ones: nobody is left with
+            # none (a diff run also clears those a full rewrite would serve nothing)
+            superseded = report.written_users if incremental or diff else []
             t = time.perf_counter()
             self.runs.publish(run_id, serves, stats, superseded)
             report.seconds["publish"] = time.perf_counter() - t
@@ -277,6 +311,8 @@ class Writeback:
             self.log(f"run {run_id} published; cleanup of older runs deferred: {e}")
         report.seconds["prune"] = time.perf_counter() - t
         report.seconds["total"] = time.perf_counter() - plan.started
+        if lists is not None and model_version is not None:
+            report.served = ServedLists.from_aligned(lists, scorer.snapshot, run_id, model_version)
         self.log(f"run {run_id} published")
         return report
 
@@ -288,6 +324,7 @@ class Writeback:
         plan: RunPlan,
         report: WritebackReport,
         incremental: bool,
+        lists: Aligned | None,
     ) -> BaseException | None:
         """This rank's writes into the run (embeddings on rank 0); the error, if any.
 
@@ -298,8 +335,10 @@ class Writeback:
         try:
             # only users with an embedding can be scored
             users = scorer.user_indices() if users is None else users[scorer.user_known[users]]
+            # a diff run keeps the current slot: only inductive nodes' vectors change
+            in_place = incremental or plan.kind == "diff"
             if cfg.embeddings and self.shards.publisher:
-                if not incremental:
+                if not in_place:
                     t = time.perf_counter()
                     dimensions = scorer.item_embedding.shape[1]
                     clear_slot(self.runner, self.mapping, plan.slot, dimensions)
@@ -310,14 +349,14 @@ class Writeback:
                     self.mapping,
                     scorer,
                     plan.slot,
-                    incremental,
+                    in_place,
                     max(1, cfg.batch_size // 4),
                     self._check_lock,
                 )
                 report.seconds["embeddings"] = time.perf_counter() - t
             t = time.perf_counter()
             mine = self.shards.mine(users)
-            self._write_recommendations(scorer, mine, item_mask, plan.run_id, report, incremental)
+            self._write_recommendations(scorer, mine, item_mask, plan, report, incremental, lists)
         except BaseException as e:
             return e
         finally:
@@ -350,6 +389,7 @@ class Writeback:
         previous: dict[str, Any] | None,
         scorer: Scorer,
         incremental: bool,
+        lists: Aligned | None = None,
     ) -> int:
         """Users the new run serves; refuse a full run that would leave users without any.
 
@@ -362,21 +402,23 @@ class Writeback:
         if incremental:
             # rewritten users were served already, except the ones new since
             return before + len(scorer.inductive["user"])
-        if report.relationships == 0:
+        # a diff run writes few users, and serves everyone whose list it kept
+        served = report.users if lists is None else int((lists.items[:, 0] >= 0).sum())
+        if served == 0 or (lists is None and report.relationships == 0):
             raise WritebackError(
                 "nothing to publish: the run has no recommendations (no scorable users, or "
                 "every item excluded); the current run stays current"
             )
         needed = self.config.min_coverage * before
-        if report.users < needed and not self.config.allow_shrink:
+        if served < needed and not self.config.allow_shrink:
             raise WritebackError(
-                f"refusing to publish a full run for {report.users:,} users: the current run "
-                f"serves {before:,}, and publishing would leave {before - report.users:,} users "
+                f"refusing to publish a full run for {served:,} users: the current run "
+                f"serves {before:,}, and publishing would leave {before - served:,} users "
                 f"without recommendations (min_coverage {self.config.min_coverage:.0%}). Check the "
                 "checkpoint, the snapshot and the item filter; --user ID writes an incremental "
                 "run for some users; --allow-shrink publishes it anyway"
             )
-        return report.users
+        return served
 
     def abandon(self, plan: RunPlan, error: BaseException) -> None:
         """Mark the run failed and delete what it wrote.
@@ -391,32 +433,100 @@ class Writeback:
         except SocialrecError:
             pass
 
+    def _served_base(
+        self,
+        plan: RunPlan,
+        scorer: Scorer,
+        served: ServedLists | None,
+        model_version: str | None,
+        incremental: bool,
+    ) -> Aligned | None:
+        """The lists this run starts from, when tracked; turns a full run into a diff run.
+
+        ``None`` when not tracked (no ``model_version``, or several processes) or
+        when an incremental run has no lists on file it can trust. A full run
+        starts from nobody served, unless the file describes exactly what the
+        database serves now and was scored with the same model: then the run
+        becomes a diff run (:mod:`.served`), recorded as such on its node.
+        """
+        if model_version is None or self.shards.world > 1:
+            return None
+        fresh = None if incremental else empty_aligned(scorer.snapshot, self.config.k)
+        current = plan.previous
+        if served is None or current is None:
+            return fresh
+        aligned = trusted_base(
+            served, current, scorer.snapshot, self.config.k, self.runs.count_served, self.log
+        )
+        if aligned is None:
+            return fresh
+        if incremental:
+            return aligned
+        if not self.config.diff or served.model_version != model_version:
+            return fresh
+        slot = int(current["slot"])
+        self.runs.relayout(plan.run_id, "diff", slot)
+        plan.kind, plan.slot = "diff", slot
+        self.log(f"  diff run: rewrites only users whose lists changed, embedding slot {slot}")
+        return aligned
+
     def _write_recommendations(
         self,
         scorer: Scorer,
         users: np.ndarray,
         item_mask: np.ndarray | None,
-        run_id: str,
+        plan: RunPlan,
         report: WritebackReport,
         incremental: bool = False,
+        lists: Aligned | None = None,
     ) -> None:
         cfg = self.config
+        run_id = plan.run_id
+        diff = plan.kind == "diff"
+        track_written = incremental or diff
         query = queries.load("write_recommendations", self.mapping)
         per_batch = max(1, cfg.batch_size // max(cfg.k, 1))
+        bar = Stage("score and write", len(users), unit="users", enabled=self._verbose)
+        if diff and lists is not None:
+            # served before but not scored now: a full rewrite would serve them nothing
+            stale = np.setdiff1d(np.flatnonzero(lists.source >= 0), users)
+            lists.clear(stale)
+            report.written_users += scorer.snapshot.ids["user"][stale].tolist()
         # Scored in chunks of at least SCORE_CHUNK users, whatever the write batch:
         # the matrix product runs at 45 GFLOP/s on 500 users, 59 on 1,000
         # ("Scoring profile" in benchmarks/RESULTS.md).
-        scored = scorer.recommendations(
+        tops = scorer.top_k(
             cfg.k,
             users,
             item_mask,
-            because=0,  # read at query time: recommend.cypher
             chunk=max(per_batch, SCORE_CHUNK),
             device=cfg.device,
             tail=cfg.tail_penalty,
             probes=cfg.ann_probes,
         )
-        batches = (batch for chunk in scored for batch in chunk.split(per_batch))
+
+        def to_write(top: TopK) -> TopK:
+            """The users of ``top`` to write, the served lists updated with them."""
+            if lists is None:
+                return top
+            if diff:
+                keep = lists.unchanged(top)
+                report.unchanged_users += int(keep.sum())
+                bar.update(int(keep.sum()))
+                top = TopK(top.users[~keep], top.items[~keep], top.scores[~keep])
+                emptied = top.users[top.items[:, 0] < 0]
+                lists.clear(emptied)  # superseded with nothing, as a full rewrite leaves them
+                report.written_users += scorer.snapshot.ids["user"][emptied].tolist()
+            has = top.items[:, 0] >= 0
+            lists.replace(TopK(top.users[has], top.items[has], top.scores[has]), run_id)
+            return top
+
+        batches = (
+            batch
+            for top in tops
+            # friends behind a recommendation are read at query time: recommend.cypher
+            for batch in scorer.to_recommendations(to_write(top), because=0).split(per_batch)
+        )
         # Scoring the next batch (here) overlaps the writers' transactions;
         # at most `writers` batches are in flight, next to the chunk being split.
         in_flight: deque[tuple[Future[dict[str, int]], Recommendations]] = deque()
@@ -429,13 +539,12 @@ class Writeback:
             # what the database created, so the run node agrees with it (a node
             # deleted since the export matches nothing and creates nothing)
             report.relationships += int(counters.get("relationships_created", len(batch)))
-            if incremental:
+            if track_written:
                 report.written_users += got
             bar.update(len(batch.users))
             bar.set_note(f"{report.relationships:,} recommendations")
 
         pool = ThreadPoolExecutor(max_workers=cfg.writers, thread_name_prefix="socialrec-write")
-        bar = Stage("score and write", len(users), unit="users", enabled=self._verbose)
         started, sent = time.perf_counter(), 0
         with pool, bar:
             try:

@@ -23,7 +23,7 @@ def _params(command: str) -> dict[str, click.Parameter]:
     [
         ("train", TrainConfig, {"model", "seed"}),
         ("evaluate", TrainConfig, {"model", "seed"}),
-        ("writeback", WritebackConfig, set()),
+        ("writeback", WritebackConfig, {"diff"}),  # only a sync keeps served lists
     ],
 )
 def test_every_field_is_an_option_with_the_dataclass_default(

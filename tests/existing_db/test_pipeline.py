@@ -125,7 +125,8 @@ def test_existing_database_end_to_end(
     code, out, err = cli("recommend", str(backed[0]), "--k", "5", "--explain")
     assert code == 0, err
     assert "cypher/recommend.cypher" in out
-    assert "'Movie " in out and "'person " in out  # titles and friends' names, next to ids
+    # titles and friends' names, next to ids
+    assert "'Movie " in out and "'person " in out, out
 
     # an incremental sync after a new rating, then Recommender.load on the new graph
     state = tmp_path / "state"
