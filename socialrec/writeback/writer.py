@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +34,7 @@ from socialrec.mapping import GraphMapping
 from socialrec.progress import Stage
 from socialrec.score.scorer import Recommendations, Scorer
 from socialrec.topk import TopK
+from socialrec.writeback.batches import send_pipelined
 from socialrec.writeback.candidates import popular_items
 from socialrec.writeback.config import WritebackConfig
 from socialrec.writeback.embeddings import clear_slot, write_embeddings
@@ -527,13 +526,17 @@ class Writeback:
             # friends behind a recommendation are read at query time: recommend.cypher
             for batch in scorer.to_recommendations(to_write(top), because=0).split(per_batch)
         )
-        # Scoring the next batch (here) overlaps the writers' transactions;
-        # at most `writers` batches are in flight, next to the chunk being split.
-        in_flight: deque[tuple[Future[dict[str, int]], Recommendations]] = deque()
 
-        def finish_oldest() -> None:
-            future, batch = in_flight.popleft()
-            counters = future.result()
+        def send(batch: Recommendations) -> dict[str, int]:
+            params = {
+                "users": batch.users,
+                "items": batch.items,
+                "scores": batch.scores,
+                "run_id": run_id,
+            }
+            return self.runner.write(query, params)
+
+        def done(batch: Recommendations, counters: dict[str, int]) -> None:
             got = [u for u, row in zip(batch.users, batch.items, strict=True) if row]
             report.users += len(got)
             # what the database created, so the run node agrees with it (a node
@@ -544,27 +547,5 @@ class Writeback:
             bar.update(len(batch.users))
             bar.set_note(f"{report.relationships:,} recommendations")
 
-        pool = ThreadPoolExecutor(max_workers=cfg.writers, thread_name_prefix="socialrec-write")
-        started, sent = time.perf_counter(), 0
-        with pool, bar:
-            try:
-                for batch in batches:
-                    self._check_lock()
-                    if cfg.max_rate:
-                        # the batch goes out when the rate so far would stay under the cap
-                        time.sleep(max(0.0, sent / cfg.max_rate - (time.perf_counter() - started)))
-                    sent += len(batch)
-                    params = {
-                        "users": batch.users,
-                        "items": batch.items,
-                        "scores": batch.scores,
-                        "run_id": run_id,
-                    }
-                    in_flight.append((pool.submit(self.runner.write, query, params), batch))
-                    if len(in_flight) > cfg.writers:
-                        finish_oldest()
-                while in_flight:
-                    finish_oldest()
-            finally:
-                for future, _ in in_flight:
-                    future.cancel()
+        with bar:
+            send_pipelined(batches, send, done, cfg.writers, cfg.max_rate, self._check_lock)
