@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from socialrec.writeback.candidates import candidate_mask, popular_items
     from socialrec.writeback.config import WritebackConfig
     from socialrec.writeback.lock import LockError, WriterLock
+    from socialrec.writeback.plan import RunPlan
     from socialrec.writeback.runs import RunStore, WritebackError
     from socialrec.writeback.shards import Shards
-    from socialrec.writeback.writer import RunPlan, Writeback, WritebackReport
+    from socialrec.writeback.writer import Writeback, WritebackReport
 
 _WHERE = {
     "candidate_mask": "candidates",
@@ -26,7 +27,7 @@ _WHERE = {
     "RunStore": "runs",
     "WritebackError": "runs",
     "Shards": "shards",
-    "RunPlan": "writer",
+    "RunPlan": "plan",
     "Writeback": "writer",
     "WritebackReport": "writer",
 }

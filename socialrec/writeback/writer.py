@@ -39,29 +39,13 @@ from socialrec.writeback.candidates import popular_items
 from socialrec.writeback.config import WritebackConfig
 from socialrec.writeback.embeddings import clear_slot, write_embeddings
 from socialrec.writeback.lock import WriterLock
-from socialrec.writeback.runs import (
-    CleanedRun,
-    RunStore,
-    WritebackError,
-    item_index_name,
-)
-from socialrec.writeback.served import Aligned, ServedLists, empty_aligned, trusted_base
+from socialrec.writeback.plan import RunPlan, served_base, served_users
+from socialrec.writeback.runs import CleanedRun, RunStore, WritebackError, item_index_name
+from socialrec.writeback.served import Aligned, ServedLists
 from socialrec.writeback.shards import Shards
 
 #: Fewest users scored at once by a writeback (see _write_recommendations).
 SCORE_CHUNK = 1024
-
-
-@dataclass
-class RunPlan:
-    """A run recorded by :meth:`Writeback.begin` and not yet published."""
-
-    run_id: str
-    kind: str
-    slot: int
-    previous: dict[str, Any] | None
-    cleaned: list[CleanedRun]
-    started: float
 
 
 @dataclass
@@ -238,7 +222,10 @@ class Writeback:
         report = WritebackReport(run_id, cleaned=list(plan.cleaned))
         lists: Aligned | None = None
         try:
-            lists = self._served_base(plan, scorer, served, model_version, incremental)
+            if model_version is not None and self.shards.world == 1:  # tracked lists
+                lists = served_base(
+                    plan, scorer, served, model_version, incremental, cfg, self.runs, self.log
+                )
         except BaseException as e:  # handled as a failure to write: the run is abandoned
             failure: BaseException | None = e
         else:
@@ -270,7 +257,9 @@ class Writeback:
             self._check_lock()
             previous = plan.previous
             diff = plan.kind == "diff"
-            served_users = self._served_users(report, previous, scorer, incremental, lists)
+            serving = served_users(
+                cfg, report.users, report.relationships, previous, scorer, incremental, lists
+            )
             serves = [run_id] + (list(previous["serves"]) if incremental and previous else [])
             if diff and previous and lists is not None:
                 # runs none of whose rows are served any more drop out (and get pruned)
@@ -278,7 +267,7 @@ class Writeback:
                 serves = [run_id] + [r for r in previous["serves"] if r in still]
             stats = {
                 "users": report.users,
-                "served_users": served_users,
+                "served_users": serving,
                 "relationships": report.relationships,
                 "popular": popular_items(scorer.snapshot),
                 "metrics": json.dumps(metrics or {}),
@@ -382,43 +371,6 @@ class Writeback:
         if self.lock is not None:
             self.lock.check()
 
-    def _served_users(
-        self,
-        report: WritebackReport,
-        previous: dict[str, Any] | None,
-        scorer: Scorer,
-        incremental: bool,
-        lists: Aligned | None = None,
-    ) -> int:
-        """Users the new run serves; refuse a full run that would leave users without any.
-
-        Publishing is the point of no return for the users it drops, so an empty
-        run, or a full run serving far fewer users than the current one (a
-        checkpoint of a subgraph, a filter that excludes most items), is refused
-        here, before it becomes current.
-        """
-        before = int((previous or {}).get("served_users") or (previous or {}).get("users") or 0)
-        if incremental:
-            # rewritten users were served already, except the ones new since
-            return before + len(scorer.inductive["user"])
-        # a diff run writes few users, and serves everyone whose list it kept
-        served = report.users if lists is None else int((lists.items[:, 0] >= 0).sum())
-        if served == 0 or (lists is None and report.relationships == 0):
-            raise WritebackError(
-                "nothing to publish: the run has no recommendations (no scorable users, or "
-                "every item excluded); the current run stays current"
-            )
-        needed = self.config.min_coverage * before
-        if served < needed and not self.config.allow_shrink:
-            raise WritebackError(
-                f"refusing to publish a full run for {served:,} users: the current run "
-                f"serves {before:,}, and publishing would leave {before - served:,} users "
-                f"without recommendations (min_coverage {self.config.min_coverage:.0%}). Check the "
-                "checkpoint, the snapshot and the item filter; --user ID writes an incremental "
-                "run for some users; --allow-shrink publishes it anyway"
-            )
-        return served
-
     def abandon(self, plan: RunPlan, error: BaseException) -> None:
         """Mark the run failed and delete what it wrote.
 
@@ -431,43 +383,6 @@ class Writeback:
             self.runs.mark_cleaned(plan.run_id, "failed")
         except SocialrecError:
             pass
-
-    def _served_base(
-        self,
-        plan: RunPlan,
-        scorer: Scorer,
-        served: ServedLists | None,
-        model_version: str | None,
-        incremental: bool,
-    ) -> Aligned | None:
-        """The lists this run starts from, when tracked; turns a full run into a diff run.
-
-        ``None`` when not tracked (no ``model_version``, or several processes) or
-        when an incremental run has no lists on file it can trust. A full run
-        starts from nobody served, unless the file describes exactly what the
-        database serves now and was scored with the same model: then the run
-        becomes a diff run (:mod:`.served`), recorded as such on its node.
-        """
-        if model_version is None or self.shards.world > 1:
-            return None
-        fresh = None if incremental else empty_aligned(scorer.snapshot, self.config.k)
-        current = plan.previous
-        if served is None or current is None:
-            return fresh
-        aligned = trusted_base(
-            served, current, scorer.snapshot, self.config.k, self.runs.count_served, self.log
-        )
-        if aligned is None:
-            return fresh
-        if incremental:
-            return aligned
-        if not self.config.diff or served.model_version != model_version:
-            return fresh
-        slot = int(current["slot"])
-        self.runs.relayout(plan.run_id, "diff", slot)
-        plan.kind, plan.slot = "diff", slot
-        self.log(f"  diff run: rewrites only users whose lists changed, embedding slot {slot}")
-        return aligned
 
     def _write_recommendations(
         self,
