@@ -2,7 +2,9 @@
 //
 // Parameters: $name (lock name), $owner (host:pid:uuid), $ttl_ms (lease length),
 // $stale (an owner known to be dead: a process of this host that no longer
-// runs, or this scheduler's own earlier attempt; "" for none).
+// runs, or this scheduler's own earlier attempt; "" for none), $renew (true:
+// only extend a lease $owner still holds, never take a free one: a holder's
+// renewal must not take back a lease it released or lost).
 // Returns: owner (the holder after this query: $owner when we got it), expires_at.
 // SET l.touched first takes the node's write lock, so two processes that read
 // an expired lease at once are serialised and only one of them takes it. Times
@@ -11,8 +13,8 @@ MERGE (l:${SocialrecLock} {name: $name})
 SET l.touched = timestamp()
 WITH l
 CALL (l) {
-  WITH l WHERE l.owner IS NULL OR l.owner = $owner OR l.expires_at < timestamp()
-    OR l.owner = $stale
+  WITH l WHERE l.owner = $owner
+    OR (NOT $renew AND (l.owner IS NULL OR l.expires_at < timestamp() OR l.owner = $stale))
   SET l.acquired_at = CASE WHEN l.owner = $owner THEN l.acquired_at ELSE datetime() END
   SET l.owner = $owner, l.expires_at = timestamp() + $ttl_ms
 }

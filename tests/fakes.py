@@ -124,7 +124,8 @@ class LeaseServer(RecordingRunner):
         super().write(query, p)
         lock = self.locks.setdefault(p["name"], {"owner": None, "expires_at": None})
         free = lock["owner"] is None or lock["expires_at"] < self.now_ms
-        if free or lock["owner"] in (p["owner"], p["stale"]):
+        takes = not p.get("renew") and (free or lock["owner"] == p["stale"])
+        if takes or lock["owner"] == p["owner"]:
             lock.update(owner=p["owner"], expires_at=self.now_ms + p["ttl_ms"])
         return [{"owner": lock["owner"], "expires_at": lock["expires_at"]}]
 

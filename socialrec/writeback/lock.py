@@ -98,12 +98,15 @@ class WriterLock:
         self._acquire_q = queries.load("lock_acquire", mapping)
         self._release_q = queries.load("lock_release", mapping)
         self._stop = threading.Event()
+        # held while a renewal is in flight, so that release() waits for it: a
+        # renewal sent after the release would take the freed lease again
+        self._renewing = threading.Lock()
         self._thread: threading.Thread | None = None
         self._lost: str | None = None
         self._last_ok = 0.0  # when the lease was last taken or renewed (monotonic)
         self.held = False
 
-    def _try(self, stale: str | None = None) -> tuple[bool, str | None]:
+    def _try(self, stale: str | None = None, renew: bool = False) -> tuple[bool, str | None]:
         sent = time.monotonic()
         rows = self.runner.write_records(
             self._acquire_q,
@@ -112,6 +115,7 @@ class WriterLock:
                 "owner": self.owner,
                 "ttl_ms": int(self.ttl * 1000),
                 "stale": stale or "",
+                "renew": renew,
             },
         )
         holder = rows[0]["owner"] if rows else None
@@ -155,7 +159,10 @@ class WriterLock:
     def _renew(self) -> None:
         while not self._stop.wait(self.ttl / 3):
             try:
-                ok, holder = self._try()
+                with self._renewing:
+                    if self._stop.is_set():
+                        return
+                    ok, holder = self._try(renew=True)
             except SocialrecError as e:  # keep trying until the lease runs out
                 if time.monotonic() > self._last_ok + self.ttl:
                     self._lost = f"could not renew the {self.name!r} lock: {e}"
@@ -180,8 +187,12 @@ class WriterLock:
 
     def release(self) -> None:
         self._stop.set()
+        with self._renewing:  # no renewal in flight, none sent after this
+            self._release()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _release(self) -> None:
         if self.held:
             self.held = False
             # Best effort, one attempt: an unreleased lease just expires.

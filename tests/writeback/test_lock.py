@@ -36,6 +36,31 @@ def test_expired_lease_is_taken_over_and_the_old_holder_notices(db: Neo4jRunner)
 
 
 @pytest.mark.integration
+def test_a_renewal_never_takes_back_a_released_lease(db: Neo4jRunner) -> None:
+    a = WriterLock(db, GraphMapping(), ttl=30, owner="a").acquire()
+    a.release()
+    # a renewal that reached the server after the release (the race that left a
+    # finished sync's lease held for its ttl): it must not take the free lease
+    ok, holder = a._try(renew=True)
+    assert not ok and holder is None
+    with WriterLock(db, GraphMapping(), owner="b") as b:
+        b.check()
+        assert a._try(renew=True) == (False, "b")
+
+
+@pytest.mark.integration
+def test_release_waits_for_a_renewal_in_flight(db: Neo4jRunner) -> None:
+    lock = WriterLock(db, GraphMapping(), ttl=0.3, owner="a").acquire()
+    for _ in range(20):  # releases land at every point of the renewal cycle
+        time.sleep(0.037)
+        lock.release()
+        with WriterLock(db, GraphMapping(), owner="b"):
+            pass  # free at once: nothing renewed a's lease after its release
+        lock = WriterLock(db, GraphMapping(), ttl=0.3, owner="a").acquire()
+    lock.release()
+
+
+@pytest.mark.integration
 def test_lost_lease_fails_check(db: Neo4jRunner) -> None:
     with WriterLock(db, GraphMapping(), ttl=0.6, owner="a") as a:
         db.write(
