@@ -28,13 +28,13 @@ from socialrec.export.tables import (
     Changes,
     EdgeList,
     NodeTable,
+    add_friendships,
     align,
     build_hetero_data,
     dedupe,
     edge_list_of,
     node_degrees,
     reindex_src,
-    symmetric,
 )
 from socialrec.graph.inspection import require_mapping
 
@@ -106,9 +106,8 @@ def incremental_export(
         exporter._edges("export_friendships", users.subset(user_changed), "friends", users, report),
         user_changed,
     )
-    friends = symmetric(
-        EdgeList.concat([friends_old.select(keep), friends_new]), len(users), report
-    )
+    # the kept pairs touch no changed user, so they cannot repeat a re-read one
+    friends = add_friendships(friends_old.select(keep), friends_new, len(users), report)
 
     has_old = edge_list_of(old, HAS, weight=True)
     keep = ~(item_changed | gone["item"])[has_old.src] & ~gone["attribute"][has_old.dst]

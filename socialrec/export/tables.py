@@ -235,6 +235,23 @@ def symmetric(edges: EdgeList, n: int, report: ExportReport) -> EdgeList:
     return EdgeList(both // n, both % n)
 
 
+def add_friendships(kept: EdgeList, new: EdgeList, n: int, report: ExportReport) -> EdgeList:
+    """``kept`` (a :func:`symmetric` result, or a part of one) with ``new`` friendships added.
+
+    The incremental export's case: ``kept`` holds the friendships of unchanged
+    users, ``new`` those re-read for changed ones, so the two share no pair and
+    only ``new`` needs de-duplicating; the result is in :func:`symmetric`'s
+    order without sorting the millions of kept pairs again.
+    """
+    old = kept.src * n + kept.dst
+    if len(old) > 1 and not (old[1:] > old[:-1]).all():  # not in that order: the long way
+        return symmetric(EdgeList.concat([kept, new]), n, report)
+    added = symmetric(new, n, report)
+    keys = added.src * n + added.dst
+    both = np.insert(old, np.searchsorted(old, keys), keys)
+    return EdgeList(both // n, both % n)
+
+
 def float_array(row: Mapping[str, Any], key: str, prop: str) -> np.ndarray:
     """A record's list of relationship property values as float64, named when it is not."""
     try:

@@ -10,6 +10,7 @@ from socialrec.export.tables import (
     EdgeList,
     ExportError,
     NodeTable,
+    add_friendships,
     align,
     attribute_key,
     dedupe,
@@ -26,6 +27,32 @@ def test_friendships_stored_both_ways_become_one_pair_each_direction_once() -> N
         (0, 1), (1, 0), (1, 2), (2, 1)
     ]  # fmt: skip
     assert report.warnings == {"self-friendship rows (dropped)": 1}
+
+
+def test_friendships_added_to_kept_ones_equal_symmetric_of_all_in_its_order() -> None:
+    rng = np.random.default_rng(3)
+    n = 50
+    stored = EdgeList(rng.integers(0, n, 400), rng.integers(0, n, 400))
+    changed = np.zeros(n, dtype=bool)
+    changed[rng.choice(n, 6, replace=False)] = True
+    whole = symmetric(stored, n, ExportReport())
+    # what the incremental export holds: pairs of unchanged users, and the changed
+    # users' friendships as re-read (one direction, duplicates, a self-loop)
+    kept = whole.select(~changed[whole.src] & ~changed[whole.dst])
+    touch = changed[stored.src] | changed[stored.dst]
+    reread = EdgeList.concat(
+        [stored.select(touch), stored.select(touch), EdgeList(np.array([7]), np.array([7]))]
+    )
+    report = ExportReport()
+    out = add_friendships(kept, reread, n, report)
+    np.testing.assert_array_equal(out.src, whole.src)
+    np.testing.assert_array_equal(out.dst, whole.dst)
+    loops = int((reread.src == reread.dst).sum())
+    assert loops >= 1 and report.warnings == {"self-friendship rows (dropped)": loops}
+    # kept pairs in another order: still the same friendships
+    shuffled = kept.select(rng.permutation(len(kept.src)))
+    again = add_friendships(shuffled, reread, n, ExportReport())
+    np.testing.assert_array_equal(again.src * n + again.dst, whole.src * n + whole.dst)
 
 
 def test_dedupe_keeps_the_first_and_counts_the_rest() -> None:
