@@ -55,7 +55,10 @@ def served_base(
     current = plan.previous
     if served is None or current is None:
         return fresh
-    aligned = trusted_base(served, current, scorer.snapshot, config.k, runs.count_served, log)
+    # an incremental run carries the lists forward uncounted: a diff run counts them
+    aligned = trusted_base(
+        served, current, scorer.snapshot, config.k, runs.count_served, log, count=not incremental
+    )
     if aligned is None:
         return fresh
     if incremental:

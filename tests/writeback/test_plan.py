@@ -22,8 +22,10 @@ class RecordingRuns:
     def __init__(self, stored: int) -> None:
         self.stored = stored
         self.relayouts: list[tuple[str, str, int]] = []
+        self.counted = 0
 
     def count_served(self, runs: list[str]) -> int:
+        self.counted += 1
         return self.stored
 
     def relayout(self, run_id: str, kind: str, slot: int) -> None:
@@ -50,13 +52,18 @@ CURRENT = {"id": "r1", "slot": 0, "serves": ["r1"], "served_users": 2}
 
 
 def base(
-    p: RunPlan, lists: ServedLists | None, version: str, stored: int = 4, **config: Any
+    p: RunPlan,
+    lists: ServedLists | None,
+    version: str,
+    stored: int = 4,
+    incremental: bool = False,
+    **config: Any,
 ) -> tuple[Any, RecordingRuns]:
     snap = snapshot([0, 1, 2], [0, 1, 2, 3])
     runs = RecordingRuns(stored)
     lines: list[str] = []
     got = served_base(
-        p, scorer_for(snap), lists, version, False, WritebackConfig(k=2, **config),
+        p, scorer_for(snap), lists, version, incremental, WritebackConfig(k=2, **config),
         cast(RunStore, runs), lines.append,
     )  # fmt: skip
     return got, runs
@@ -85,6 +92,16 @@ def test_otherwise_a_full_run_starts_from_nobody_served(
     got, runs = base(p, served(snapshot([0, 1, 2], [0, 1, 2, 3])), version, stored, **config)
     assert (p.kind, p.slot) == ("full", 1) and runs.relayouts == []
     assert (got.items == -1).all() and (got.source == -1).all()
+
+
+def test_an_incremental_run_carries_the_lists_forward_and_a_diff_run_counts_them() -> None:
+    p = plan(CURRENT)
+    lists = served(snapshot([0, 1, 2], [0, 1, 2, 3]))
+    got, runs = base(p, lists, "lightgcn@1.0", stored=3, incremental=True)
+    assert runs.counted == 0 and p.kind == "full" and runs.relayouts == []
+    np.testing.assert_array_equal(got.items[1], [2, 3])
+    _, runs = base(plan(CURRENT), lists, "lightgcn@1.0", stored=3)
+    assert runs.counted == 1  # and the mismatch found: no diff run (above)
 
 
 def test_a_first_run_has_no_base_to_trust() -> None:
