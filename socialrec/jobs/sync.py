@@ -172,7 +172,7 @@ class SyncSummary:
     users_scored: int = 0
     relationships: int = 0
     changed_users: int = 0
-    #: users a diff run found served as they were, and did not rewrite
+    #: users a diff or incremental run found served as they were, and did not rewrite
     unchanged_users: int = 0
     new_nodes: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
@@ -196,7 +196,7 @@ class SyncSummary:
             lines.append(f"  writeback: {parts}")
         if self.kind == "incremental":
             lines.insert(1, f"  changed users {self.changed_users:,}, new {self.new_nodes}")
-        if self.kind == "diff":
+        if self.kind in ("diff", "incremental") and self.unchanged_users:
             lines.insert(1, f"  {self.unchanged_users:,} users' lists unchanged, not rewritten")
         if self.metrics:
             lines.append("  metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in self.metrics.items()))

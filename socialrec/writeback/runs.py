@@ -153,6 +153,17 @@ class RunStore:
         rows = self.runner.read(self._q("run_count_served"), {"ids": run_ids})
         return int(rows[0]["relationships"]) if rows else 0
 
+    def count_user_served(self, users: list[Any], serves: list[str]) -> list[int]:
+        """Served RECOMMENDED relationships of each of ``users`` (ids), in their order."""
+        counts: list[int] = []
+        for start in range(0, len(users), 20_000):  # bounded parameter lists
+            part = users[start : start + 20_000]
+            rows = self.runner.read(
+                self._q("run_count_user_served"), {"users": part, "serves": serves}
+            )
+            counts += [int(n) for n in rows[0]["counts"]] if rows else [0] * len(part)
+        return counts
+
     def users_short_of_k(self, k: int) -> list[Any]:
         """Ids of users the current run serves fewer than ``k`` recommendations."""
         rows = self.runner.read(

@@ -194,3 +194,33 @@ def test_a_retrained_model_rewrites_every_user(db: Neo4jRunner, tmp_path: Path) 
     assert summary.kind == "full" and summary.retrained and summary.users_scored == USERS
     run = RunStore(db, MAPPING).current()
     assert run is not None and run["serves"] == [summary.run_id]
+
+
+@pytest.mark.integration
+def test_an_incremental_sync_skips_unchanged_lists_but_rewrites_lost_rows(
+    db: Neo4jRunner, tmp_path: Path
+) -> None:
+    load_small_graph(db)
+    config = small_config(tmp_path)
+    lines: list[str] = []
+    sync = Sync(db, MAPPING, config, log=lines.append)
+    first = sync.run("full")
+    before = served(db)
+    # user 5's rows deleted behind socialrec's back; then 5 and 6 befriend each other
+    db.write("MATCH (:User {id: 5})-[r:RECOMMENDED]->() DELETE r")
+    db.write(
+        "MATCH (a:User {id: 5}), (b:User {id: 6}) WHERE NOT (a)-[:FRIENDS_WITH]-(b) "
+        "CREATE (a)-[:FRIENDS_WITH]->(b)"
+    )
+    second = sync.run("incremental")
+    assert second.kind == "incremental" and second.changed_users >= 2
+    assert "  1 users' rows differ from the lists on file: rewritten" in lines
+    after = served(db)
+    assert [r[0] for r in after[5]] == [r[0] for r in before[5]]  # served again
+    assert {r[3] for r in after[5]} == {second.run_id}
+    assert after[6] == before[6]  # unchanged: the first run's rows, untouched
+    assert second.users_scored == 1 and second.unchanged_users == second.changed_users - 1
+    run = RunStore(db, MAPPING).current()
+    assert run is not None and run["serves"] == [second.run_id, first.run_id]
+    assert relationships(db) == sum(len(v) for v in after.values())
+    assert_same_as_rewrite(after, rewrite(db, config))
