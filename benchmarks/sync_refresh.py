@@ -157,12 +157,13 @@ def main() -> None:
         "a new friendship. Model reused (no training in either sync), k = 20; the previous "
         "run is pruned (`keep_runs` 1) after each publish.",
         "",
-        "| sync | users re-scored | RECOMMENDED written | wall time | stages |",
-        "|---|---:|---:|---:|---|",
-        f"| full{full_note} | {full['users']:,} | {full['relationships']:,} | "
-        f"{full['seconds']:,.0f} s | {full['stages']} |",
-        f"| incremental | {inc.users_scored:,} | {inc.relationships:,} | {inc_s:,.0f} s | "
-        f"{_stages(inc.seconds, inc.writeback_seconds)} |",
+        "| sync | users scored | users written | RECOMMENDED written | wall time | stages |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| full{full_note} | {full['users']:,} | {full['users']:,} | "
+        f"{full['relationships']:,} | {full['seconds']:,.0f} s | {full['stages']} |",
+        # users whose list came out as served are scored, not written (served.py)
+        f"| incremental | {inc.users_scored + inc.unchanged_users:,} | {inc.users_scored:,} | "
+        f"{inc.relationships:,} | {inc_s:,.0f} s | {_stages(inc.seconds, inc.writeback_seconds)} |",
         "",
         f"Incremental refresh: **{full['seconds'] / inc_s:.1f}x** faster than the full sync "
         f"({inc.changed_users:,} changed users found by the incremental export). Peak RSS "
