@@ -48,18 +48,67 @@ class CSR:
         return which, self.cols[starts + offsets]
 
 
-def tail_penalty(popularity: np.ndarray, strength: float) -> Tensor | None:
-    """The ``item_penalty`` of :func:`iter_top_k` that re-ranks towards the long tail:
-    ``strength * log1p(pop) / max log1p(pop)`` per item (``None`` when ``strength`` is 0).
+def tail_items(popularity: np.ndarray, head_share: float = 0.2) -> np.ndarray:
+    """Boolean mask of long-tail items: all but the ``head_share`` most popular."""
+    n_head = int(np.ceil(len(popularity) * head_share))
+    head = np.argsort(-popularity, kind="stable")[:n_head]
+    mask = np.ones(len(popularity), dtype=bool)
+    mask[head] = False
+    return mask
 
-    Scaled by each user's score spread in :func:`iter_top_k`, one strength means
-    the same trade-off for every model and user: at 1, the most popular item loses
-    one standard deviation of the user's scores, an item seen once about none.
+
+@dataclass(frozen=True)
+class TailPenalty:
+    r"""Calibrated long-tail re-ranking: for user :math:`u` every head item (the
+    20 % most popular) loses
+
+    .. math::
+        \beta \, \sigma_u \, \frac{h_u}{\bar h}
+
+    where :math:`\sigma_u` is the spread (std) of the user's scores,
+    :math:`h_u` the share of long-tail items among the user's interactions and
+    :math:`\bar h` its mean over users. A user who listens to niche items gets
+    more of them, a mainstream user keeps a mainstream list: the list follows
+    the user's own popularity profile, as calibrated recommendation does
+    (`Steck, RecSys 2018 <https://dl.acm.org/doi/10.1145/3240323.3240372>`_;
+    user-centred popularity calibration, `Abdollahpouri et al., UMAP 2021
+    <https://arxiv.org/abs/2103.06364>`_). A penalty the same for every user
+    moves mainstream users' lists too, where tail items are rarely hits, and
+    loses more recall for the same tail share ("LastFM long-tail curve" in
+    ``benchmarks/RESULTS.md``). Users with no interactions get :math:`h_u = \bar h`.
+
+    Build it with :meth:`calibrated`; :func:`iter_top_k` applies it.
     """
-    if not strength:
-        return None
-    lp = np.log1p(np.asarray(popularity, dtype=np.float64))
-    return torch.as_tensor(strength * lp / max(lp.max(initial=0.0), 1e-12), dtype=torch.float32)
+
+    head: Tensor  #: float ``[num_items]``, 1 for head items, 0 for the tail
+    affinity: Tensor  #: float ``[num_users]``, :math:`h_u / \bar h`
+    strength: float
+
+    @classmethod
+    def calibrated(
+        cls, popularity: np.ndarray, interactions: CSR, strength: float
+    ) -> TailPenalty | None:
+        """The penalty of ``strength`` (``None`` when it is 0), the tail taken from
+        ``popularity`` (interactions per item), each user's affinity from their
+        row of ``interactions``."""
+        if not strength:
+            return None
+        tail = tail_items(np.asarray(popularity))
+        n_users = len(interactions.indptr) - 1
+        degree = np.diff(interactions.indptr)
+        rows = np.repeat(np.arange(n_users), degree)
+        valid = interactions.cols < len(tail)
+        in_tail = np.bincount(rows[valid], tail[interactions.cols[valid]], minlength=n_users)
+        has = degree > 0
+        share = np.divide(in_tail, degree, out=np.zeros(n_users), where=has)
+        mean = share[has].mean() if has.any() else 0.0
+        affinity = np.ones(n_users)
+        affinity[has] = share[has] / mean if mean > 0 else 0.0
+        return cls(
+            torch.as_tensor(~tail, dtype=torch.float32),
+            torch.as_tensor(affinity, dtype=torch.float32),
+            float(strength),
+        )
 
 
 @dataclass
@@ -82,7 +131,7 @@ def iter_top_k(
     k: int,
     exclude: CSR | None = None,
     item_mask: np.ndarray | None = None,
-    item_penalty: Tensor | None = None,
+    tail_penalty: TailPenalty | None = None,
     chunk: int = 1024,
 ) -> Iterator[TopK]:
     """Yield the top-``k`` of each chunk of ``users``.
@@ -95,15 +144,17 @@ def iter_top_k(
         exclude (CSR, optional): per user, items never to return.
         item_mask (np.ndarray, optional): boolean ``[num_items]``; only
             ``True`` items are candidates (candidate filters).
-        item_penalty (Tensor, optional): ``[num_items]`` subtracted from every
-            user's scores after scaling by that user's score spread (the
-            popularity-penalised re-ranking of :mod:`socialrec.train.metrics`).
+        tail_penalty (TailPenalty, optional): long-tail re-ranking; the
+            scores returned are the re-ranked ones.
         chunk (int): users per matrix product. (default: ``1024``)
     """
     n_items = item_emb.shape[0]
     k = min(k, n_items)
     device = item_emb.device
-    penalty = None if item_penalty is None else item_penalty.to(device, item_emb.dtype)
+    head = affinity = None
+    if tail_penalty is not None:
+        head = tail_penalty.head.to(device, item_emb.dtype)
+        affinity = tail_penalty.affinity.to(device, item_emb.dtype) * tail_penalty.strength
     blocked = None
     if item_mask is not None:
         blocked = torch.as_tensor(
@@ -124,9 +175,10 @@ def iter_top_k(
             batch = np.asarray(users[start : start + chunk], dtype=np.int64)
             vectors = user_emb[torch.as_tensor(batch, device=user_emb.device)]
             scores = torch.mm(vectors, item_emb.T, out=buffer[: len(batch)])
-            if penalty is not None:
+            if head is not None and affinity is not None:
                 real = scores[:, :n_items]
-                real -= real.std(dim=1, keepdim=True) * penalty
+                weight = real.std(dim=1) * affinity[torch.as_tensor(batch, device=device)]
+                real.addr_(weight, head, alpha=-1.0)  # in place: no users x items temporary
             if padded > n_items:
                 scores[:, n_items:] = -torch.inf
             if blocked is not None:
@@ -187,11 +239,11 @@ def top_k(
     k: int,
     exclude: CSR | None = None,
     item_mask: np.ndarray | None = None,
-    item_penalty: Tensor | None = None,
+    tail_penalty: TailPenalty | None = None,
     chunk: int = 1024,
 ) -> TopK:
     """All of :func:`iter_top_k` in one :class:`TopK`."""
-    parts = list(iter_top_k(user_emb, item_emb, users, k, exclude, item_mask, item_penalty, chunk))
+    parts = list(iter_top_k(user_emb, item_emb, users, k, exclude, item_mask, tail_penalty, chunk))
     if not parts:
         width = min(k, item_emb.shape[0])
         return TopK(

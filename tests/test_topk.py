@@ -1,4 +1,5 @@
-"""Top-K against brute force: exclusions, candidate masks, padding, blocked selection."""
+"""Top-K against brute force: exclusions, candidate masks, padding, blocked selection,
+the calibrated long-tail penalty."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from socialrec.topk import CSR, block_top_k, top_k
+from socialrec.topk import CSR, TailPenalty, block_top_k, tail_items, top_k
 
 
 def brute_force(u, i, users, exclude, k, mask=None):
@@ -96,3 +97,71 @@ def test_top_k_over_a_padded_catalogue_matches_brute_force() -> None:
     want = brute_force(u, i, users, exclude, 20, mask)
     assert np.array_equal(got.items, want)
     assert (got.items < n_items).all()
+
+
+def test_tail_items_are_all_but_the_most_popular_fifth() -> None:
+    assert tail_items(np.array([5, 1, 9, 3, 2])).tolist() == [True, True, False, True, True]
+
+
+def test_tail_affinity_is_each_users_tail_share_over_the_mean() -> None:
+    popularity = np.array([9, 8, 1, 1, 1, 1, 1, 1, 1, 1])  # items 0 and 1 are the head
+    # user 0: head only; user 1: half tail; user 2: all tail; user 3: nothing
+    edges = np.array([[0, 0, 1, 1, 2, 2], [0, 1, 0, 5, 6, 7]])
+    penalty = TailPenalty.calibrated(popularity, CSR.from_edges(edges, 4), 0.5)
+    assert penalty is not None and penalty.strength == 0.5
+    assert penalty.head.tolist() == [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+    mean = (0 + 0.5 + 1) / 3
+    assert np.allclose(penalty.affinity.numpy(), [0, 0.5 / mean, 1 / mean, 1])
+    assert TailPenalty.calibrated(popularity, CSR.from_edges(edges, 4), 0.0) is None
+
+
+def test_tail_penalty_matches_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    u, i = torch.randn(30, 6), torch.randn(1100, 6)  # padded into blocks of 512
+    edges = np.stack([rng.integers(0, 30, 400), rng.integers(0, 1100, 400)])
+    edges = np.unique(edges, axis=1)
+    popularity = rng.zipf(1.5, 1100).astype(float)
+    csr = CSR.from_edges(edges, 30)
+    penalty = TailPenalty.calibrated(popularity, csr, 0.8)
+    assert penalty is not None
+    scores = (u @ i.T).numpy().astype(np.float64)
+    scores -= (
+        0.8 * scores.std(1, ddof=1, keepdims=True) * penalty.affinity.numpy()[:, None]
+        * penalty.head.numpy()[None]
+    )  # fmt: skip
+    scores[edges[0], edges[1]] = -np.inf
+    expected = np.argsort(-scores, axis=1, kind="stable")[:, :20]
+    got = top_k(u, i, np.arange(30), 20, csr, tail_penalty=penalty)
+    assert (got.items == expected).all()
+
+
+def test_the_calibrated_penalty_moves_tail_lovers_to_the_tail_and_leaves_mainstream_users() -> None:
+    # a popularity-skewed catalogue: scores grow with popularity for everyone;
+    # users 0..49 interacted with head items only, users 50..99 half with tail items
+    rng = np.random.default_rng(0)
+    n_items = 200
+    popularity = np.sort(rng.zipf(1.3, n_items).astype(float))[::-1]
+    tail = tail_items(popularity)
+    u = torch.ones(100, 2)
+    u[:, 1] = torch.as_tensor(rng.normal(scale=0.3, size=100), dtype=torch.float32)
+    i = torch.stack(
+        [torch.as_tensor(np.log1p(popularity), dtype=torch.float32), torch.randn(n_items)], 1
+    )
+    head_items, tail_pool = np.flatnonzero(~tail), np.flatnonzero(tail)
+    rows = np.repeat(np.arange(100), 4)
+    cols = np.where(
+        (rows >= 50) & (np.arange(400) % 2 == 0),
+        rng.choice(tail_pool, 400),
+        rng.choice(head_items, 400),
+    )
+    csr = CSR.from_edges(np.unique(np.stack([rows, cols]), axis=1), 100)
+
+    def tail_share(strength: float) -> tuple[float, float, np.ndarray]:
+        penalty = TailPenalty.calibrated(popularity, csr, strength)
+        items = top_k(u, i, np.arange(100), 10, csr, tail_penalty=penalty).items
+        return float(tail[items[:50]].mean()), float(tail[items[50:]].mean()), items
+
+    plain_main, plain_lovers, plain = tail_share(0.0)
+    strong_main, strong_lovers, strong = tail_share(2.0)
+    assert strong_lovers > plain_lovers + 0.2  # the tail-lovers' lists move to the tail
+    assert strong_main == plain_main and (strong[:50] == plain[:50]).all()  # the rest do not

@@ -37,7 +37,7 @@ from socialrec.ids import is_integer
 from socialrec.mapping import GraphMapping
 from socialrec.pairs import lookup_sorted, pair_keys, positions
 from socialrec.score.ann import index_pays_off, iter_top_k_approximate
-from socialrec.topk import CSR, TopK, iter_top_k, tail_penalty
+from socialrec.topk import CSR, TailPenalty, TopK, iter_top_k
 
 
 class ScoringError(SocialrecError):
@@ -288,10 +288,10 @@ class Scorer:
     ) -> Iterator[TopK]:
         """Top-``k`` per user index, excluding items each user interacted with.
 
-        ``tail`` > 0 re-ranks towards the long tail: each item's score is lowered
-        by ``tail`` times the user's score spread times its log-popularity among
-        all interactions, scaled to [0, 1] (:func:`socialrec.topk.tail_penalty`);
-        the scores returned are the re-ranked ones. ``probes`` > 0 searches a
+        ``tail`` > 0 re-ranks towards the long tail, calibrated to each user's
+        interactions (:class:`socialrec.topk.TailPenalty`, the tail taken from
+        the popularity among all interactions); the scores returned are the
+        re-ranked ones. ``probes`` > 0 searches a
         FAISS index of the items instead of scoring every one
         (:mod:`socialrec.score.ann`).
         """
@@ -313,7 +313,7 @@ class Scorer:
         penalty = None
         if tail:  # the popularity count only when it is used
             popularity = np.bincount(self.interactions.cols, minlength=len(self.item_known))
-            penalty = tail_penalty(popularity, tail)
+            penalty = TailPenalty.calibrated(popularity, self.interactions, tail)
         yield from iter_top_k(
             self.user_embedding.to(device),
             self.item_embedding.to(device),
@@ -321,7 +321,7 @@ class Scorer:
             k,
             exclude=self.interactions,
             item_mask=mask,
-            item_penalty=penalty,
+            tail_penalty=penalty,
             chunk=chunk,
         )
 

@@ -29,7 +29,7 @@ from socialrec.train.splits import Split, split
 from socialrec.train.trainer import TrainConfig, TrainResult, train
 
 #: Popularity-penalty weights of the long-tail trade-off curve.
-TAIL_PENALTIES = (0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
+TAIL_PENALTIES = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0)
 COLD_USER_MAX = 5
 
 
@@ -141,7 +141,7 @@ def evaluate_run(
                     ks=(20,),
                     max_k=20,
                     popularity=pop,
-                    popularity_penalty=beta,
+                    tail_penalty=beta,
                 )
             )
             curve.append(

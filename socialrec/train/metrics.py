@@ -21,7 +21,7 @@ import numpy as np
 from torch import Tensor
 
 from socialrec.pairs import lookup_sorted, pair_keys
-from socialrec.topk import CSR, tail_penalty, top_k
+from socialrec.topk import CSR, TailPenalty, tail_items, top_k
 
 
 @dataclass
@@ -37,35 +37,27 @@ class RankingMetrics:
         return self.values[key]
 
 
-def tail_items(popularity: np.ndarray, head_share: float = 0.2) -> np.ndarray:
-    """Boolean mask of long-tail items: all but the ``head_share`` most popular."""
-    n_head = int(np.ceil(len(popularity) * head_share))
-    head = np.argsort(-popularity, kind="stable")[:n_head]
-    mask = np.ones(len(popularity), dtype=bool)
-    mask[head] = False
-    return mask
-
-
 def rank_items(
     user_emb: Tensor,
     item_emb: Tensor,
     users: np.ndarray,
     exclude: np.ndarray,
     k: int,
-    popularity_penalty: float = 0.0,
+    tail_penalty: float = 0.0,
     popularity: np.ndarray | None = None,
     chunk: int = 1024,
 ) -> np.ndarray:
     """Top-``k`` item indices for ``users``, excluding their ``exclude`` edges.
 
-    ``popularity_penalty`` > 0 re-ranks towards the long tail: each score is
-    lowered by ``penalty * std(user's scores) * log1p(pop) / max log1p(pop)``.
+    ``tail_penalty`` > 0 re-ranks towards the long tail, calibrated to each
+    user's ``exclude`` row (:class:`socialrec.topk.TailPenalty`, the tail taken
+    from ``popularity``).
     """
+    csr = CSR.from_edges(exclude, user_emb.shape[0])
     penalty = None
     if popularity is not None:
-        penalty = tail_penalty(popularity, popularity_penalty)
-    csr = CSR.from_edges(exclude, user_emb.shape[0])
-    return top_k(user_emb, item_emb, users, k, csr, item_penalty=penalty, chunk=chunk).items
+        penalty = TailPenalty.calibrated(popularity, csr, tail_penalty)
+    return top_k(user_emb, item_emb, users, k, csr, tail_penalty=penalty, chunk=chunk).items
 
 
 def evaluate(
@@ -77,7 +69,7 @@ def evaluate(
     max_k: int = 50,
     popularity: np.ndarray | None = None,
     slices: dict[str, np.ndarray] | None = None,
-    popularity_penalty: float = 0.0,
+    tail_penalty: float = 0.0,
 ) -> RankingMetrics:
     """Rank every item for each user with held-out ``truth`` edges and score the ranking.
 
@@ -90,6 +82,9 @@ def evaluate(
             TailShare and re-ranking.
         slices (dict, optional): name -> boolean mask over users; metrics are
             also reported for the evaluated users inside each mask.
+        tail_penalty (float): long-tail re-ranking strength (writeback's
+            ``tail_penalty``), calibrated to each user's ``exclude`` row; needs
+            ``popularity``. (default: ``0.0``)
     """
     n_users, n_items = user_emb.shape[0], item_emb.shape[0]
     max_k = min(max(max_k, *ks), n_items)
@@ -101,7 +96,7 @@ def evaluate(
         names = [f"{m}@{k}" for k in ks for m in kinds]
         empty.values = dict.fromkeys(names, float("nan"))
         return empty
-    top = rank_items(user_emb, item_emb, users, exclude, max_k, popularity_penalty, popularity)
+    top = rank_items(user_emb, item_emb, users, exclude, max_k, tail_penalty, popularity)
     # hits[r, j]: is the j-th recommendation of user r a held-out item? One
     # sorted array of user * n_items + item keys answers it for all at once.
     truth_keys = np.sort(pair_keys(truth[0], truth[1], n_items))

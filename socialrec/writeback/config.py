@@ -37,9 +37,11 @@ class WritebackConfig:
             items...). (default: ``0.9``)
         allow_shrink (bool): publish a full run that serves fewer users than
             ``min_coverage`` allows (never an empty one). (default: ``False``)
-        tail_penalty (float): long-tail re-ranking at scoring time: each item's
-            score is lowered by this many of the user's score standard deviations
-            times its log-popularity scaled to [0, 1]. Pairs with training's
+        tail_penalty (float): long-tail re-ranking at scoring time, calibrated
+            to each user: every head item (the 20 % most popular) loses this many
+            of the user's score standard deviations times the user's long-tail
+            share of interactions over the mean user's
+            (:class:`socialrec.topk.TailPenalty`). Pairs with training's
             ``popularity_debias``; ``benchmarks/tail_curve.py`` measures the
             trade-off of both. (default: ``0.0``, ranking by score alone)
         ann_probes (int): ``0`` scores every item exactly; above it, a FAISS
