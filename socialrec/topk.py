@@ -97,8 +97,7 @@ class TailPenalty:
         n_users = len(interactions.indptr) - 1
         degree = np.diff(interactions.indptr)
         rows = np.repeat(np.arange(n_users), degree)
-        valid = interactions.cols < len(tail)
-        in_tail = np.bincount(rows[valid], tail[interactions.cols[valid]], minlength=n_users)
+        in_tail = np.bincount(rows, tail[interactions.cols], minlength=n_users)
         has = degree > 0
         share = np.divide(in_tail, degree, out=np.zeros(n_users), where=has)
         mean = share[has].mean() if has.any() else 0.0
@@ -151,10 +150,13 @@ def iter_top_k(
     n_items = item_emb.shape[0]
     k = min(k, n_items)
     device = item_emb.device
-    head = affinity = None
+    # (head mask, strength x affinity per user) of the tail penalty, on the device
+    tail = None
     if tail_penalty is not None:
-        head = tail_penalty.head.to(device, item_emb.dtype)
-        affinity = tail_penalty.affinity.to(device, item_emb.dtype) * tail_penalty.strength
+        tail = (
+            tail_penalty.head.to(device, item_emb.dtype),
+            tail_penalty.affinity.to(device, item_emb.dtype) * tail_penalty.strength,
+        )
     blocked = None
     if item_mask is not None:
         blocked = torch.as_tensor(
@@ -173,11 +175,12 @@ def iter_top_k(
     with torch.no_grad():
         for start in range(0, len(users), chunk):
             batch = np.asarray(users[start : start + chunk], dtype=np.int64)
-            vectors = user_emb[torch.as_tensor(batch, device=user_emb.device)]
-            scores = torch.mm(vectors, item_emb.T, out=buffer[: len(batch)])
-            if head is not None and affinity is not None:
+            index = torch.as_tensor(batch, device=user_emb.device)
+            scores = torch.mm(user_emb[index], item_emb.T, out=buffer[: len(batch)])
+            if tail is not None:
+                head, affinity = tail
                 real = scores[:, :n_items]
-                weight = real.std(dim=1) * affinity[torch.as_tensor(batch, device=device)]
+                weight = real.std(dim=1) * affinity[index.to(device)]
                 real.addr_(weight, head, alpha=-1.0)  # in place: no users x items temporary
             if padded > n_items:
                 scores[:, n_items:] = -torch.inf

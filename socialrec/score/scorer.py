@@ -291,9 +291,8 @@ class Scorer:
         ``tail`` > 0 re-ranks towards the long tail, calibrated to each user's
         interactions (:class:`socialrec.topk.TailPenalty`, the tail taken from
         the popularity among all interactions); the scores returned are the
-        re-ranked ones. ``probes`` > 0 searches a
-        FAISS index of the items instead of scoring every one
-        (:mod:`socialrec.score.ann`).
+        re-ranked ones. ``probes`` > 0 searches a FAISS index of the items
+        instead of scoring every one (:mod:`socialrec.score.ann`).
         """
         users = self.user_indices() if users is None else users
         mask = self.item_known if item_mask is None else (self.item_known & item_mask)

@@ -28,7 +28,7 @@ from socialrec.train.metrics import RankingMetrics, evaluate
 from socialrec.train.splits import Split, split
 from socialrec.train.trainer import TrainConfig, TrainResult, train
 
-#: Popularity-penalty weights of the long-tail trade-off curve.
+#: Tail-penalty strengths of the long-tail trade-off curve (writeback's ``tail_penalty``).
 TAIL_PENALTIES = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0)
 COLD_USER_MAX = 5
 
