@@ -23,7 +23,7 @@ with the item, heaviest interaction first: the stored explanation on every
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -125,6 +125,9 @@ class Scorer:
         )
         self.friends = CSR.from_edges(snapshot.data[FRIENDS].edge_index.numpy(), n_users)
         self._keys: tuple[np.ndarray, np.ndarray] | None = None
+        # the tail penalty at strength 1, computed on first use: one pass over
+        # every interaction, which never change after construction
+        self._tail_unit: TailPenalty | None = None
         #: Indices of the nodes :meth:`embed_new_nodes` gave an embedding.
         self.inductive: dict[str, np.ndarray] = {
             "user": np.empty(0, np.int64),
@@ -309,10 +312,6 @@ class Scorer:
                 exclude=self.interactions, item_mask=mask, chunk=chunk,
             )  # fmt: skip
             return
-        penalty = None
-        if tail:  # the popularity count only when it is used
-            popularity = np.bincount(self.interactions.cols, minlength=len(self.item_known))
-            penalty = TailPenalty.calibrated(popularity, self.interactions, tail)
         yield from iter_top_k(
             self.user_embedding.to(device),
             self.item_embedding.to(device),
@@ -320,9 +319,21 @@ class Scorer:
             k,
             exclude=self.interactions,
             item_mask=mask,
-            tail_penalty=penalty,
+            tail_penalty=self._tail_penalty(tail),
             chunk=chunk,
         )
+
+    def _tail_penalty(self, strength: float) -> TailPenalty | None:
+        """The calibrated tail penalty of ``strength`` (``None`` at 0), the tail
+        taken from the popularity among all interactions."""
+        if not strength:
+            return None
+        if self._tail_unit is None:
+            popularity = np.bincount(self.interactions.cols, minlength=len(self.item_known))
+            unit = TailPenalty.calibrated(popularity, self.interactions, 1.0)
+            assert unit is not None  # only strength 0 gives none
+            self._tail_unit = unit
+        return replace(self._tail_unit, strength=float(strength))
 
     def recommendations(
         self,

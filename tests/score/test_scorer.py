@@ -150,6 +150,12 @@ def test_the_tail_penalty_moves_recommendations_to_unpopular_items() -> None:
     top = next(scorer.top_k(10, chunk=200, tail=4.0))
     seen = {(u, i) for u, i in inter.T.tolist()}
     assert not any((u, i) in seen for u, row in zip(top.users, top.items, strict=True) for i in row)
+    # the penalty is computed once and reused: a call at another strength gives
+    # what a fresh scorer gives at that strength
+    fresh = next(Scorer(snap, user_emb, item_emb).top_k(10, chunk=200, tail=1.0))
+    again = next(scorer.top_k(10, chunk=200, tail=1.0))
+    np.testing.assert_array_equal(again.items, fresh.items)
+    np.testing.assert_allclose(again.scores, fresh.scores)
 
 
 def test_recommendations_split_into_pieces_in_order() -> None:
