@@ -8,7 +8,9 @@ For each dataset, on the papers' 70/10/20 split of ``--seed``:
    against random user pairs (the ratio says how much more alike friends are);
 2. **reach**: the share of test interactions whose item at least one friend
    interacted with in training, against the same for as many random non-friends,
-   and against the share that the 100 most popular items cover;
+   and against the share that the 100 most popular items cover; the share friends
+   reach outside those items, and how many candidate items (a friend's, not the
+   user's own) that reach is spread over;
 3. **the gate**: ``social`` (the fast preset) is trained and, per layer, the mean
    of its gate over users with friends: the weight of the items' message against
    the friends' (1: friends ignored), and the relative size of the two messages.
@@ -47,8 +49,10 @@ def jaccard(sets: list[set[int]], a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-def reach(train: np.ndarray, test: np.ndarray, a: np.ndarray, b: np.ndarray, n_items: int) -> float:
-    """Share of test (u, i) with some v, (u, v) in the pairs (a, b), who trained on i."""
+def reach(
+    train: np.ndarray, test: np.ndarray, a: np.ndarray, b: np.ndarray, n_items: int
+) -> np.ndarray:
+    """Which test (u, i) have some v, (u, v) in the pairs (a, b), who trained on i."""
     train_keys = np.sort(pair_keys(train[0], train[1], n_items))
     order = np.argsort(a, kind="stable")
     a, b = a[order], b[order]
@@ -62,7 +66,21 @@ def reach(train: np.ndarray, test: np.ndarray, a: np.ndarray, b: np.ndarray, n_i
     _, known = lookup_sorted(train_keys, keys)
     hit = np.zeros(test.shape[1], dtype=bool)
     hit[edge[known]] = True
-    return float(hit.mean())
+    return hit
+
+
+def candidates(train: np.ndarray, a: np.ndarray, b: np.ndarray, n_items: int) -> np.ndarray:
+    """Per user of ``a``: how many items, not their own, the users ``b`` of their
+    pairs trained on (the candidates a friend signal has to rank)."""
+    order = np.argsort(train[0], kind="stable")
+    users, items = train[0][order], train[1][order]
+    start = np.searchsorted(users, b, "left")
+    count = np.searchsorted(users, b, "right") - start
+    pair = np.repeat(np.arange(len(b)), count)
+    offset = np.arange(len(pair)) - np.repeat(np.cumsum(count) - count, count)
+    keys = np.unique(pair_keys(a[pair], items[start[pair] + offset], n_items))
+    _, own = lookup_sorted(np.sort(pair_keys(train[0], train[1], n_items)), keys)
+    return np.bincount(keys[~own] // n_items, minlength=int(a.max()) + 1)[np.unique(a)]
 
 
 def gate_profile(model: SocialLGN, graph, has_friends: np.ndarray) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
@@ -96,10 +114,16 @@ def study(name: str, seed: int) -> list[str]:
     degree = np.bincount(friends[0], minlength=n_u)
     fake_a = np.repeat(np.arange(n_u), degree)
     fake_b = rng.integers(0, n_u, len(fake_a))
-    r_friends = reach(sp.train, sp.test, friends[0], friends[1], n_i)
-    r_random = reach(sp.train, sp.test, fake_a, fake_b, n_i)
+    hit_friends = reach(sp.train, sp.test, friends[0], friends[1], n_i)
+    r_friends = float(hit_friends.mean())
+    r_random = float(reach(sp.train, sp.test, fake_a, fake_b, n_i).mean())
     popular = np.argsort(-np.bincount(sp.train[1], minlength=n_i))[:100]
-    r_popular = float(np.isin(sp.test[1], popular).mean())
+    in_popular = np.isin(sp.test[1], popular)
+    r_popular = float(in_popular.mean())
+    # what friends reach that popularity alone does not, and how many items a
+    # friend signal must rank to find it
+    r_beyond = float((hit_friends & ~in_popular).mean())
+    per_user = candidates(sp.train, friends[0], friends[1], n_i)
     test_has_friend = float((degree[sp.test[0]] > 0).mean())
     config = replace(
         TrainConfig.from_dict({**FAST_PRESET, "device": "cpu"}), model="social", seed=seed
@@ -120,7 +144,10 @@ def study(name: str, seed: int) -> list[str]:
         f"| test interactions whose item a friend trained on | {r_friends:.3f} | "
         f"{r_random:.3f} | {r_friends / r_random:.1f}x |",
         "",
-        f"The 100 most popular items cover {r_popular:.3f} of the test interactions. "
+        f"The 100 most popular items cover {r_popular:.3f} of the test interactions; "
+        f"friends reach {r_beyond:.3f} outside them. A user with friends has a median of "
+        f"{np.median(per_user):.0f} items (mean {per_user.mean():.0f}) that a friend trained "
+        "on and they did not. "
         f"`social` (fast preset, seed {seed}): valid Recall@20 {result.best_valid:.4f}; "
         "per layer, mean gate on the items' side over users with friends (1 = friends "
         "ignored) and the median size of the friends' message against the items': "
