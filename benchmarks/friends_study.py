@@ -28,6 +28,7 @@ from benchmarks.common import dataset_snapshot, write_section
 from socialrec.export.snapshot import FRIENDS
 from socialrec.models import SocialLGN
 from socialrec.pairs import lookup_sorted, pair_keys
+from socialrec.topk import CSR
 from socialrec.train import experiment
 from socialrec.train.config import FAST_PRESET, TrainConfig
 from socialrec.train.splits import PAPER_RATIOS, split
@@ -50,37 +51,30 @@ def jaccard(sets: list[set[int]], a: np.ndarray, b: np.ndarray) -> float:
 
 
 def reach(
-    train: np.ndarray, test: np.ndarray, a: np.ndarray, b: np.ndarray, n_items: int
+    train: np.ndarray, test: np.ndarray, a: np.ndarray, b: np.ndarray, n_users: int, n_items: int
 ) -> np.ndarray:
     """Which test (u, i) have some v, (u, v) in the pairs (a, b), who trained on i."""
-    train_keys = np.sort(pair_keys(train[0], train[1], n_items))
-    order = np.argsort(a, kind="stable")
-    a, b = a[order], b[order]
-    start = np.searchsorted(a, test[0], "left")
-    count = np.searchsorted(a, test[0], "right") - start
     # one row per (test interaction, friend of its user)
-    edge = np.repeat(np.arange(test.shape[1]), count)
-    offset = np.arange(len(edge)) - np.repeat(np.cumsum(count) - count, count)
-    others = b[start[edge] + offset]
-    keys = pair_keys(others, test[1, edge], n_items)
-    _, known = lookup_sorted(train_keys, keys)
+    edge, others = CSR.from_edges(np.stack([a, b]), n_users).gather(test[0])
+    _, known = lookup_sorted(train_keys(train, n_items), pair_keys(others, test[1, edge], n_items))
     hit = np.zeros(test.shape[1], dtype=bool)
     hit[edge[known]] = True
     return hit
 
 
-def candidates(train: np.ndarray, a: np.ndarray, b: np.ndarray, n_items: int) -> np.ndarray:
+def candidates(
+    train: np.ndarray, a: np.ndarray, b: np.ndarray, n_users: int, n_items: int
+) -> np.ndarray:
     """Per user of ``a``: how many items, not their own, the users ``b`` of their
     pairs trained on (the candidates a friend signal has to rank)."""
-    order = np.argsort(train[0], kind="stable")
-    users, items = train[0][order], train[1][order]
-    start = np.searchsorted(users, b, "left")
-    count = np.searchsorted(users, b, "right") - start
-    pair = np.repeat(np.arange(len(b)), count)
-    offset = np.arange(len(pair)) - np.repeat(np.cumsum(count) - count, count)
-    keys = np.unique(pair_keys(a[pair], items[start[pair] + offset], n_items))
-    _, own = lookup_sorted(np.sort(pair_keys(train[0], train[1], n_items)), keys)
-    return np.bincount(keys[~own] // n_items, minlength=int(a.max()) + 1)[np.unique(a)]
+    pair, items = CSR.from_edges(train, n_users).gather(b)
+    keys = np.unique(pair_keys(a[pair], items, n_items))
+    _, own = lookup_sorted(train_keys(train, n_items), keys)
+    return np.bincount(keys[~own] // n_items, minlength=n_users)[np.unique(a)]
+
+
+def train_keys(train: np.ndarray, n_items: int) -> np.ndarray:
+    return np.sort(pair_keys(train[0], train[1], n_items))
 
 
 def gate_profile(model: SocialLGN, graph, has_friends: np.ndarray) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
@@ -114,16 +108,16 @@ def study(name: str, seed: int) -> list[str]:
     degree = np.bincount(friends[0], minlength=n_u)
     fake_a = np.repeat(np.arange(n_u), degree)
     fake_b = rng.integers(0, n_u, len(fake_a))
-    hit_friends = reach(sp.train, sp.test, friends[0], friends[1], n_i)
+    hit_friends = reach(sp.train, sp.test, friends[0], friends[1], n_u, n_i)
     r_friends = float(hit_friends.mean())
-    r_random = float(reach(sp.train, sp.test, fake_a, fake_b, n_i).mean())
+    r_random = float(reach(sp.train, sp.test, fake_a, fake_b, n_u, n_i).mean())
     popular = np.argsort(-np.bincount(sp.train[1], minlength=n_i))[:100]
     in_popular = np.isin(sp.test[1], popular)
     r_popular = float(in_popular.mean())
     # what friends reach that popularity alone does not, and how many items a
     # friend signal must rank to find it
     r_beyond = float((hit_friends & ~in_popular).mean())
-    per_user = candidates(sp.train, friends[0], friends[1], n_i)
+    per_user = candidates(sp.train, friends[0], friends[1], n_u, n_i)
     test_has_friend = float((degree[sp.test[0]] > 0).mean())
     config = replace(
         TrainConfig.from_dict({**FAST_PRESET, "device": "cpu"}), model="social", seed=seed
