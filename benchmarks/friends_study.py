@@ -55,24 +55,28 @@ def jaccard(sets: list[set[int]], a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-def reach(
-    train: np.ndarray, test: np.ndarray, a: np.ndarray, b: np.ndarray, n_users: int, n_items: int
+def friend_item_keys(
+    train: np.ndarray, a: np.ndarray, b: np.ndarray, n_users: int, n_items: int
 ) -> np.ndarray:
-    """Which test (u, i) have some v, (u, v) in the pairs (a, b), who trained on i."""
-    # one row per (test interaction, friend of its user)
-    edge, others = CSR.from_edges(np.stack([a, b]), n_users).gather(test[0])
-    _, known = lookup_sorted(train_keys(train, n_items), pair_keys(others, test[1, edge], n_items))
-    hit = np.zeros(test.shape[1], dtype=bool)
-    hit[edge[known]] = True
-    return hit
+    """Sorted :func:`~socialrec.pairs.pair_keys` of every (u, i) with some v,
+    (u, v) in the pairs (a, b), who trained on i: the items each user's friends
+    reach."""
+    pair, items = CSR.from_edges(train, n_users).gather(b)
+    return np.unique(pair_keys(a[pair], items, n_items))
 
 
-def candidates(train: np.ndarray, friend_items: CSR, users: np.ndarray, n_items: int) -> np.ndarray:
-    """Per user of ``users``: how many items, not their own, their friends trained
-    on (the candidates a friend signal has to rank)."""
-    row, items = friend_items.gather(users)
-    _, own = lookup_sorted(train_keys(train, n_items), pair_keys(users[row], items, n_items))
-    return np.bincount(row[~own], minlength=len(users))
+def reach(test: np.ndarray, reached: np.ndarray, n_items: int) -> np.ndarray:
+    """Which test (u, i) are among the ``reached`` keys (:func:`friend_item_keys`)."""
+    return lookup_sorted(reached, pair_keys(test[0], test[1], n_items))[1]
+
+
+def candidates(
+    train: np.ndarray, reached: np.ndarray, users: np.ndarray, n_users: int, n_items: int
+) -> np.ndarray:
+    """Per user of ``users``: how many ``reached`` items are not their own (the
+    candidates a friend signal has to rank)."""
+    _, own = lookup_sorted(sorted_keys(train, n_items), reached)
+    return np.bincount(reached[~own] // n_items, minlength=n_users)[users]
 
 
 #: Strengths of the direct friend boost (measure 4), 0 first.
@@ -92,7 +96,7 @@ def boosted_recall(
     n_users, n_items = user_emb.shape[0], item_emb.shape[0]
     counts = np.bincount(truth[0], minlength=n_users)
     users = np.flatnonzero(counts)
-    truth_keys = train_keys(truth, n_items)
+    truth_keys = sorted_keys(truth, n_items)
     excluded = CSR.from_edges(exclude, n_users)
     total = np.zeros(len(BOOSTS))
     with torch.no_grad():
@@ -112,17 +116,8 @@ def boosted_recall(
     return (total / len(users)).tolist()
 
 
-def friend_item_rows(
-    train: np.ndarray, a: np.ndarray, b: np.ndarray, n_users: int, n_items: int
-) -> CSR:
-    """Per user of ``a``: the items the users ``b`` of their pairs trained on."""
-    pair, items = CSR.from_edges(train, n_users).gather(b)
-    keys = np.unique(pair_keys(a[pair], items, n_items))
-    return CSR.from_edges(np.stack([keys // n_items, keys % n_items]), n_users)
-
-
-def train_keys(train: np.ndarray, n_items: int) -> np.ndarray:
-    return np.sort(pair_keys(train[0], train[1], n_items))
+def sorted_keys(edges: np.ndarray, n_items: int) -> np.ndarray:
+    return np.sort(pair_keys(edges[0], edges[1], n_items))
 
 
 def gate_profile(model: SocialLGN, graph, has_friends: np.ndarray) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
@@ -156,17 +151,20 @@ def study(name: str, seed: int) -> list[str]:
     degree = np.bincount(friends[0], minlength=n_u)
     fake_a = np.repeat(np.arange(n_u), degree)
     fake_b = rng.integers(0, n_u, len(fake_a))
-    hit_friends = reach(sp.train, sp.test, friends[0], friends[1], n_u, n_i)
+    reached = friend_item_keys(sp.train, friends[0], friends[1], n_u, n_i)
+    hit_friends = reach(sp.test, reached, n_i)
     r_friends = float(hit_friends.mean())
-    r_random = float(reach(sp.train, sp.test, fake_a, fake_b, n_u, n_i).mean())
+    r_random = float(
+        reach(sp.test, friend_item_keys(sp.train, fake_a, fake_b, n_u, n_i), n_i).mean()
+    )
     popular = np.argsort(-np.bincount(sp.train[1], minlength=n_i))[:100]
     in_popular = np.isin(sp.test[1], popular)
     r_popular = float(in_popular.mean())
     # what friends reach that popularity alone does not, and how many items a
     # friend signal must rank to find it
     r_beyond = float((hit_friends & ~in_popular).mean())
-    friend_items = friend_item_rows(sp.train, friends[0], friends[1], n_u, n_i)
-    per_user = candidates(sp.train, friend_items, np.unique(friends[0]), n_i)
+    per_user = candidates(sp.train, reached, np.unique(friends[0]), n_u, n_i)
+    friend_items = CSR.from_edges(np.stack([reached // n_i, reached % n_i]), n_u)
     test_has_friend = float((degree[sp.test[0]] > 0).mean())
     config = replace(
         TrainConfig.from_dict({**FAST_PRESET, "device": "cpu"}), model="social", seed=seed
