@@ -1,6 +1,6 @@
 """Two A/B comparisons behind "Writeback profile, what it says" in RESULTS.md.
 
-Usage: python -m benchmarks.write_ab batch | ids | index
+Usage: python -m benchmarks.write_ab batch | ids | index | gds
 
 Prints only (the figures are quoted in that hand-written section):
 
@@ -14,12 +14,21 @@ Prints only (the figures are quoted in that hand-written section):
   without it (deleting through the run's users instead), three alternating
   rounds, medians; then, without the index, a prune that must find the run by
   scanning every user (a prune does not know a full run's users).
+* ``gds``: GDS's write path against the shipped writer, three alternating
+  rounds over the same 50,000 users' top-20 (1 M relationships), medians. GDS
+  writes relationships only from an in-memory graph, so the rows are first
+  projected with a Cypher-aggregation ``gds.graph.project`` (the same
+  unique-index lookups as the writer), then written by
+  ``gds.graph.relationshipProperties.write`` (its own transactions, numeric
+  properties only: a run number stands in for the run_id string), timed
+  stage by stage.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +57,8 @@ def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "batch"
     snap = GraphSnapshot.load(SNAPSHOT)
     rng = np.random.default_rng(2 if mode == "batch" else 1)
-    users = np.sort(rng.choice(snap.num_nodes("user"), 10000, replace=False))
+    count = 50000 if mode == "gds" else 10000
+    users = np.sort(rng.choice(snap.num_nodes("user"), count, replace=False))
     rows = wp.model_rows(snap, users)
     shipped = queries.load("write_recommendations", GraphMapping())
     four = f"CREATE (user)-[:RECOMMENDED {wp.FOUR}]->(item)"
@@ -59,6 +69,9 @@ def main() -> None:
             wp.clean(r)
         if mode == "index":
             index_ab(r, shipped, work, [int(u) for u in rows[0]])
+            return
+        if mode == "gds":
+            gds_ab(r, shipped, wp.batches(rows, 500), rows)
             return
         if mode == "batch":
             res: dict[tuple[int, int], list[float]] = {}
@@ -146,6 +159,54 @@ def index_ab(r: Neo4jRunner, shipped: str, work: list[dict], users: list[int]) -
         res["delete without the index, scanning every user"] = [deleted(BY_SCAN, {"run": wp.RUN})]
     finally:
         recreate()
+    for name, v in res.items():
+        print(f"{name}: median {np.median(v):,.0f} relationships/s ({len(v)} rounds)", flush=True)
+
+
+GDS_GRAPH = "socialrec_write_ab"
+GDS_PROJECT = (
+    "UNWIND range(0, size($users) - 1) AS u MATCH (user:User {id: $users[u]}) "
+    "WITH user, u, $items[u] AS items UNWIND range(0, size(items) - 1) AS j "
+    "MATCH (item:Item {id: items[j]}) "
+    "WITH gds.graph.project($graph, user, item, {relationshipType: 'RECOMMENDED', "
+    "relationshipProperties: {score: $scores[u][j], rank: toFloat(j + 1), run: 1.0}}) AS g "
+    "RETURN g.relationshipCount AS relationships"
+)
+GDS_WRITE = (
+    "CALL gds.graph.relationshipProperties.write($graph, 'RECOMMENDED', "
+    "['score', 'rank', 'run'], {writeConcurrency: $concurrency}) "
+    "YIELD relationshipsWritten RETURN relationshipsWritten"
+)
+GDS_CLEAN = (
+    "MATCH ()-[r:RECOMMENDED]->() WHERE r.run = 1.0 CALL (r) { DELETE r } "
+    "IN TRANSACTIONS OF 10000 ROWS"
+)
+
+
+def gds_ab(r: Neo4jRunner, shipped: str, work: list[dict], rows: list[list[Any]]) -> None:
+    """GDS's relationship writer (projection + write) against the shipped writer."""
+    rels = sum(len(x) for x in rows[1])
+    params = {"graph": GDS_GRAPH, "users": rows[0], "items": rows[1], "scores": rows[2]}
+    res: dict[str, list[float]] = {}
+    for _ in range(3):
+        res.setdefault("shipped writer, 10,000 a transaction, 2 in flight", []).append(
+            wp.rate(r.write, shipped, work, 2)
+        )
+        wp.clean(r)
+        for concurrency in (1, 2):
+            r.read("CALL gds.graph.drop($graph, false) YIELD graphName RETURN count(*)", params)
+            t = time.perf_counter()
+            n = r.write_records(GDS_PROJECT, params)[0]["relationships"]
+            projected = time.perf_counter() - t
+            written = r.write_records(GDS_WRITE, params | {"concurrency": concurrency})
+            total = time.perf_counter() - t
+            assert n == rels and written[0]["relationshipsWritten"] == rels, (n, written, rels)
+            label = f"GDS, writeConcurrency {concurrency}"
+            res.setdefault(f"{label}: projection", []).append(rels / projected)
+            res.setdefault(f"{label}: write alone", []).append(rels / (total - projected))
+            res.setdefault(f"{label}: projection + write", []).append(rels / total)
+            r.read("CALL gds.graph.drop($graph) YIELD graphName RETURN count(*)", params)
+            r.write_autocommit(GDS_CLEAN)
     for name, v in res.items():
         print(f"{name}: median {np.median(v):,.0f} relationships/s ({len(v)} rounds)", flush=True)
 
