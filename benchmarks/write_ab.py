@@ -1,8 +1,9 @@
-"""Two A/B comparisons behind "Writeback profile, what it says" in RESULTS.md.
+"""The A/B comparisons behind the hand-written writeback sections of RESULTS.md.
 
 Usage: python -m benchmarks.write_ab batch | ids | index | gds
 
-Prints only (the figures are quoted in that hand-written section):
+Prints only (the figures are quoted in "Writeback profile, what it says" and
+"Writeback, GDS write path and warm rates"):
 
 * ``batch``: relationships a transaction, 20,000 / 10,000 / 5,000 (and 5,000 with
   one transaction in flight), three alternating rounds over the same 10,000

@@ -69,7 +69,8 @@ class Precomputed(Scorer):
     The writer asks the scorer for ranked lists (``top_k``) and interleaves
     scoring with its writes, so that is the method replaced: replacing
     ``recommendations`` alone, as this class once did, let the writer score
-    again inside the measured write (RESULTS "Writeback rate, writes alone").
+    again inside the measured write (RESULTS "Writeback, GDS write path and
+    warm rates").
     """
 
     def __init__(self, base: Scorer, tops: list[TopK]) -> None:
