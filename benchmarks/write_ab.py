@@ -160,16 +160,12 @@ def index_ab(r: Neo4jRunner, shipped: str, work: list[dict], users: list[int]) -
         res["delete without the index, scanning every user"] = [deleted(BY_SCAN, {"run": wp.RUN})]
     finally:
         recreate()
-    for name, v in res.items():
-        print(f"{name}: median {np.median(v):,.0f} relationships/s ({len(v)} rounds)", flush=True)
+    print_medians(res)
 
 
 GDS_GRAPH = "socialrec_write_ab"
 GDS_PROJECT = (
-    "UNWIND range(0, size($users) - 1) AS u MATCH (user:User {id: $users[u]}) "
-    "WITH user, u, $items[u] AS items UNWIND range(0, size(items) - 1) AS j "
-    "MATCH (item:Item {id: items[j]}) "
-    "WITH gds.graph.project($graph, user, item, {relationshipType: 'RECOMMENDED', "
+    wp.LOOKUP + "WITH gds.graph.project($graph, user, item, {relationshipType: 'RECOMMENDED', "
     "relationshipProperties: {score: $scores[u][j], rank: toFloat(j + 1), run: 1.0}}) AS g "
     "RETURN g.relationshipCount AS relationships"
 )
@@ -208,6 +204,10 @@ def gds_ab(r: Neo4jRunner, shipped: str, work: list[dict], rows: list[list[Any]]
             res.setdefault(f"{label}: projection + write", []).append(rels / total)
             r.read("CALL gds.graph.drop($graph) YIELD graphName RETURN count(*)", params)
             r.write_autocommit(GDS_CLEAN)
+    print_medians(res)
+
+
+def print_medians(res: dict[str, list[float]]) -> None:
     for name, v in res.items():
         print(f"{name}: median {np.median(v):,.0f} relationships/s ({len(v)} rounds)", flush=True)
 

@@ -86,7 +86,7 @@ class Precomputed(Scorer):
         for top in self.tops:
             if left <= 0:
                 return
-            yield top
+            yield TopK(top.users[:left], top.items[:left], top.scores[:left])
             left -= len(top.users)
 
 
@@ -136,7 +136,7 @@ def latencies(runner: Neo4jRunner, user_ids: list[int], k: int = 10) -> tuple[fl
 def busy_latencies(
     runner: Neo4jRunner,
     scorer: Scorer,
-    batches: list[TopK],
+    tops: list[TopK],
     users: np.ndarray,
     config: WritebackConfig,
     sample: list[int],
@@ -152,7 +152,7 @@ def busy_latencies(
     def write() -> None:
         reports.append(
             Writeback(runner, GraphMapping(), config).run(
-                Precomputed(scorer, batches), "popularity", users=users, incremental=True
+                Precomputed(scorer, tops), "popularity", users=users, incremental=True
             )
         )
         done.set()
@@ -183,11 +183,11 @@ def main() -> None:
     config = WritebackConfig(k=args.k, embeddings=False, keep_runs=1)
     per_batch = config.batch_size // args.k
     t = time.perf_counter()
-    batches = list(scorer.top_k(args.k, users, chunk=per_batch))
+    tops = list(scorer.top_k(args.k, users, chunk=per_batch))
     score_seconds = time.perf_counter() - t
     print(f"scoring {args.users:,} users: {score_seconds:.1f} s", flush=True)
     busy_users = users[: args.busy_users]
-    busy_batches = batches[: -(-len(busy_users) // per_batch)]
+    busy_tops = tops[: -(-len(busy_users) // per_batch)]
     with bench_runner(args.wipe_my_database, args.pagecache) as runner:
         pagecache = runner.read(
             "SHOW SETTINGS YIELD name, value WHERE name = 'server.memory.pagecache.size' "
@@ -195,7 +195,7 @@ def main() -> None:
         )[0]["value"]
         RunStore(runner, GraphMapping()).clean(keep=0)
         report = Writeback(runner, GraphMapping(), config).run(
-            Precomputed(scorer, batches), "popularity", users=users
+            Precomputed(scorer, tops), "popularity", users=users
         )
         rate = report.relationships_per_second
         print(f"socialrec: {report.relationships:,} in {report.seconds['recommendations']:.1f} s")
@@ -215,7 +215,7 @@ def main() -> None:
                 replace(config, writers=1, max_rate=args.max_rate),
             ),
         ):
-            busy[name] = busy_latencies(runner, scorer, busy_batches, busy_users, cfg, sample)
+            busy[name] = busy_latencies(runner, scorer, busy_tops, busy_users, cfg, sample)
             print(name, busy[name], flush=True)
     with_scoring = report.relationships / (report.seconds["recommendations"] + score_seconds)
     lines = [
