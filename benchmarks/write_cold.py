@@ -1,0 +1,224 @@
+"""The first writeback after a restart: where its time goes against a warm one.
+
+Usage: python -m benchmarks.write_cold [--users 50000] [--rounds 2]
+
+"Writeback, GDS write path and warm rates" measured the first writeback after a
+server restart at about half the rate of the same writes on a warm server. This
+script separates the candidate causes on the benchmark instance's 1 M-user graph
+(benchmarks/export_rate.py loads it). Each variant writes the same ``--users``
+users' top-20 with the shipped query (``cypher/write_recommendations.cypher``),
+10,000 relationships a transaction, two in flight, as the writer does, and
+deletes them again:
+
+* ``warm``: no restart, the server has just written the same rows;
+* ``restart``: the server restarted (the store files stay in the OS's cache);
+* ``restart, OS cache dropped``: restarted after ``drop_caches`` (a server
+  after a reboot), where the privilege to drop the cache exists;
+* ``restart, pages read first``: restarted, then the same rows' lookups read
+  once without writing (index and node records in the page cache);
+* ``restart, write path run first``: restarted, then 100,000 relationships
+  for *other* users written and deleted (JIT and query cache warm, the measured
+  users' records not read).
+
+For each: relationships/s over the whole write and over its first and last
+fifths, and, read from ``/proc`` for the server's JVM during the measured write,
+its CPU seconds in all, in the JIT compiler threads and in GC, and the bytes it
+read (``rchar``: page-cache faults served from the OS cache or the disk;
+``read_bytes``: from the disk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import write_profile as wp
+from benchmarks.common import bench_runner, write_section
+from benchmarks.writeback_rate import SNAPSHOT
+from socialrec import queries
+from socialrec.export import GraphSnapshot
+from socialrec.graph.runner import Neo4jRunner
+from socialrec.mapping import GraphMapping
+from socialrec.server.local import LocalNeo4j, ServerSettings
+
+TICK = os.sysconf("SC_CLK_TCK")
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
+
+
+def bench_server() -> LocalNeo4j:
+    """The instance ``bench_runner`` starts (same settings)."""
+    return LocalNeo4j(
+        ServerSettings(name="bench", bolt_port=27687, http_port=27474, heap="4g", pagecache="auto")
+    )
+
+
+@dataclass
+class ThreadCpu:
+    """CPU seconds of a process's threads by name, sampled while they live.
+
+    The JVM starts and stops JIT compiler threads as work comes (dynamic
+    compiler threads), so one reading at the end would miss those gone.
+    """
+
+    pid: int
+    seconds: dict[int, tuple[str, float]] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def sample(self) -> None:
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            try:
+                name = (task / "comm").read_text().strip()
+                stat = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the thread ended between listing and reading
+            self.seconds[int(task.name)] = (name, (int(stat[11]) + int(stat[12])) / TICK)
+
+    def run(self) -> None:
+        while not self._stop.wait(0.25):
+            self.sample()
+
+    def spent_since(self, before: ThreadCpu) -> dict[str, float]:
+        """CPU seconds by kind (JIT, GC, all) since ``before``, thread by thread."""
+        out = {"jit": 0.0, "gc": 0.0, "all": 0.0}
+        for tid, (name, s) in self.seconds.items():
+            s -= before.seconds.get(tid, (name, 0.0))[1]
+            out["all"] += s
+            if "CompilerThre" in name:
+                out["jit"] += s
+            elif name.startswith(("GC Thread", "G1 ")):
+                out["gc"] += s
+        return out
+
+
+def io_bytes(pid: int) -> dict[str, int]:
+    fields = dict(line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
+    return {"rchar": int(fields["rchar"]), "read_bytes": int(fields["read_bytes"])}
+
+
+def timed_write(runner: Neo4jRunner, query: str, work: list[dict[str, Any]], pid: int) -> dict:
+    """Write ``work`` two transactions in flight; rates, CPU and I/O of the server."""
+    done: list[float] = []
+    before_cpu, before_io = ThreadCpu(pid), io_bytes(pid)
+    before_cpu.sample()
+    during = ThreadCpu(pid, dict(before_cpu.seconds))
+    sampler = threading.Thread(target=during.run, daemon=True)
+    sampler.start()
+    t0 = time.perf_counter()
+
+    def one(params: dict[str, Any]) -> None:
+        runner.write(query, params)
+        done.append(time.perf_counter() - t0)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, work))
+    seconds = time.perf_counter() - t0
+    during._stop.set()
+    sampler.join()
+    during.sample()
+    after_io = io_bytes(pid)
+    rels = sum(len(r) for b in work for r in b["items"])
+    per_batch = rels / len(work)
+    fifth = max(1, len(work) // 5)
+    done.sort()
+    cpu = during.spent_since(before_cpu)
+    return {
+        "rate": rels / seconds,
+        "first": fifth * per_batch / done[fifth - 1],
+        "last": fifth * per_batch / (done[-1] - done[-fifth - 1]),
+        "seconds": seconds,
+        "cpu": cpu,
+        "rchar": after_io["rchar"] - before_io["rchar"],
+        "read_bytes": after_io["read_bytes"] - before_io["read_bytes"],
+    }
+
+
+def restart(drop_os_cache: bool = False) -> tuple[Neo4jRunner, int]:
+    server = bench_server()
+    server.stop()
+    if drop_os_cache:
+        os.sync()
+        DROP_CACHES.write_text("3\n")
+    runner = bench_runner(pagecache="auto")  # starts it again
+    pid = server.status().pid
+    assert pid is not None
+    return runner, pid
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    snap = GraphSnapshot.load(SNAPSHOT)
+    rng = np.random.default_rng(3)
+    picked = rng.choice(snap.num_nodes("user"), args.users + 5_000, replace=False)
+    users, others = np.sort(picked[: args.users]), np.sort(picked[args.users :])
+    work = wp.batches(wp.model_rows(snap, users), 500)
+    other_work = wp.batches(wp.model_rows(snap, others), 500)
+    shipped = queries.load("write_recommendations", GraphMapping())
+    can_drop = os.access(DROP_CACHES, os.W_OK)
+    variants = ["warm", "restart", "restart, pages read first", "restart, write path run first"]
+    if can_drop:
+        variants.insert(2, "restart, OS cache dropped")
+    results: dict[str, list[dict]] = {}
+    runner, pid = restart()
+    wp.clean(runner)
+    timed_write(runner, shipped, work, pid)  # the "warm" variant's previous write
+    wp.clean(runner)
+    for _ in range(args.rounds):
+        for name in variants:
+            if name != "warm":
+                runner.close()
+                runner, pid = restart(drop_os_cache="dropped" in name)
+            if "pages read" in name:
+                wp.rate(runner.read, wp.LOOKUP + "RETURN count(*)", work, 1)
+            if "write path" in name:
+                wp.rate(runner.write, shipped, other_work, 2)
+                wp.clean(runner)
+            res = timed_write(runner, shipped, work, pid)
+            wp.clean(runner)
+            results.setdefault(name, []).append(res)
+            print(
+                f"{name}: {res['rate']:,.0f}/s (first fifth {res['first']:,.0f}, last "
+                f"{res['last']:,.0f}), cpu {res['cpu']}, rchar {res['rchar'] / 2**20:,.0f} MiB, "
+                f"read_bytes {res['read_bytes'] / 2**20:,.0f} MiB",
+                flush=True,
+            )
+    sizes = wp.store_sizes(runner)
+    runner.close()
+
+    def med(name: str, key: str, sub: str | None = None) -> float:
+        return float(np.median([r[key][sub] if sub else r[key] for r in results[name]]))
+
+    rels = sum(len(r) for b in work for r in b["items"])
+    lines = [
+        f"{args.users:,} random users' top-20 ({rels:,} relationships) written with the shipped "
+        "query, 10,000 a transaction, 2 in flight, then deleted; variants alternate, "
+        f"{args.rounds} rounds, medians. {sizes} Server JVM figures from /proc during the "
+        "measured write only."
+        + ("" if can_drop else " (No privilege to drop the OS cache here: that row is absent.)"),
+        "",
+        "| variant | relationships/s | first fifth | last fifth | server CPU s | JIT CPU s "
+        "| GC CPU s | read MiB (rchar) | from disk MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {name} | {med(name, 'rate'):,.0f} | {med(name, 'first'):,.0f} | "
+            f"{med(name, 'last'):,.0f} | {med(name, 'cpu', 'all'):.1f} | "
+            f"{med(name, 'cpu', 'jit'):.1f} | {med(name, 'cpu', 'gc'):.1f} | "
+            f"{med(name, 'rchar') / 2**20:,.0f} | {med(name, 'read_bytes') / 2**20:,.0f} |"
+            for name in variants
+        ),
+    ]
+    write_section("Writeback after a restart, cold vs warm (issue 15)", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
