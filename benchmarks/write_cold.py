@@ -1,6 +1,7 @@
 """The first writeback after a restart: where its time goes against a warm one.
 
-Usage: python -m benchmarks.write_cold [--users 50000] [--rounds 2]
+Usage: python -m benchmarks.write_cold [--users 50000] [--rounds 2] [--variants A,B]
+       [--jvm-flags "-XX:..."]
 
 "Writeback, GDS write path and warm rates" measured the first writeback after a
 server restart at about half the rate of the same writes on a warm server. This
@@ -156,7 +157,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--variants", help="comma-separated subset of the variants to run")
+    parser.add_argument(
+        "--jvm-flags", help="extra JVM flags for the restarted server (as JAVA_TOOL_OPTIONS)"
+    )
     args = parser.parse_args()
+    if args.jvm_flags:
+        os.environ["JAVA_TOOL_OPTIONS"] = args.jvm_flags  # the server inherits the environment
     snap = GraphSnapshot.load(SNAPSHOT)
     rng = np.random.default_rng(3)
     picked = rng.choice(snap.num_nodes("user"), args.users + 5_000, replace=False)
@@ -168,6 +175,8 @@ def main() -> None:
     variants = ["warm", "restart", "restart, pages read first", "restart, write path run first"]
     if can_drop:
         variants.insert(2, "restart, OS cache dropped")
+    if args.variants:
+        variants = [v for v in variants if v in args.variants.split(",")]
     results: dict[str, list[dict]] = {}
     runner, pid = restart()
     wp.clean(runner)
@@ -217,7 +226,10 @@ def main() -> None:
             for name in variants
         ),
     ]
-    write_section("Writeback after a restart, cold vs warm (issue 15)", "\n".join(lines))
+    name = "Writeback after a restart, cold vs warm (issue 15)"
+    if args.jvm_flags:
+        name += f", JVM {args.jvm_flags}"
+    write_section(name, "\n".join(lines))
 
 
 if __name__ == "__main__":
