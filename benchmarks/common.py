@@ -23,6 +23,15 @@ from socialrec.server.local import LocalNeo4j, ServerSettings
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
+def bench_server(pagecache: str = "auto") -> LocalNeo4j:
+    """The local benchmark instance (port 27687) that ``bench_runner`` starts."""
+    return LocalNeo4j(
+        ServerSettings(
+            name="bench", bolt_port=27687, http_port=27474, heap="4g", pagecache=pagecache
+        )
+    )
+
+
 def bench_runner(wipe_allowed: bool = False, pagecache: str | None = None) -> Neo4jRunner:
     """The benchmark server; ``pagecache`` given: restarted with that page cache."""
     from_env = ConnectionSettings.from_env()
@@ -31,15 +40,7 @@ def bench_runner(wipe_allowed: bool = False, pagecache: str | None = None) -> Ne
             sys.exit("NEO4J_URI is set: benchmarks wipe the database; add --wipe-my-database")
         settings = from_env
     else:
-        server = LocalNeo4j(
-            ServerSettings(
-                name="bench",
-                bolt_port=27687,
-                http_port=27474,
-                heap="4g",
-                pagecache=pagecache or "auto",
-            )
-        )
+        server = bench_server(pagecache or "auto")
         if pagecache is not None:
             server.stop()
         server.start()

@@ -45,23 +45,15 @@ from typing import Any
 import numpy as np
 
 from benchmarks import write_profile as wp
-from benchmarks.common import bench_runner, write_section
+from benchmarks.common import bench_runner, bench_server, write_section
 from benchmarks.writeback_rate import SNAPSHOT
 from socialrec import queries
 from socialrec.export import GraphSnapshot
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.mapping import GraphMapping
-from socialrec.server.local import LocalNeo4j, ServerSettings
 
 TICK = os.sysconf("SC_CLK_TCK")
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
-
-
-def bench_server() -> LocalNeo4j:
-    """The instance ``bench_runner`` starts (same settings)."""
-    return LocalNeo4j(
-        ServerSettings(name="bench", bolt_port=27687, http_port=27474, heap="4g", pagecache="auto")
-    )
 
 
 @dataclass
@@ -86,8 +78,12 @@ class ThreadCpu:
             self.seconds[int(task.name)] = (name, (int(stat[11]) + int(stat[12])) / TICK)
 
     def run(self) -> None:
+        """Sample every 0.25 s until :meth:`stop`."""
         while not self._stop.wait(0.25):
             self.sample()
+
+    def stop(self) -> None:
+        self._stop.set()
 
     def spent_since(self, before: ThreadCpu) -> dict[str, float]:
         """CPU seconds by kind (JIT, GC, all) since ``before``, thread by thread."""
@@ -124,7 +120,7 @@ def timed_write(runner: Neo4jRunner, query: str, work: list[dict[str, Any]], pid
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(one, work))
     seconds = time.perf_counter() - t0
-    during._stop.set()
+    during.stop()
     sampler.join()
     during.sample()
     after_io = io_bytes(pid)
