@@ -22,7 +22,11 @@ deletes them again:
   once without writing (index and node records in the page cache);
 * ``jit`` (restart, write path run first): restarted, then 100,000 relationships
   for *other* users written and deleted (JIT and query cache warm, the measured
-  users' records not read).
+  users' records not read);
+* ``product`` (warm, the product's ``Writeback.run``): the same users'
+  top-20, scored beforehand, written by the writer as a full run (run node,
+  id mapping, batching, publish); socialrec's output is uninstalled before and after, so
+  each run starts from no RECOMMENDED relationships, as the raw variants do.
 
 For each: relationships/s over the whole write and over its first and last
 fifths, and, read from ``/proc`` for the server's JVM during the measured write,
@@ -37,6 +41,7 @@ import argparse
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,11 +51,14 @@ import numpy as np
 
 from benchmarks import write_profile as wp
 from benchmarks.common import bench_runner, bench_server, write_section
-from benchmarks.writeback_rate import SNAPSHOT
+from benchmarks.writeback_rate import SNAPSHOT, Precomputed, popularity_model
 from socialrec import queries
 from socialrec.export import GraphSnapshot
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.mapping import GraphMapping
+from socialrec.score import Scorer
+from socialrec.writeback import Writeback, WritebackConfig
+from socialrec.writeback.uninstall import uninstall
 
 TICK = os.sysconf("SC_CLK_TCK")
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
@@ -103,8 +111,13 @@ def io_bytes(pid: int) -> dict[str, int]:
     return {"rchar": int(fields["rchar"]), "read_bytes": int(fields["read_bytes"])}
 
 
-def timed_write(runner: Neo4jRunner, query: str, work: list[dict[str, Any]], pid: int) -> dict:
-    """Write ``work`` two transactions in flight; rates, CPU and I/O of the server."""
+def timed(pid: int, write: Callable[[Callable[[], None]], int]) -> dict[str, Any]:
+    """Rates, CPU and I/O of the server while ``write`` runs.
+
+    ``write`` gets a function to call after each batch it commits (the
+    rates of the first and last fifths come from those calls; NaN when it
+    never calls it) and returns how many relationships it wrote.
+    """
     done: list[float] = []
     before_cpu, before_io = ThreadCpu(pid), io_bytes(pid)
     before_cpu.sample()
@@ -112,32 +125,50 @@ def timed_write(runner: Neo4jRunner, query: str, work: list[dict[str, Any]], pid
     sampler = threading.Thread(target=during.run, daemon=True)
     sampler.start()
     t0 = time.perf_counter()
-
-    def one(params: dict[str, Any]) -> None:
-        runner.write(query, params)
-        done.append(time.perf_counter() - t0)
-
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(one, work))
+    rels = write(lambda: done.append(time.perf_counter() - t0))
     seconds = time.perf_counter() - t0
     during.stop()
     sampler.join()
     during.sample()
     after_io = io_bytes(pid)
-    rels = sum(len(r) for b in work for r in b["items"])
-    per_batch = rels / len(work)
-    fifth = max(1, len(work) // 5)
     done.sort()
-    cpu = during.spent_since(before_cpu)
+    fifth = max(1, len(done) // 5)
+    per_batch = rels / len(done) if done else 0.0
     return {
         "rate": rels / seconds,
-        "first": fifth * per_batch / done[fifth - 1],
-        "last": fifth * per_batch / (done[-1] - done[-fifth - 1]),
+        "first": fifth * per_batch / done[fifth - 1] if done else float("nan"),
+        "last": fifth * per_batch / (done[-1] - done[-fifth - 1]) if done else float("nan"),
         "seconds": seconds,
-        "cpu": cpu,
+        "cpu": during.spent_since(before_cpu),
         "rchar": after_io["rchar"] - before_io["rchar"],
         "read_bytes": after_io["read_bytes"] - before_io["read_bytes"],
     }
+
+
+def raw_write(runner: Neo4jRunner, query: str, work: list[dict[str, Any]]) -> Callable:
+    """``work`` written with ``query``, two transactions in flight, as ``timed`` runs it."""
+
+    def write(tick: Callable[[], None]) -> int:
+        def one(params: dict[str, Any]) -> None:
+            runner.write(query, params)
+            tick()
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(one, work))
+        return sum(len(r) for b in work for r in b["items"])
+
+    return write
+
+
+def product_write(runner: Neo4jRunner, scorer: Scorer, users: np.ndarray) -> Callable:
+    """The same users written by ``Writeback.run`` as a full run (the product's path)."""
+
+    def write(tick: Callable[[], None]) -> int:
+        config = WritebackConfig(k=wp.PER_USER, embeddings=False, keep_runs=1)
+        report = Writeback(runner, GraphMapping(), config).run(scorer, "popularity", users=users)
+        return report.relationships
+
+    return write
 
 
 def restart(drop_os_cache: bool = False) -> tuple[Neo4jRunner, int]:
@@ -180,19 +211,24 @@ def main() -> None:
         "dropped": "restart, OS cache dropped",
         "read": "restart, pages read first",
         "jit": "restart, write path run first",
+        "product": "warm, the product's `Writeback.run`",
     }
     if not can_drop:
         del variants["dropped"]
     if args.variants:
         variants = {k: v for k, v in variants.items() if k in args.variants.split(",")}
+    if "product" in variants:  # scored beforehand: the writes are measured alone
+        model = popularity_model(snap)
+        scorer = Precomputed(model, list(model.top_k(wp.PER_USER, users, chunk=500)))
     results: dict[str, list[dict]] = {}
     runner, pid = restart()
+    uninstall(runner, GraphMapping())
     wp.clean(runner)
-    timed_write(runner, shipped, work, pid)  # the "warm" variant's previous write
+    timed(pid, raw_write(runner, shipped, work))  # the "warm" variant's previous write
     wp.clean(runner)
     for _ in range(args.rounds):
         for key, name in variants.items():
-            if key not in ("warm", "kept"):
+            if key not in ("warm", "kept", "product"):
                 runner.close()
                 runner, pid = restart(drop_os_cache=key == "dropped")
             if key == "read":
@@ -202,8 +238,12 @@ def main() -> None:
             if key == "jit":
                 wp.rate(runner.write, shipped, other_work, 2)
                 wp.clean(runner)
-            res = timed_write(runner, shipped, work, pid)
-            wp.clean(runner)
+            if key == "product":
+                res = timed(pid, product_write(runner, scorer, users))
+                uninstall(runner, GraphMapping())
+            else:
+                res = timed(pid, raw_write(runner, shipped, work))
+                wp.clean(runner)
             results.setdefault(name, []).append(res)
             print(
                 f"{name}: {res['rate']:,.0f}/s (first fifth {res['first']:,.0f}, last "
@@ -217,6 +257,9 @@ def main() -> None:
     def med(name: str, key: str, sub: str | None = None) -> float:
         return float(np.median([r[key][sub] if sub else r[key] for r in results[name]]))
 
+    def rate(x: float) -> str:
+        return "-" if np.isnan(x) else f"{x:,.0f}"
+
     rels = sum(len(r) for b in work for r in b["items"])
     lines = [
         f"{args.users:,} random users' top-20 ({rels:,} relationships) written with the shipped "
@@ -229,8 +272,8 @@ def main() -> None:
         "| GC CPU s | read MiB (rchar) | from disk MiB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(
-            f"| {name} | {med(name, 'rate'):,.0f} | {med(name, 'first'):,.0f} | "
-            f"{med(name, 'last'):,.0f} | {med(name, 'cpu', 'all'):.1f} | "
+            f"| {name} | {med(name, 'rate'):,.0f} | {rate(med(name, 'first'))} | "
+            f"{rate(med(name, 'last'))} | {med(name, 'cpu', 'all'):.1f} | "
             f"{med(name, 'cpu', 'jit'):.1f} | {med(name, 'cpu', 'gc'):.1f} | "
             f"{med(name, 'rchar') / 2**20:,.0f} | {med(name, 'read_bytes') / 2**20:,.0f} |"
             for name in variants.values()
