@@ -11,11 +11,11 @@ users' top-20 with the shipped query (``cypher/write_recommendations.cypher``),
 10,000 relationships a transaction, two in flight, as the writer does, and
 deletes them again:
 
-* ``warm`` (warm): no restart, the server has just written the same rows;
+* ``warm``: no restart, the server has just written the same rows;
 * ``kept`` (warm, a previous run's rows still there): as ``warm``, but the same rows
   were written once more first and kept, as a full rewrite finds the run it
   replaces (each user and item has twice the RECOMMENDED relationships);
-* ``restart`` (restart): the server restarted (the store files stay in the OS's cache);
+* ``restart``: the server restarted (the store files stay in the OS's cache);
 * ``dropped`` (restart, OS cache dropped): restarted after ``drop_caches`` (a server
   after a reboot), where the privilege to drop the cache exists;
 * ``read`` (restart, pages read first): restarted, then the same rows' lookups read
@@ -188,12 +188,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
-        "--variants", help="a subset: warm,kept,restart,dropped,read,jit (comma-separated)"
+        "--variants", help="a subset: warm,kept,restart,dropped,read,jit,product (comma-separated)"
     )
     parser.add_argument(
         "--jvm-flags", help="extra JVM flags for the restarted server (as JAVA_TOOL_OPTIONS)"
     )
     args = parser.parse_args()
+    if os.environ.get("NEO4J_URI"):
+        raise SystemExit("write_cold restarts the local benchmark server: unset NEO4J_URI")
     if args.jvm_flags:
         os.environ["JAVA_TOOL_OPTIONS"] = args.jvm_flags  # the server inherits the environment
     snap = GraphSnapshot.load(SNAPSHOT)
