@@ -76,6 +76,7 @@ def model_rows(snapshot: GraphSnapshot, users: np.ndarray) -> list[list[Any]]:
     """Each user's top-20 item ids and their because lists, as the writeback sends them."""
     out: list[list[Any]] = [[], [], [], []]
     for batch in popularity_model(snapshot).recommendations(PER_USER, users, chunk=2000):
+        assert batch.because is not None  # asked for: recommendations' default is 3
         parts: tuple[list[Any], ...] = (batch.users, batch.items, batch.scores, batch.because)
         for column, part in zip(out, parts, strict=True):
             column.extend(part)

@@ -94,6 +94,7 @@ class Precomputed(Scorer):
 def naive_rate(runner: Neo4jRunner, scorer: Scorer, users: np.ndarray, k: int, rows: int) -> float:
     """One auto-commit MERGE per recommendation: what a first script does."""
     batch = next(scorer.recommendations(k, users[: max(1, rows // k)], chunk=rows))
+    assert batch.because is not None  # asked for: recommendations' default is 3
     query = (
         "MATCH (u:User {id: $user}) MATCH (i:Item {id: $item}) "
         "MERGE (u)-[r:RECOMMENDED {run_id: $run_id}]->(i) "

@@ -58,10 +58,25 @@ def test_recommendations_exclude_history_and_name_friends() -> None:
     assert batch.users == [0, 2]
     assert batch.items == [[4, 3], [4, 1]]  # user 2 has items 2 and 3
     # user 0's friends: 1 (items 1, 2) and 2 (items 2, 3); item 3 <- friend 2
+    assert batch.because is not None
     assert batch.because[0] == [[], [2]]
     # user 2's friends: 0 (item 0) and 3 (item 4); item 4 <- friend 3, item 1 <- nobody
     assert batch.because[1] == [[3], []]
     assert batch.scores[0] == [4.0, 3.0]
+
+
+def test_recommendations_without_friends_match_those_with_them() -> None:
+    snap = small_snapshot()
+    scorer = Scorer(snap, torch.ones(4, 1), torch.arange(5, dtype=torch.float32)[:, None])
+    # k = 2: every user has two candidates (no pads); k = 4: user 2 has three (a pad)
+    for k in (2, 4):
+        top = next(scorer.top_k(k, np.array([0, 2])))
+        assert (top.items < 0).any() == (k == 4)
+        plain, named = scorer.to_recommendations(top, 0), scorer.to_recommendations(top, 2)
+        assert plain.because is None and named.because is not None
+        assert (plain.users, plain.items, plain.scores) == (named.users, named.items, named.scores)
+        assert all(-1 not in row for row in plain.items)
+        assert [len(r) for r in named.because] == [len(r) for r in named.items]
 
 
 def test_mismatched_checkpoint_is_refused() -> None:
@@ -167,6 +182,8 @@ def test_recommendations_split_into_pieces_in_order() -> None:
     assert [p.items for p in parts] == [[[4], [5, 6]], [[]]]
     assert [p.because for p in parts] == [[[[]], [[], [1]]], [[]]]
     assert sum(len(p) for p in parts) == len(recs) == 3
+    unnamed = Recommendations([1, 2], [[4], [5]], [[0.5], [0.4]], None)
+    assert [p.because for p in unnamed.split(1)] == [None, None]
 
 
 def test_few_users_are_scored_exactly_even_with_probes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -85,6 +85,7 @@ def test_writeback_publishes_the_scorers_top_k(db: Neo4jRunner, planted: Planted
     # friends the scorer names (heaviest interaction first, up to 3)
     q = queries.load("recommend", MAPPING)
     named = 0
+    assert expected.because is not None
     for user, items, because in zip(expected.users, expected.items, expected.because, strict=True):
         got = db.read(q, {"namespace": NS, "user": user, "k": 5})
         assert {r["item"]: r["because"] for r in got} == dict(zip(items, because, strict=True))
