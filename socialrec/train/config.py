@@ -116,6 +116,13 @@ class TrainConfig:
             :func:`socialrec.models.train_graph.popularity_weights`). 0 turns it
             off; more trades accuracy for long-tail items, and the published
             recommendations follow. (default: ``0.0``)
+        confidence (float): weighted interactions (play counts, ratings: the
+            mapping's weight property): each training interaction weighs its
+            log-weight relative to its user's mean, to this power, in the
+            graph's propagation and in the loss
+            (:func:`socialrec.models.train_graph.confidence_weights`). 0 turns
+            it off; without weights it has no effect (and says so). Full-graph
+            training only. (default: ``0.0``)
         sequence_length (int): the latest interactions per user that the
             ``sequence`` model attends over. (default: ``20``)
         bottleneck_weight (float): ``gbsr`` only: the weight of its HSIC
@@ -156,6 +163,7 @@ class TrainConfig:
     recency_reference: str = "user"
     period_days: float = 0.0
     popularity_debias: float = 0.0
+    confidence: float = 0.0
     sequence_length: int = 20
     bottleneck_weight: float = 5.0
     attention_rate: float = 0.02
@@ -183,6 +191,8 @@ class TrainConfig:
             raise ConfigError(f"period_days must be >= 0, not {self.period_days!r}")
         if not self.popularity_debias >= 0:
             raise ConfigError(f"popularity_debias must be >= 0, not {self.popularity_debias!r}")
+        if not self.confidence >= 0:
+            raise ConfigError(f"confidence must be >= 0, not {self.confidence!r}")
         if self.recency_reference not in RECENCY_REFERENCES:
             raise ConfigError(
                 f"recency_reference must be one of {', '.join(RECENCY_REFERENCES)}, "
@@ -195,11 +205,14 @@ class TrainConfig:
         if self.sequence_length < 1:
             raise ConfigError(f"sequence_length must be at least 1, not {self.sequence_length}")
         if self.fanout > 0 and (
-            self.recency_days > 0 or self.period_days > 0 or self.model == "sequence"
+            self.recency_days > 0
+            or self.period_days > 0
+            or self.confidence > 0
+            or self.model == "sequence"
         ):
             raise ConfigError(
-                "recency_days, period_days and the sequence model train on the full "
-                "graph: leave fanout at 0"
+                "recency_days, period_days, confidence and the sequence model train "
+                "on the full graph: leave fanout at 0"
             )
 
     @classmethod

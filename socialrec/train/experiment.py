@@ -157,10 +157,12 @@ def training_graph(
     log: Callable[[str], None] | None = None,
 ) -> TrainGraph:
     """The :class:`TrainGraph` of ``split_``'s training part, time-aware as
-    ``config`` asks (``recency_days``, the ``sequence`` model's history).
+    ``config`` asks (``recency_days``, the ``sequence`` model's history) and
+    confidence-weighted as it asks (``confidence``).
 
     Without interaction times the time-aware options cannot apply: ``log`` is
-    told that ``recency_days`` has no effect, and the ``sequence`` model, which
+    told that ``recency_days`` has no effect (and without weights, that
+    ``confidence`` has none), and the ``sequence`` model, which
     has nothing to order, stops with a :class:`~socialrec.errors.ConfigError`.
     """
     times = split_.train_time
@@ -176,14 +178,22 @@ def training_graph(
             "   no interaction times: recency_days and period_days have no effect "
             "(the static model trains)"
         )
+    weights = split_.train_weight
+    weighted = weights is not None and bool((np.isfinite(weights) & (weights >= 0)).any())
+    if config.confidence > 0 and not weighted and log:
+        log(
+            "   no interaction weights: confidence has no effect (map the "
+            "interaction's weight property, `socialrec inspect` shows it)"
+        )
     weighting = Weighting(
         recency_days=config.recency_days,
         recency_reference=config.recency_reference,
         history=config.model == "sequence",
         popularity_debias=config.popularity_debias,
         period_days=config.period_days,
+        confidence=config.confidence,
     )
-    return TrainGraph.build(snapshot, split_.train, times, weighting)
+    return TrainGraph.build(snapshot, split_.train, times, weighting, weights)
 
 
 #: Seed distance between the members of an ensemble (``TrainConfig.ensemble``).

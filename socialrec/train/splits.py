@@ -15,8 +15,9 @@ kinds of split:
 
 The per-user kinds represent every user with enough interactions in each part.
 Model selection uses the validation part only; the test part is touched once,
-at the end. The training interactions' times travel with the split
-(``train_time``), for the time-aware models.
+at the end. The training interactions' times and weights travel with the
+split (``train_time``, ``train_weight``), for the time-aware models and for
+confidence weighting.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ class Split:
     """``[2, E]`` arrays of (user, item) for each part.
 
     ``train_time`` and ``valid_time`` are the parts' interaction times (Unix
-    seconds, ``-1`` where unknown; ``None``: not recorded). ``cut_times`` are a
-    ``time_cut`` split's :math:`(T_v, T_t)`.
+    seconds, ``-1`` where unknown; ``None``: not recorded), ``train_weight``
+    and ``valid_weight`` their weights (play counts, ratings: the mapping's
+    weight property, ``NaN`` where unknown). ``cut_times`` are a ``time_cut``
+    split's :math:`(T_v, T_t)`.
     """
 
     train: np.ndarray
@@ -54,6 +57,8 @@ class Split:
     train_time: np.ndarray | None = None
     valid_time: np.ndarray | None = None
     cut_times: tuple[int, int] | None = None
+    train_weight: np.ndarray | None = None
+    valid_weight: np.ndarray | None = None
 
     def describe(self) -> str:
         text = (
@@ -66,15 +71,19 @@ class Split:
 
     def with_validation_in_training(self) -> Split:
         """Training + validation as the training part, nothing to validate on (a refit)."""
-        times = None
+        times = weights = None
         if self.train_time is not None and self.valid_time is not None:
             times = np.concatenate([self.train_time, self.valid_time])
+        if self.train_weight is not None and self.valid_weight is not None:
+            weights = np.concatenate([self.train_weight, self.valid_weight])
         return replace(
             self,
             train=np.concatenate([self.train, self.valid], axis=1),
             valid=np.empty((2, 0), dtype=self.train.dtype),
             train_time=times,
             valid_time=np.empty(0, dtype=np.int64) if times is not None else None,
+            train_weight=weights,
+            valid_weight=np.empty(0, dtype=weights.dtype) if weights is not None else None,
         )
 
 
@@ -130,6 +139,8 @@ def split(
     if kind not in KINDS:
         raise SocialrecError(f"unknown split {kind!r}: use {', '.join(KINDS)}")
     edges, times = interactions(snapshot)
+    store = snapshot.data[INTERACTS]
+    weights = store.edge_weight.numpy() if "edge_weight" in store else None
     users = edges[0]
     n_users = snapshot.data["user"].num_nodes
     rng = np.random.default_rng(seed)
@@ -169,6 +180,8 @@ def split(
         train_time=times[train],
         valid_time=times[valid],
         cut_times=cut_times,
+        train_weight=None if weights is None else weights[train],
+        valid_weight=None if weights is None else weights[valid],
     )
 
 

@@ -4,11 +4,12 @@ A defaults recipe is the best guess for an unknown graph; a user's own graph
 deserves its own. :func:`tune` runs an Optuna study (TPE sampler, median
 pruning of trials that fall behind at the same epoch) over the options that
 matter most on the LastFM and CiaoDVD sweeps (embedding size, learning rate,
-L2, layers, negatives), each trial a full training run with early stopping
-on the split's validation part. The test part is never read: the objective is
-validation Recall@20 and NDCG@20 (their mean, as ``benchmarks/recipe_sweep``
-ranks), so ``socialrec evaluate --recipe`` afterwards still reports honest test
-figures.
+L2, layers, negatives; the recency decay and periods where interactions have
+times, the confidence exponent where they have weights), each trial a full
+training run with early stopping on the split's validation part. The test
+part is never read: the objective is validation Recall@20 and NDCG@20 (their
+mean, as ``benchmarks/recipe_sweep`` ranks), so ``socialrec evaluate
+--recipe`` afterwards still reports honest test figures.
 
 The study lives in a journal file in the output folder, so a stopped tune
 resumes where it was (``--trials`` counts the trials already run). The winner
@@ -23,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from socialrec.errors import ConfigError
 from socialrec.export.snapshot import GraphSnapshot
@@ -41,11 +44,14 @@ STUDY = "socialrec"
 RECENCY_DAYS = [0.0, 30.0, 90.0, 365.0, 1095.0]
 #: The period lengths (days; 0: none) a study tries when interactions have times.
 PERIOD_DAYS = [0.0, 30.0, 90.0, 180.0, 365.0]
+#: The confidence exponents (0: none) a study tries when interactions have weights.
+CONFIDENCE = [0.0, 1.0, 2.0, 3.0]
 
 
-def suggest(trial: Any, model: str, timed: bool = False) -> dict[str, Any]:
+def suggest(trial: Any, model: str, timed: bool = False, weighted: bool = False) -> dict[str, Any]:
     """One point of the search space (the ``TrainConfig`` fields it sets);
-    ``timed``: the interactions have times, so the recency decay is searched too."""
+    ``timed``: the interactions have times, so the recency decay is searched too;
+    ``weighted``: they have weights that differ, so the confidence is too."""
     params: dict[str, Any] = {
         "embedding_dim": trial.suggest_categorical("embedding_dim", [64, 128, 256]),
         "lr": trial.suggest_float("lr", 5e-4, 1e-2, log=True),
@@ -65,6 +71,8 @@ def suggest(trial: Any, model: str, timed: bool = False) -> dict[str, Any]:
             "recency_reference", list(RECENCY_REFERENCES)
         )
         params["period_days"] = trial.suggest_categorical("period_days", PERIOD_DAYS)
+    if weighted:
+        params["confidence"] = trial.suggest_categorical("confidence", CONFIDENCE)
     return params
 
 
@@ -122,7 +130,11 @@ def tune(
     if split_.valid.shape[1] == 0:
         raise ConfigError("tune needs a validation part: give ratios with a valid share > 0")
     timed = split_.train_time is not None and bool((split_.train_time >= 0).any())
-    graphs: dict[tuple[float, str, float], TrainGraph] = {}  # by time options: built once each
+    known = np.array([]) if split_.train_weight is None else split_.train_weight
+    known = known[np.isfinite(known)]
+    weighted = len(known) > 0 and bool(known.min() < known.max())
+    # by time and weight options: each graph built once
+    graphs: dict[tuple[float, str, float, float], TrainGraph] = {}
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -153,14 +165,14 @@ def tune(
             )
 
     def objective(trial: optuna.Trial) -> float:
-        params = suggest(trial, model, timed)
+        params = suggest(trial, model, timed, weighted)
         cfg = replace(
             base, **params, model=model, seed=config.seed, epochs=config.max_epochs, refit=False
         )
-        recency = (cfg.recency_days, cfg.recency_reference, cfg.period_days)
-        if recency not in graphs:
-            graphs[recency] = training_graph(snapshot, split_, cfg)
-        graph = graphs[recency]
+        options = (cfg.recency_days, cfg.recency_reference, cfg.period_days, cfg.confidence)
+        if options not in graphs:
+            graphs[options] = training_graph(snapshot, split_, cfg)
+        graph = graphs[options]
 
         def report(epoch: int, recall: float) -> None:
             trial.report(recall, epoch)

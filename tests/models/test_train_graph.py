@@ -6,11 +6,13 @@ import numpy as np
 import torch
 
 from socialrec.models.train_graph import (
+    CONFIDENCE_RANGE,
     POPULARITY_WEIGHT_CAP,
     Periods,
     TrainGraph,
     UserHistory,
     Weighting,
+    confidence_weights,
     popularity_weights,
     recency_weights,
 )
@@ -145,6 +147,52 @@ def test_popularity_weights_by_hand() -> None:
             train,
         ).item_to_user.matrix.to_dense(),
     )
+
+
+def test_confidence_weights_by_hand() -> None:
+    users = np.array([0, 0, 1, 1, 1])
+    plays = np.array([np.e - 1, np.e**3 - 1, 7.0, 7.0, np.nan])  # log1p: 1, 3 | 2.08, 2.08, ?
+    c = confidence_weights(users, plays, 1.0, 2)
+    assert c is not None
+    # against the user's own mean log-weight: user 0's mean is 2
+    assert np.allclose(c, [0.5, 1.5, 1.0, 1.0, 1.0])  # unknown weight: 1
+    squared = confidence_weights(users, plays, 2.0, 2)
+    assert squared is not None and np.allclose(squared[:2], [0.25, 2.25])
+    # a heavy listener's plays do not outweigh a light one's: each is against its own mean
+    scaled = confidence_weights(users, np.where(users == 0, plays * 1000, plays), 1.0, 2)
+    assert scaled is not None and np.allclose(scaled[2:], c[2:]) and scaled[1] > scaled[0]
+    # clipped both ways, and nothing to weigh without an exponent or a usable weight
+    wild = confidence_weights(np.zeros(3, int), np.array([0.0, 1e30, 1.0]), 3.0, 1)
+    assert wild is not None and wild.min() == CONFIDENCE_RANGE[0]
+    assert wild.max() <= CONFIDENCE_RANGE[1]
+    assert confidence_weights(users, plays, 0.0, 2) is None
+    assert confidence_weights(users, np.full(5, np.nan), 1.0, 2) is None
+    # a user whose every weight is 0 keeps weight 1
+    zero = confidence_weights(np.array([0, 1]), np.array([0.0, 5.0]), 1.0, 2)
+    assert zero is not None and np.allclose(zero, [1.0, 1.0])
+
+
+def test_confidence_weighs_the_operators_and_the_loss() -> None:
+    train = np.array([[0, 0, 1], [0, 1, 1]])
+    snap = snapshot_from_arrays(2, 2, 1, train, np.empty((2, 0), int), np.array([[0], [0]]))
+    plays = np.array([1.0, 100.0, 5.0])
+    static = TrainGraph.build(snap, train)
+    # exponent 0, or no weights: exactly the static graph
+    for graph in (
+        TrainGraph.build(snap, train, weighting=Weighting(), weights=plays),
+        TrainGraph.build(snap, train, weighting=Weighting(confidence=1.0)),
+    ):
+        assert graph.interaction_weight is None
+        assert torch.equal(
+            graph.item_to_user.matrix.to_dense(), static.item_to_user.matrix.to_dense()
+        )
+    g = TrainGraph.build(snap, train, weighting=Weighting(confidence=1.0), weights=plays)
+    assert g.interaction_weight is not None
+    w = g.interaction_weight
+    assert w[1] > w[0] and torch.isclose(w.mean(), torch.tensor(1.0))  # 100 plays > 1 play
+    a = g.item_to_user.matrix.to_dense()
+    assert a[0, 1] > a[0, 0]  # user 0 propagates more from item 1, their heavier one
+    assert not torch.equal(a, static.item_to_user.matrix.to_dense())
 
 
 def test_periods_by_hand() -> None:

@@ -63,10 +63,13 @@ def test_the_documented_defaults_are_the_defaults() -> None:
         assert ast.literal_eval(found.group(1)) == f.default, f.name
 
 
-def test_the_time_aware_options_refuse_sampled_training() -> None:
+def test_the_weighted_options_refuse_sampled_training() -> None:
     with pytest.raises(
-        ConfigError, match="recency_days, period_days and the sequence model train on the full"
+        ConfigError, match="recency_days, period_days, confidence and the sequence model train on"
     ):
         TrainConfig(fanout=10, recency_days=30.0)
-    with pytest.raises(ConfigError, match="leave fanout at 0"):
-        TrainConfig(fanout=10, model="sequence")
+    for options in ({"model": "sequence"}, {"confidence": 1.0}):
+        with pytest.raises(ConfigError, match="leave fanout at 0"):
+            TrainConfig(fanout=10, **options)
+    with pytest.raises(ConfigError, match="confidence must be >= 0"):
+        TrainConfig(confidence=-1.0)

@@ -171,6 +171,56 @@ def test_popularity_debiasing_lifts_the_long_tail() -> None:
     assert debiased.result.config.popularity_debias == 0.8  # kept for the checkpoint
 
 
+def _noisy_snapshot(users: int = 400, items: int = 300, seed: int = 0) -> GraphSnapshot:
+    """The synthetic graph's interactions, each played 30 times, plus as many
+    random ones per user played once: the weights say which carry the taste."""
+    base = synthetic_snapshot(users, items, seed=seed)
+    edges = base.data["user", "interacts", "item"].edge_index.numpy()
+    rng = np.random.default_rng(seed)
+    noise_u = np.repeat(np.arange(users), 12)
+    u = np.concatenate([edges[0], noise_u])
+    i = np.concatenate([edges[1], rng.integers(0, items, len(noise_u))])
+    plays = np.concatenate([np.full(edges.shape[1], 30.0), np.ones(len(noise_u))])
+    _, first = np.unique(u * items + i, return_index=True)
+    friends = base.data["user", "friends", "user"].edge_index.numpy()
+    snap = snapshot_from_arrays(
+        users,
+        items,
+        base.data["attribute"].num_nodes,
+        np.stack([u[first], i[first]]),
+        friends[:, friends[0] < friends[1]],
+        base.data["item", "has", "attribute"].edge_index.numpy(),
+    )
+    snap.data["user", "interacts", "item"].edge_weight = torch.from_numpy(
+        plays[first].astype(np.float32)
+    )
+    return snap
+
+
+def test_confidence_follows_the_planted_play_counts() -> None:
+    snap = _noisy_snapshot()
+    cfg = replace(_FAST, model="lightgcn")
+    plain, weighted = (
+        experiment.run(snap, ["lightgcn"], [0], replace(cfg, confidence=c), "random")[0]
+        for c in (0.0, 1.0)
+    )
+    assert weighted.test["recall@20"] > 1.1 * plain.test["recall@20"]
+    assert weighted.result.config.confidence == 1.0  # kept for the checkpoint
+
+
+def test_confidence_without_weights_is_a_no_op_and_says_so() -> None:
+    snap = synthetic_snapshot(200, 100)
+    edges = snap.data["user", "interacts", "item"]
+    edges.edge_weight = torch.full_like(edges.edge_weight, float("nan"))  # no weight mapped
+    sp = split(snap, "random", seed=0)
+    lines: list[str] = []
+    cfg = small_config(model="lightgcn", epochs=3)
+    plain = experiment.fit(snap, sp, cfg)
+    weighted = experiment.fit(snap, sp, replace(cfg, confidence=2.0), log=lines.append)
+    assert torch.equal(plain.user_embedding, weighted.user_embedding)
+    assert any("no interaction weights: confidence has no effect" in line for line in lines)
+
+
 def _trending_snapshot(users: int = 400, items: int = 2000, seed: int = 0) -> GraphSnapshot:
     """What everyone picks changes halfway through the year: the first half's picks
     come from the first half of the items, the second half's from the second

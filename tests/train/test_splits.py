@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from socialrec.errors import SocialrecError
 from socialrec.export.snapshot import GraphSnapshot
@@ -110,6 +111,21 @@ def test_a_refit_split_keeps_the_times_of_validation_too() -> None:
     assert merged.train.shape[1] == sp.train.shape[1] + sp.valid.shape[1]
     assert merged.train_time is not None and sp.valid_time is not None
     assert merged.train_time[-len(sp.valid_time) :].tolist() == sp.valid_time.tolist()
+
+
+def test_the_weights_travel_with_the_split() -> None:
+    snap = _timed_snapshot()
+    store = snap.data["user", "interacts", "item"]
+    store.edge_weight = torch.arange(store.edge_index.shape[1], dtype=torch.float32)
+    edges, weights = store.edge_index.numpy(), store.edge_weight.numpy()
+    weight_of = {(u, i): w for u, i, w in zip(edges[0], edges[1], weights, strict=True)}
+    sp = split(snap, "random", seed=3)
+    assert sp.train_weight is not None and sp.valid_weight is not None
+    assert [weight_of[(u, i)] for u, i in sp.train.T.tolist()] == sp.train_weight.tolist()
+    assert [weight_of[(u, i)] for u, i in sp.valid.T.tolist()] == sp.valid_weight.tolist()
+    merged = sp.with_validation_in_training()
+    assert merged.train_weight is not None
+    assert merged.train_weight.tolist() == sp.train_weight.tolist() + sp.valid_weight.tolist()
 
 
 def test_a_time_cut_needs_timestamps() -> None:
