@@ -86,6 +86,11 @@ def recency_weights(
 CONFIDENCE_RANGE = (0.05, 20.0)
 
 
+def usable_weights(weights: np.ndarray) -> np.ndarray:
+    """Which interaction weights can carry confidence: finite and not negative."""
+    return np.isfinite(weights) & (weights >= 0)
+
+
 def confidence_weights(
     users: np.ndarray, weights: np.ndarray, exponent: float, num_users: int
 ) -> np.ndarray | None:
@@ -106,7 +111,7 @@ def confidence_weights(
     mean weight about 1.
     """
     weights = np.asarray(weights, dtype=np.float64)
-    usable = np.isfinite(weights) & (weights >= 0)
+    usable = usable_weights(weights)
     if exponent <= 0 or not usable.any():
         return None
     strength = np.log1p(np.where(usable, weights, 0.0))
@@ -265,8 +270,8 @@ class TrainGraph:
         user_ids / item_ids / attribute_ids: for a sampled subgraph, the global
             index of each local node (``None``: the graph is the whole graph).
         interaction_weight: each training interaction's weight in the loss
-            (recency times confidence times popularity debiasing), in the order given, with mean 1
-            (``None``: unweighted).
+            (recency times confidence times popularity debiasing), in the order
+            given, with mean 1 (``None``: unweighted).
         history: each user's interactions in time order (``None`` without times,
             or when no model asked for them).
         periods: each interaction's period (``None`` without times or periods).

@@ -23,7 +23,7 @@ from socialrec.checkpoint import Checkpoint
 from socialrec.errors import ConfigError
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.models import NEURAL_MODELS, TrainGraph
-from socialrec.models.train_graph import Weighting
+from socialrec.models.train_graph import Weighting, usable_weights
 from socialrec.train.metrics import RankingMetrics, evaluate
 from socialrec.train.splits import Split, split
 from socialrec.train.trainer import TrainConfig, TrainResult, train
@@ -179,7 +179,7 @@ def training_graph(
             "(the static model trains)"
         )
     weights = split_.train_weight
-    weighted = weights is not None and bool((np.isfinite(weights) & (weights >= 0)).any())
+    weighted = weights is not None and bool(usable_weights(weights).any())
     if config.confidence > 0 and not weighted and log:
         log(
             "   no interaction weights: confidence has no effect (map the "

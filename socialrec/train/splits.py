@@ -91,10 +91,12 @@ def _day(ts: int) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
 
 
-def interactions(snapshot: GraphSnapshot) -> tuple[np.ndarray, np.ndarray]:
-    """The snapshot's interactions (``[2, E]``) and their times (``-1`` if unknown)."""
+def interactions(snapshot: GraphSnapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The snapshot's interactions (``[2, E]``), their times (``-1`` if unknown)
+    and their weights (``NaN`` if unknown; ``None``: the snapshot has none)."""
     store = snapshot.data[INTERACTS]
-    return store.edge_index.numpy(), store.edge_time.numpy()
+    weights = store.edge_weight.numpy() if "edge_weight" in store else None
+    return store.edge_index.numpy(), store.edge_time.numpy(), weights
 
 
 def _cut(
@@ -138,9 +140,7 @@ def split(
     """
     if kind not in KINDS:
         raise SocialrecError(f"unknown split {kind!r}: use {', '.join(KINDS)}")
-    edges, times = interactions(snapshot)
-    store = snapshot.data[INTERACTS]
-    weights = store.edge_weight.numpy() if "edge_weight" in store else None
+    edges, times, weights = interactions(snapshot)
     users = edges[0]
     n_users = snapshot.data["user"].num_nodes
     rng = np.random.default_rng(seed)

@@ -30,6 +30,7 @@ import numpy as np
 from socialrec.errors import ConfigError
 from socialrec.export.snapshot import GraphSnapshot
 from socialrec.models import NEURAL_MODELS, TrainGraph
+from socialrec.models.train_graph import usable_weights
 from socialrec.progress import on_terminal
 from socialrec.train.config import RECENCY_REFERENCES, TrainConfig, TuneConfig
 from socialrec.train.experiment import training_graph
@@ -130,8 +131,8 @@ def tune(
     if split_.valid.shape[1] == 0:
         raise ConfigError("tune needs a validation part: give ratios with a valid share > 0")
     timed = split_.train_time is not None and bool((split_.train_time >= 0).any())
-    known = np.array([]) if split_.train_weight is None else split_.train_weight
-    known = known[np.isfinite(known)]
+    weights = np.array([]) if split_.train_weight is None else split_.train_weight
+    known = weights[usable_weights(weights)]
     weighted = len(known) > 0 and bool(known.min() < known.max())
     # by time and weight options: each graph built once
     graphs: dict[tuple[float, str, float, float], TrainGraph] = {}

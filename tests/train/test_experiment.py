@@ -1,4 +1,4 @@
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +122,19 @@ _FAST = TrainConfig(
 )
 
 
+_LIGHTGCN = replace(_FAST, model="lightgcn")
+
+
+def _lightgcn_without_and_with(
+    snap: GraphSnapshot, split_kind: str, config: TrainConfig
+) -> tuple[experiment.Trial, experiment.Trial]:
+    """Fast LightGCN trials on ``snap``: :data:`_LIGHTGCN`, then ``config``."""
+    return (
+        experiment.run(snap, ["lightgcn"], [0], _LIGHTGCN, split_kind)[0],
+        experiment.run(snap, ["lightgcn"], [0], config, split_kind)[0],
+    )
+
+
 def test_recency_recovers_the_planted_recent_taste() -> None:
     snap = _drifting_snapshot()
     static, timed = (
@@ -141,31 +154,43 @@ def test_the_sequence_model_finds_the_planted_recent_taste() -> None:
     assert sequence.test["recall@20"] > 1.2 * static.test["recall@20"]
 
 
-def test_time_aware_options_without_times() -> None:
+@pytest.mark.parametrize(
+    ("attribute", "missing", "option", "said"),
+    [
+        # LastFM: no listen times
+        ("edge_time", -1, {"recency_days": 30.0}, "no interaction times: recency_days and"),
+        # a database without a weight property
+        ("edge_weight", float("nan"), {"confidence": 2.0}, "no interaction weights: confidence"),
+    ],
+)
+def test_weighting_options_without_their_data(
+    attribute: str, missing: float, option: dict[str, float], said: str
+) -> None:
     snap = synthetic_snapshot(200, 100)
     edges = snap.data["user", "interacts", "item"]
-    edges.edge_time = torch.full_like(edges.edge_time, -1)  # LastFM: no listen times
+    edges[attribute] = torch.full_like(edges[attribute], missing)
     sp = split(snap, "random", seed=0)
     lines: list[str] = []
     cfg = small_config(model="lightgcn", epochs=3)
     plain = experiment.fit(snap, sp, cfg)
-    decayed = experiment.fit(snap, sp, replace(cfg, recency_days=30.0), log=lines.append)
+    weighted = experiment.fit(snap, sp, TrainConfig.from_dict(asdict(cfg) | option), lines.append)
     # a no-op, exactly, and said so
-    assert torch.equal(plain.user_embedding, decayed.user_embedding)
-    assert any(
-        "no interaction times: recency_days and period_days have no effect" in line
-        for line in lines
-    )
+    assert torch.equal(plain.user_embedding, weighted.user_embedding)
+    assert any(said in line for line in lines)
+
+
+def test_the_sequence_model_needs_times() -> None:
+    snap = synthetic_snapshot(200, 100)
+    edges = snap.data["user", "interacts", "item"]
+    edges.edge_time = torch.full_like(edges.edge_time, -1)
     with pytest.raises(ConfigError, match="sequence model orders each user's interactions"):
-        experiment.fit(snap, sp, replace(cfg, model="sequence"))
+        experiment.fit(snap, split(snap, "random", seed=0), small_config(model="sequence"))
 
 
 def test_popularity_debiasing_lifts_the_long_tail() -> None:
     snap = synthetic_snapshot(800, 600, seed=1, popularity_exponent=1.2)
-    cfg = replace(_FAST, model="lightgcn")
-    plain, debiased = (
-        experiment.run(snap, ["lightgcn"], [0], replace(cfg, popularity_debias=g), "random")[0]
-        for g in (0.0, 0.8)
+    plain, debiased = _lightgcn_without_and_with(
+        snap, "random", replace(_LIGHTGCN, popularity_debias=0.8)
     )
     assert debiased.test["tail_share@20"] > 1.5 * plain.test["tail_share@20"]
     assert debiased.result.config.popularity_debias == 0.8  # kept for the checkpoint
@@ -199,26 +224,9 @@ def _noisy_snapshot(users: int = 400, items: int = 300, seed: int = 0) -> GraphS
 
 def test_confidence_follows_the_planted_play_counts() -> None:
     snap = _noisy_snapshot()
-    cfg = replace(_FAST, model="lightgcn")
-    plain, weighted = (
-        experiment.run(snap, ["lightgcn"], [0], replace(cfg, confidence=c), "random")[0]
-        for c in (0.0, 1.0)
-    )
+    plain, weighted = _lightgcn_without_and_with(snap, "random", replace(_LIGHTGCN, confidence=1.0))
     assert weighted.test["recall@20"] > 1.1 * plain.test["recall@20"]
     assert weighted.result.config.confidence == 1.0  # kept for the checkpoint
-
-
-def test_confidence_without_weights_is_a_no_op_and_says_so() -> None:
-    snap = synthetic_snapshot(200, 100)
-    edges = snap.data["user", "interacts", "item"]
-    edges.edge_weight = torch.full_like(edges.edge_weight, float("nan"))  # no weight mapped
-    sp = split(snap, "random", seed=0)
-    lines: list[str] = []
-    cfg = small_config(model="lightgcn", epochs=3)
-    plain = experiment.fit(snap, sp, cfg)
-    weighted = experiment.fit(snap, sp, replace(cfg, confidence=2.0), log=lines.append)
-    assert torch.equal(plain.user_embedding, weighted.user_embedding)
-    assert any("no interaction weights: confidence has no effect" in line for line in lines)
 
 
 def _trending_snapshot(users: int = 400, items: int = 2000, seed: int = 0) -> GraphSnapshot:
@@ -241,9 +249,5 @@ def _trending_snapshot(users: int = 400, items: int = 2000, seed: int = 0) -> Gr
 
 def test_periods_find_what_is_popular_lately() -> None:
     snap = _trending_snapshot()
-    cfg = replace(_FAST, model="lightgcn")
-    static, periods = (
-        experiment.run(snap, ["lightgcn"], [0], replace(cfg, period_days=d), "loo")[0]
-        for d in (0.0, 60.0)
-    )
+    static, periods = _lightgcn_without_and_with(snap, "loo", replace(_LIGHTGCN, period_days=60.0))
     assert periods.test["recall@20"] > 1.2 * static.test["recall@20"]
