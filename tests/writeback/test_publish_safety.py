@@ -147,19 +147,6 @@ def test_a_failure_while_pruning_after_publish_is_reported_not_raised(
     assert {c.reason for c in third.cleaned} == {"pruned"} and len(third.cleaned) == 2
 
 
-SLOW_CLI = """
-import sys, time, click
-from socialrec import cli
-echo = click.echo
-def slow(*args, **kwargs):
-    echo(*args, **kwargs)
-    time.sleep(0.3)
-click.echo = slow  # progress lines come through click.echo: one batch each 0.3 s
-sys.argv = ["socialrec", *sys.argv[1:]]
-cli.main()
-"""
-
-
 @pytest.mark.integration
 def test_sigterm_ends_a_writeback_like_ctrl_c(
     db: Neo4jRunner, planted: Planted, neo4j_settings: object, tmp_path: Path
@@ -180,10 +167,13 @@ def test_sigterm_ends_a_writeback_like_ctrl_c(
     ck.save(tmp_path / "c.pt")
     s = neo4j_settings
     env = os.environ | {"NEO4J_URI": s.uri, "NEO4J_USER": s.user, "NEO4J_PASSWORD": s.password}  # type: ignore[attr-defined]
+    # the product's own rate cap keeps the run writing for 10 s: 100 rows at 10 a
+    # second, one user's 5 rows a batch, so the signal finds it mid-run
     args = ["writeback", "--checkpoint", str(tmp_path / "c.pt"), "--snapshot", str(snap),
-            "--k", "5", "--batch-size", "5", "--writers", "1", "--no-embeddings"]  # fmt: skip
+            "--k", "5", "--batch-size", "5", "--writers", "1", "--no-embeddings",
+            "--max-rate", "10"]  # fmt: skip
     proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_CLI, *args],
+        [sys.executable, "-m", "socialrec.cli", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
