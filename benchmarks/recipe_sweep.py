@@ -1,18 +1,20 @@
 """Choose a training recipe on a dataset's *validation* part (never the test part).
 
 Usage: python -m benchmarks.recipe_sweep [--dataset lastfm|ciaodvd] [--model hybrid]
-       [--seed 0] [--workers 4]
+       [--seeds 0,1,2] [--workers 4]
        [--base '{"embedding_dim": 128, ...}'] [--vary lr=0.001,0.005 ...]
        [--combo 'embedding_dim=256;lr=0.001' ...] [--best-out recipe.json]
 
 Each candidate recipe is the ``--base`` recipe with one ``--vary`` value
 changed (one factor at a time), or with a ``--combo``'s values. Every candidate
-trains ``--model`` on the same split of ``--seed`` (the papers' 80/20 protocol,
-validation carved from the training 80 %) with early stopping, and is scored by
-Recall@20 and NDCG@20 on the validation part. The candidate with the highest
-mean of the two wins; ``--best-out`` writes its overrides as JSON, which
-``benchmarks.lastfm_quality --recipe`` reads, so the five-seed table can use a
-recipe that the test part had no say in.
+trains ``--model`` on the split of each of ``--seeds`` (the papers' 80/20
+protocol, validation carved from the training 80 %) with early stopping, and is
+scored by Recall@20 and NDCG@20 on the validation part. The candidate with the
+highest mean of the two (over seeds) wins; with several seeds the table gives
+each candidate's margin over the base paired seed by seed, so a win inside the
+seeds' noise reads as one. ``--best-out`` writes the winner's overrides as
+JSON, which ``benchmarks.lastfm_quality --recipe`` reads, so the five-seed table
+can use a recipe that the test part had no say in.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from benchmarks.common import dataset_snapshot, describe_device, write_section
@@ -97,22 +100,49 @@ def score_one(
 def sweep(
     dataset: str,
     model: str,
-    seed: int,
+    seeds: list[int],
     recipes: list[dict[str, Any]],
     device: str,
     workers: int,
-) -> list[dict[str, Any]]:
+) -> list[list[dict[str, Any]]]:
+    """Each recipe's rows, one a seed, in ``seeds``' order."""
+    jobs = [(r, seed) for r in recipes for seed in seeds]
     if workers <= 1:
         threads = torch.get_num_threads()
-        return [score_one(dataset, model, seed, r, device, threads) for r in recipes]
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(score_one, dataset, model, seed, r, device, 1) for r in recipes]
-        rows = []
-        for f in futures:
-            rows.append(f.result())
-            print(json.dumps(rows[-1]), flush=True)
-        return rows
+        flat = [score_one(dataset, model, seed, r, device, threads) for r, seed in jobs]
+    else:
+        # Build the cached snapshot here first: workers that all find it missing
+        # would each start the scratch server and load it, racing one another.
+        dataset_snapshot(dataset)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = [
+                pool.submit(score_one, dataset, model, seed, r, device, 1) for r, seed in jobs
+            ]
+            flat = []
+            for f in futures:
+                flat.append(f.result())
+                print(json.dumps(flat[-1]), flush=True)
+    n = len(seeds)
+    return [flat[i : i + n] for i in range(0, len(flat), n)]
+
+
+def summary(runs: list[dict[str, Any]], base_runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One recipe's means over seeds, and its score's margin over the base's,
+    paired seed by seed (the same split): mean and standard deviation."""
+    margin = np.array([r["score"] - b["score"] for r, b in zip(runs, base_runs, strict=True)])
+    return {
+        "recipe": runs[0]["recipe"],
+        **{
+            key: float(np.mean([r[key] for r in runs]))
+            for key in ("recall@20", "ndcg@20", "score", "seconds")
+        },
+        "recall_std": float(np.std([r["recall@20"] for r in runs])),
+        "ndcg_std": float(np.std([r["ndcg@20"] for r in runs])),
+        "best_epochs": [r["best_epoch"] for r in runs],
+        "margin": float(margin.mean()),
+        "margin_std": float(margin.std(ddof=1)) if len(margin) > 1 else 0.0,
+    }
 
 
 def changes(recipe: dict[str, Any], base: dict[str, Any]) -> str:
@@ -124,7 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", default="lastfm", choices=("lastfm", "ciaodvd"))
     parser.add_argument("--model", default="hybrid")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", "--seed", default="0", help="comma-separated seeds")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--device", default=TrainConfig().device)
     parser.add_argument("--base", default="{}", help="JSON object of TrainConfig overrides")
@@ -141,29 +171,44 @@ def main() -> None:
     for key in base:
         parse_value(key, "0")  # validates the name
     recipes = candidates(base, args.vary, args.combo)
-    rows = sorted(
-        sweep(args.dataset, args.model, args.seed, recipes, args.device, args.workers),
-        key=lambda r: -r["score"],
-    )
+    seeds = [int(x) for x in args.seeds.split(",")]
+    per_recipe = sweep(args.dataset, args.model, seeds, recipes, args.device, args.workers)
+    rows = sorted((summary(runs, per_recipe[0]) for runs in per_recipe), key=lambda r: -r["score"])
     best = rows[0]
     if args.best_out:
         args.best_out.write_text(json.dumps(best["recipe"], indent=1) + "\n")
     device = describe_device(TrainConfig(device=args.device).resolved_device(), args.workers)
+    several = len(seeds) > 1
+
+    def figure(mean: float, std: float) -> str:
+        return f"{mean:.4f} ± {std:.4f}" if several else f"{mean:.4f}"
+
+    seeds_text = f"seeds {args.seeds} (mean ± std)" if several else f"seed {seeds[0]}"
     lines = [
-        f"{DATASETS[args.dataset]}, `{args.model}`, seed {args.seed}, scored on the validation "
+        f"{DATASETS[args.dataset]}, `{args.model}`, {seeds_text}, scored on the validation "
         "part only (10 % carved from the training 80 %); ranked by the mean of validation "
         "Recall@20 and NDCG@20. "
         f"Base recipe: `{json.dumps(base)}`; device {device}.",
         "",
-        "| change from base | valid Recall@20 | valid NDCG@20 | best epoch | seconds |",
-        "|---|---:|---:|---:|---:|",
+        "| change from base | valid Recall@20 | valid NDCG@20 |"
+        + (" margin over base, paired |" if several else "")
+        + " best epoch | seconds |",
+        "|---|---:|---:|" + ("---:|" if several else "") + "---:|---:|",
         *(
-            f"| {changes(r['recipe'], base)} | {r['recall@20']:.4f} | {r['ndcg@20']:.4f} | "
-            f"{r['best_epoch']} | {r['seconds']:.0f} |"
+            f"| {changes(r['recipe'], base)} | {figure(r['recall@20'], r['recall_std'])} | "
+            f"{figure(r['ndcg@20'], r['ndcg_std'])} | "
+            + (f"{r['margin']:+.4f} ± {r['margin_std']:.4f} | " if several else "")
+            + f"{', '.join(map(str, r['best_epochs']))} | {r['seconds']:.0f} |"
             for r in rows
         ),
         "",
-        f"Chosen: {changes(best['recipe'], base)}.",
+        f"Chosen: {changes(best['recipe'], base)}."
+        + (
+            f" Its margin over the base is {best['margin']:+.4f} ± {best['margin_std']:.4f}"
+            " (the mean of Recall@20 and NDCG@20, paired seed by seed)."
+            if several and best["recipe"] != base
+            else ""
+        ),
     ]
     section = args.section or f"{DATASETS[args.dataset]} recipe sweep, {args.model}"
     write_section(section, "\n".join(lines))
