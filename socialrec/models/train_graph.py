@@ -124,28 +124,6 @@ def confidence_weights(
     return np.where(usable, np.clip(ratio**exponent, low, high), 1.0)
 
 
-def attribute_weights(
-    item_attribute: Tensor, weight: Tensor, num_attributes: int, idf: float = 0.0
-) -> Tensor:
-    r"""Each (item, attribute) edge's weight in its item's attribute mean:
-    :math:`\log(1 + w_{ia})\,\mathrm{idf}_a^{\,p}`, with
-    :math:`\mathrm{idf}_a = \log(1 + n / n_a)` (:math:`n` items with any
-    attribute, :math:`n_a` with this one) and :math:`p` = ``idf``.
-
-    The log dampens "tagged by 500 users" against "by 1"; missing or
-    non-positive weights count as 1. ``idf`` > 0 favours rare attributes (they
-    say more about the item), < 0 common ones (genres shared by many, which
-    carry to items without interactions); 0 leaves every attribute equal.
-    """
-    w = torch.where(torch.isfinite(weight) & (weight > 0), weight, torch.ones_like(weight))
-    w = torch.log1p(w)
-    if idf:
-        items = int(torch.unique(item_attribute[0]).numel())
-        df = torch.bincount(item_attribute[1], minlength=num_attributes).clamp_min(1)
-        w = w * torch.log1p(items / df.to(w.dtype))[item_attribute[1]].pow(idf)
-    return w
-
-
 @dataclass(frozen=True)
 class Weighting:
     """How a training graph weighs and orders its interactions (all off by default).
@@ -158,7 +136,6 @@ class Weighting:
         period_days: the length of a :class:`Periods` bin (0: none).
         confidence: :func:`confidence_weights`' exponent, for the operators and
             the loss (0: none).
-        attribute_idf: :func:`attribute_weights`' inverse-frequency exponent (0: none).
     """
 
     recency_days: float = 0.0
@@ -167,7 +144,6 @@ class Weighting:
     popularity_debias: float = 0.0
     period_days: float = 0.0
     confidence: float = 0.0
-    attribute_idf: float = 0.0
 
 
 @dataclass
@@ -379,7 +355,9 @@ class TrainGraph:
         item_attributes = None
         if HAS in data.edge_types and data[HAS].edge_index.numel() and n_a:
             ia = data[HAS].edge_index
-            w = attribute_weights(ia, data[HAS].edge_weight, n_a, weighting.attribute_idf)
+            w = data[HAS].edge_weight.clone()
+            w = torch.where(torch.isfinite(w) & (w > 0), w, torch.ones_like(w))
+            w = torch.log1p(w)  # dampen "tagged by 500 users" against "by 1"
             row_sum = torch.zeros(n_i).index_add_(0, ia[0], w)
             item_attributes = SparseOperator.from_edges(
                 ia[0], ia[1], w / row_sum[ia[0]], (n_i, n_a)

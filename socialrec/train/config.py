@@ -123,11 +123,6 @@ class TrainConfig:
             (:func:`socialrec.models.train_graph.confidence_weights`). 0 turns
             it off; without weights it has no effect (and says so). Full-graph
             training only. (default: ``0.0``)
-        attribute_idf (float): item attributes (``hybrid``): each attribute's
-            weight in its items' attribute mean is multiplied by its inverse
-            item frequency to this power
-            (:func:`socialrec.models.train_graph.attribute_weights`): > 0 favours
-            rare, item-specific attributes, < 0 common ones. (default: ``0.0``)
         sequence_length (int): the latest interactions per user that the
             ``sequence`` model attends over. (default: ``20``)
         bottleneck_weight (float): ``gbsr`` only: the weight of its HSIC
@@ -169,7 +164,6 @@ class TrainConfig:
     period_days: float = 0.0
     popularity_debias: float = 0.0
     confidence: float = 0.0
-    attribute_idf: float = 0.0
     sequence_length: int = 20
     bottleneck_weight: float = 5.0
     attention_rate: float = 0.02

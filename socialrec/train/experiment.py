@@ -192,7 +192,6 @@ def training_graph(
         popularity_debias=config.popularity_debias,
         period_days=config.period_days,
         confidence=config.confidence,
-        attribute_idf=config.attribute_idf,
     )
     return TrainGraph.build(snapshot, split_.train, times, weighting, weights)
 

@@ -12,7 +12,6 @@ from socialrec.models.train_graph import (
     TrainGraph,
     UserHistory,
     Weighting,
-    attribute_weights,
     confidence_weights,
     popularity_weights,
     recency_weights,
@@ -194,33 +193,6 @@ def test_confidence_weighs_the_operators_and_the_loss() -> None:
     a = g.item_to_user.matrix.to_dense()
     assert a[0, 1] > a[0, 0]  # user 0 propagates more from item 1, their heavier one
     assert not torch.equal(a, static.item_to_user.matrix.to_dense())
-
-
-def test_attribute_weights_by_hand() -> None:
-    # items 0, 1, 2 have attributes; attribute 0 is on all three, attribute 1 on item 0 only
-    ia = torch.tensor([[0, 0, 1, 2], [0, 1, 0, 0]])
-    counts = torch.tensor([1.0, float("nan"), np.e - 1, -2.0])  # unknown / negative: 1
-    plain = attribute_weights(ia, counts, 2)
-    assert torch.allclose(plain, torch.log1p(torch.tensor([1.0, 1.0, np.e - 1, 1.0])))
-    idf = torch.log1p(torch.tensor([3 / 3, 3 / 1]))  # log(1 + items / items with it)
-    rare = attribute_weights(ia, counts, 2, 1.0)
-    assert torch.allclose(rare, plain * idf[ia[1]])
-    assert rare[1] / rare[0] > plain[1] / plain[0]  # the rare attribute gains on item 0
-    common = attribute_weights(ia, counts, 2, -1.0)
-    assert torch.allclose(common, plain / idf[ia[1]])
-
-
-def test_attribute_idf_reweighs_the_item_attribute_operator() -> None:
-    inter = np.array([[0, 1], [0, 1]])
-    has = np.array([[0, 0, 1], [0, 1, 0]])  # attribute 0 on both items, 1 on item 0
-    snap = snapshot_from_arrays(2, 2, 2, inter, np.empty((2, 0), int), has)
-    plain = TrainGraph.build(snap, inter).item_attributes
-    rare = TrainGraph.build(snap, inter, weighting=Weighting(attribute_idf=1.0)).item_attributes
-    assert plain is not None and rare is not None
-    p, r = plain.matrix.to_dense(), rare.matrix.to_dense()
-    assert torch.allclose(p[0], torch.tensor([0.5, 0.5]))
-    assert r[0, 1] > r[0, 0] and torch.isclose(r[0].sum(), torch.tensor(1.0))  # still a mean
-    assert torch.allclose(r[1], p[1])  # one attribute: its weight is the whole mean
 
 
 def test_periods_by_hand() -> None:
