@@ -55,7 +55,14 @@ def wipe(runner: Neo4jRunner) -> None:
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    """The machine and the numeric libraries' versions: a fresh install may pull newer
+    torch or numpy wheels, and their kernels change the last digits of the figures."""
+    from importlib.metadata import version
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"torch {version('torch')}, numpy {version('numpy')}"
+    )
 
 
 def describe_device(device: Any, workers: int = 1) -> str:
