@@ -1,6 +1,6 @@
 """The A/B comparisons behind the hand-written writeback sections of RESULTS.md.
 
-Usage: python -m benchmarks.write_ab batch | ids | index | gds
+Usage: python -m benchmarks.write_ab batch | ids | index | gds | number
 
 Prints only (the figures are quoted in "Writeback profile, what it says" and
 "Writeback, GDS write path and warm rates"):
@@ -23,12 +23,17 @@ Prints only (the figures are quoted in "Writeback profile, what it says" and
   ``gds.graph.relationshipProperties.write`` (its own transactions, numeric
   properties only: a run number stands in for the run_id string), timed
   stage by stage.
+* ``number``: what the run tag on each relationship costs: a 32-character
+  run id string (a uuid4 in hex, as the writer stored it before) against a
+  small integer run number, three alternating rounds over the same 50,000
+  users' top-20 (1 M relationships), medians, each pass deleted again.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+import uuid
 from typing import Any
 
 import numpy as np
@@ -58,7 +63,7 @@ def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "batch"
     snap = GraphSnapshot.load(SNAPSHOT)
     rng = np.random.default_rng(2 if mode == "batch" else 1)
-    count = 50000 if mode == "gds" else 10000
+    count = 50000 if mode in ("gds", "number") else 10000
     users = np.sort(rng.choice(snap.num_nodes("user"), count, replace=False))
     rows = wp.model_rows(snap, users)
     shipped = queries.load("write_recommendations", GraphMapping())
@@ -73,6 +78,9 @@ def main() -> None:
             return
         if mode == "gds":
             gds_ab(r, shipped, wp.batches(rows, 500), rows)
+            return
+        if mode == "number":
+            number_ab(r, shipped, wp.batches(rows, 500))
             return
         if mode == "batch":
             res: dict[tuple[int, int], list[float]] = {}
@@ -160,6 +168,17 @@ def index_ab(r: Neo4jRunner, shipped: str, work: list[dict], users: list[int]) -
         res["delete without the index, scanning every user"] = [deleted(BY_SCAN, {"run": wp.RUN})]
     finally:
         recreate()
+    print_medians(res)
+
+
+def number_ab(r: Neo4jRunner, shipped: str, work: list[dict]) -> None:
+    """The run tag as a uuid hex string against a small integer, same query."""
+    res: dict[str, list[float]] = {}
+    for _ in range(3):
+        for name, run in (("run_id a 32-character string", uuid.uuid4().hex), ("run_id 7", 7)):
+            tagged = [b | {"run_id": run} for b in work]
+            res.setdefault(name, []).append(wp.rate(r.write, shipped, tagged, 2))
+            r.write_autocommit(wp.clean_query(), {"run": run})
     print_medians(res)
 
 

@@ -1,7 +1,8 @@
 """Fakes of the :class:`~socialrec.graph.runner.QueryRunner` seam, for unit tests without a server.
 
 ``RecordingRunner`` records every query; ``answers`` (by query file name, e.g.
-``"run_current"``) or ``answer`` decide what reads return. ``LeaseServer``
+``"run_current"``) or ``answer`` decide what reads return; ``run_begin``
+numbers runs 1, 2, ... as the server's sequence would, unless ``answers`` names it. ``LeaseServer``
 plays the lock queries (``cypher/lock_*.cypher``) against an in-memory table,
 so the lock's state machine runs in milliseconds. Both are checked by mypy
 against the ``QueryRunner`` protocol (see the assignments at the bottom), so
@@ -50,9 +51,14 @@ class RecordingRunner:
     log: list[str] = field(default_factory=list)
     #: Writes tried, the failed one included.
     attempts: int = 0
+    #: The last run number ``run_begin`` gave.
+    last_run: int = 0
 
     def _rows(self, query: str, params: dict[str, Any]) -> Rows:
         found = self.answers.get(query_name(query))
+        if found is None and query_name(query) == "run_begin":
+            self.last_run += 1
+            return [{"id": self.last_run}]
         if found is None:
             return self.answer(str(query), params)
         return found(params) if callable(found) else [dict(r) for r in found]

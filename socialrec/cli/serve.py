@@ -214,13 +214,14 @@ def runs_cmd(app: App, limit: int) -> None:
     if not rows:
         click.echo("no runs yet")
         return
+    width = max(len("run id"), *(len(str(r["id"])) for r in rows))  # numbers; older: 32 chars
     click.echo(
-        f"{'run id':<32}  {'status':<9} {'kind':<11} {'model':<10} {'current':<7} "
+        f"{'run id':<{width}}  {'status':<9} {'kind':<11} {'model':<10} {'current':<7} "
         f"{'users':>9} {'relationships':>13} {'seconds':>8}  started"
     )
     for r in rows:
         click.echo(
-            f"{r['id']:<32}  {r.get('status', ''):<9} {r.get('kind', ''):<11} "
+            f"{r['id']!s:<{width}}  {r.get('status', ''):<9} {r.get('kind', ''):<11} "
             f"{r.get('model', ''):<10} {'yes' if r.get('current') else '':<7} "
             f"{r.get('users', 0) or 0:>9,} {r.get('relationships', 0) or 0:>13,} "
             f"{r.get('seconds', 0) or 0:>8.1f}  {r.get('started_at')}"

@@ -40,6 +40,7 @@ from socialrec.jobs.retry import RetryPolicy, retry_transient
 from socialrec.jobs.sync import KINDS, Sync, SyncConfig, SyncStopped
 from socialrec.mapping import GraphMapping
 from socialrec.writeback.lock import LockError, WriterLock, default_owner
+from socialrec.writeback.runs import RunId
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class Scheduler:
         # Jobs of one process run one at a time: a nightly full sync that runs
         # past the next incremental firing makes that firing wait, never overlap.
         self._one_job = threading.Lock()
-        self.completed: list[str] = []
+        self.completed: list[RunId] = []
 
     def run_job(self, kind: str) -> None:
         """One scheduled firing: a sync, retried on transient errors; never raises."""

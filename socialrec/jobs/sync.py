@@ -48,6 +48,7 @@ from socialrec.train import experiment
 from socialrec.train.metrics import evaluate
 from socialrec.train.trainer import TrainConfig
 from socialrec.writeback import RunPlan, Writeback, WritebackConfig, WriterLock
+from socialrec.writeback.runs import RunId, is_legacy
 from socialrec.writeback.served import ServedLists, model_version
 
 KINDS = ("auto", "full", "incremental")
@@ -165,7 +166,8 @@ class SyncConfig:
 class SyncSummary:
     """What a sync did (also stored on its RecommendationRun node)."""
 
-    run_id: str
+    #: ``None`` when the sync published no run
+    run_id: RunId | None
     kind: str
     retrained: bool
     reason: str
@@ -310,6 +312,9 @@ class Sync:
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
         kind, retrain, reason = self.decide(kind)
         writeback = Writeback(self.runner, self.mapping, cfg.writeback, lock, self.log)
+        if kind == "incremental" and self._serves_legacy_run(writeback):
+            # its rows cannot be served next to a numbered run's (runs.py): once in full
+            kind, reason = "full", "the current run predates run numbers; written in full once"
         plan = writeback.begin(cfg.model, incremental=kind == "incremental")
         summary = SyncSummary(plan.run_id, kind, retrain, reason)
         self.log(f"{kind} sync ({reason})")
@@ -322,6 +327,12 @@ class Sync:
             writeback.abandon(plan, e)
             raise
         return summary
+
+    @staticmethod
+    def _serves_legacy_run(writeback: Writeback) -> bool:
+        writeback.runs.ensure_schema()  # adopts runs of older versions first
+        current = writeback.runs.current()
+        return current is not None and is_legacy(current)
 
     def _full(
         self,
@@ -372,7 +383,7 @@ class Sync:
             # only bury the history; the current run stays as it is
             writeback.runs.discard(plan.run_id)
             summary.reason = "nothing changed since the last sync; no run published"
-            summary.run_id = ""
+            summary.run_id = None
             self.log(f"  {summary.reason}")
             return
         self._score_and_write(writeback, plan, summary, lock, snapshot, users, previous)

@@ -17,7 +17,7 @@ from typing import Any
 
 from socialrec.score.scorer import Scorer
 from socialrec.writeback.config import WritebackConfig
-from socialrec.writeback.runs import CleanedRun, RunStore, WritebackError
+from socialrec.writeback.runs import CleanedRun, RunId, RunStore, WritebackError
 from socialrec.writeback.served import Aligned, ServedLists, empty_aligned, trusted_base
 
 
@@ -25,7 +25,7 @@ from socialrec.writeback.served import Aligned, ServedLists, empty_aligned, trus
 class RunPlan:
     """A run recorded by :meth:`Writeback.begin` and not yet published."""
 
-    run_id: str
+    run_id: RunId
     kind: str
     slot: int
     previous: dict[str, Any] | None

@@ -14,6 +14,16 @@ it writes (``socialrec_<namespace>_embedding_<slot>``,
 ``socialrec_<namespace>_items_<slot>``). A full run writes the slot the current
 run does not use, so the embeddings queries read always belong to one model.
 
+Runs are numbered: a run's id is a small integer from one sequence that every
+namespace shares (``run_begin.cypher``), because every ``RECOMMENDED``
+relationship carries it: a small integer is one inline property block, where
+the 32-character string ids of earlier versions took three, and score, rank
+and run id then fit one property record ("Run numbers" in
+benchmarks/RESULTS.md). Runs written before keep their string ids
+(:data:`RunId`); they are served, cleaned and pruned as before, but a later
+run cannot serve their rows next to its own (a property list holds one
+type), so the first run after an upgrade is written in full.
+
 Everything here is per **namespace** (:attr:`GraphMapping.output_namespace`):
 runs, the current run, cleaning and pruning only ever see their own mapping's
 runs, so two mappings in one database never touch each other's output.
@@ -21,7 +31,6 @@ runs, so two mappings in one database never touch each other's output.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +40,12 @@ from socialrec.graph.runner import QueryRunner
 from socialrec.mapping import GraphMapping
 
 SLOTS = (0, 1)
+
+#: A run's id: an integer; a 32-character string for runs of versions before run numbers.
+RunId = int | str
+
+#: The ``SocialrecLock`` node whose ``last_run`` numbers runs, in every namespace.
+RUN_SEQUENCE = "socialrec-run-numbers"
 
 
 class WritebackError(SocialrecError):
@@ -47,13 +62,14 @@ def item_index_name(mapping: GraphMapping, slot: int) -> str:
     return mapping.output_name(f"items_{slot}")
 
 
-def new_run_id() -> str:
-    return uuid.uuid4().hex
+def is_legacy(run: dict[str, Any]) -> bool:
+    """Whether ``run`` (a run node's properties) serves rows of a run with a string id."""
+    return any(isinstance(r, str) for r in [run.get("id"), *(run.get("serves") or [])])
 
 
 @dataclass(frozen=True)
 class CleanedRun:
-    id: str
+    id: RunId
     reason: str  # orphaned, failed or pruned
     relationships: int
 
@@ -91,12 +107,12 @@ class RunStore:
         slot: int,
         kind: str = "full",
         checkpoint: str | None = None,
-    ) -> str:
-        run_id = new_run_id()
-        self.runner.write(
+    ) -> int:
+        """Record a new ``running`` run; its number."""
+        rows = self.runner.write_records(
             self._q("run_begin"),
             {
-                "id": run_id,
+                "sequence": RUN_SEQUENCE,
                 "namespace": self.namespace,
                 "model": model,
                 "kind": kind,
@@ -108,12 +124,14 @@ class RunStore:
                 "item_index": item_index_name(self.mapping, slot),
             },
         )
-        return run_id
+        if not rows:
+            raise WritebackError("the run could not be recorded (run_begin returned nothing)")
+        return int(rows[0]["id"])
 
     def publish(
         self,
-        run_id: str,
-        serves: list[str],
+        run_id: RunId,
+        serves: list[RunId],
         stats: dict[str, Any],
         superseded_users: list[Any] | None = None,
     ) -> None:
@@ -133,7 +151,7 @@ class RunStore:
                 "not published"
             )
 
-    def relayout(self, run_id: str, kind: str, slot: int) -> None:
+    def relayout(self, run_id: RunId, kind: str, slot: int) -> None:
         """Record that a running run is of ``kind`` and keeps its embeddings in ``slot``."""
         rows = self.runner.write_records(
             self._q("run_relayout"),
@@ -148,12 +166,12 @@ class RunStore:
         if not rows:
             raise WritebackError(f"run {run_id} is no longer 'running'; not written")
 
-    def count_served(self, run_ids: list[str]) -> int:
+    def count_served(self, run_ids: list[RunId]) -> int:
         """RECOMMENDED relationships the given runs hold (through the run_id index)."""
         rows = self.runner.read(self._q("run_count_served"), {"ids": run_ids})
         return int(rows[0]["relationships"]) if rows else 0
 
-    def count_user_served(self, users: list[Any], serves: list[str]) -> list[int]:
+    def count_user_served(self, users: list[Any], serves: list[RunId]) -> list[int]:
         """Served RECOMMENDED relationships of each of ``users`` (ids), in their order."""
         counts: list[int] = []
         for start in range(0, len(users), 20_000):  # bounded parameter lists
@@ -171,22 +189,22 @@ class RunStore:
         )
         return list(rows[0]["ids"]) if rows else []
 
-    def discard(self, run_id: str) -> None:
+    def discard(self, run_id: RunId) -> None:
         """Delete a run node that wrote nothing (nothing to do: no history to keep)."""
         self.runner.write(self._q("run_discard"), {"id": run_id})
 
-    def fail(self, run_id: str, error: str) -> None:
+    def fail(self, run_id: RunId, error: str) -> None:
         # One attempt, no driver retries: this is best effort after a failure
         # (often Neo4j being unreachable), and the next run cleans up anyway.
         self.runner.write_autocommit(self._q("run_fail"), {"id": run_id, "error": error[:2000]})
 
-    def delete_recommendations(self, run_id: str) -> int:
+    def delete_recommendations(self, run_id: RunId) -> int:
         counters = self.runner.write_autocommit(
             self._q("run_delete_recommendations"), {"id": run_id}
         )
         return counters.get("relationships_deleted", 0)
 
-    def clean(self, keep: int, except_id: str = "") -> list[CleanedRun]:
+    def clean(self, keep: int, except_id: RunId = "") -> list[CleanedRun]:
         """Delete the relationships of orphaned, failed and surplus runs.
 
         Only call while holding the writer lock: a ``running`` run is then dead.
@@ -202,5 +220,5 @@ class RunStore:
             cleaned.append(CleanedRun(row["id"], row["reason"], n))
         return cleaned
 
-    def mark_cleaned(self, run_id: str, reason: str) -> None:
+    def mark_cleaned(self, run_id: RunId, reason: str) -> None:
         self.runner.write(self._q("run_mark_cleaned"), {"id": run_id, "reason": reason})

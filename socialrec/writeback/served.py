@@ -36,6 +36,7 @@ from socialrec.fileformat import load_payload, save_payload
 from socialrec.ids import ids_from_plain, ids_to_plain
 from socialrec.pairs import positions
 from socialrec.topk import TopK
+from socialrec.writeback.runs import RunId, is_legacy
 
 KIND = "socialrec-served"
 FORMAT_VERSION = 1
@@ -57,7 +58,7 @@ class Aligned:
     items: np.ndarray
     scores: np.ndarray
     source: np.ndarray
-    runs: list[str]
+    runs: list[RunId]
 
     @property
     def relationships(self) -> int:
@@ -71,7 +72,7 @@ class Aligned:
         close = np.isclose(old_scores, top.scores, rtol=SCORE_RTOL, atol=0.0)
         return same & (close | (top.items < 0)).all(axis=1)
 
-    def replace(self, top: TopK, run: str) -> None:
+    def replace(self, top: TopK, run: RunId) -> None:
         """``top``'s rows become what ``run`` serves (rows with no item: served nothing)."""
         index = self._run_index(run)
         self.items[top.users] = top.items
@@ -84,12 +85,12 @@ class Aligned:
         self.scores[users] = -np.inf
         self.source[users] = -1
 
-    def serving_runs(self) -> list[str]:
+    def serving_runs(self) -> list[RunId]:
         """Runs that still wrote some user's row, in :attr:`runs` order."""
         used = np.unique(self.source[self.source >= 0])
         return [self.runs[i] for i in used.tolist()]
 
-    def _run_index(self, run: str) -> int:
+    def _run_index(self, run: RunId) -> int:
         if run not in self.runs:
             self.runs.append(run)
         return self.runs.index(run)
@@ -111,7 +112,7 @@ class ServedLists:
     """Every user's list as a published run serves it, in the snapshot's ids.
 
     Args:
-        run_id (str): the run that serves these lists (the current one when saved).
+        run_id (RunId): the run that serves these lists (the current one when saved).
         model_version (str): the checkpoint they were scored with (its model and
             training time: :func:`model_version`).
         user_ids (np.ndarray): canonical ids, one row each.
@@ -119,17 +120,17 @@ class ServedLists:
         items (np.ndarray): ``[users, k]`` item indices, best first; ``-1`` pads.
         scores (np.ndarray): ``[users, k]`` the stored scores (``-inf`` pads).
         source (np.ndarray): ``[users]`` index into ``runs`` (``-1``: served nothing).
-        runs (list[str]): the runs whose relationships the lists are.
+        runs (list[RunId]): the runs whose relationships the lists are.
     """
 
-    run_id: str
+    run_id: RunId
     model_version: str
     user_ids: np.ndarray
     item_ids: np.ndarray
     items: np.ndarray
     scores: np.ndarray
     source: np.ndarray
-    runs: list[str]
+    runs: list[RunId]
 
     @property
     def k(self) -> int:
@@ -137,7 +138,7 @@ class ServedLists:
 
     @classmethod
     def from_aligned(
-        cls, aligned: Aligned, snapshot: GraphSnapshot, run_id: str, model_version: str
+        cls, aligned: Aligned, snapshot: GraphSnapshot, run_id: RunId, model_version: str
     ) -> ServedLists:
         return cls(
             run_id,
@@ -198,15 +199,20 @@ class ServedLists:
         when it is not one)."""
         p: dict[str, Any] = load_payload(path, KIND, FORMAT_VERSION)
         return cls(
-            str(p["run_id"]),
+            _run_id(p["run_id"]),
             str(p["model_version"]),
             ids_from_plain(p["user_ids"]),
             ids_from_plain(p["item_ids"]),
             p["items"].numpy(),
             p["scores"].numpy(),
             p["source"].numpy(),
-            [str(r) for r in p["runs"]],
+            [_run_id(r) for r in p["runs"]],
         )
+
+
+def _run_id(value: Any) -> RunId:
+    """A run id as saved: an integer, or a string of a run before run numbers."""
+    return value if isinstance(value, int) else str(value)
 
 
 def trusted_base(
@@ -214,7 +220,7 @@ def trusted_base(
     current: dict[str, Any],
     snapshot: GraphSnapshot,
     k: int,
-    count_served: Callable[[list[str]], int],
+    count_served: Callable[[list[RunId]], int],
     log: Callable[[str], None],
     count: bool = True,
 ) -> Aligned | None:
@@ -232,7 +238,12 @@ def trusted_base(
     """
     why = ""
     serves = list(current.get("serves") or [])
-    if served.run_id != current.get("id"):
+    if is_legacy(current):
+        why = (
+            f"the current run {current.get('id')} predates run numbers (a string id), and a "
+            "run cannot serve its rows next to its own: this one is written in full"
+        )
+    elif served.run_id != current.get("id"):
         why = f"the lists on file are run {served.run_id}'s, the current run is {current.get('id')}"
     elif served.k != k:
         why = f"K is {k}, the lists on file have {served.k}"

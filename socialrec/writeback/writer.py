@@ -40,7 +40,14 @@ from socialrec.writeback.config import WritebackConfig
 from socialrec.writeback.embeddings import clear_slot, write_embeddings
 from socialrec.writeback.lock import WriterLock
 from socialrec.writeback.plan import RunPlan, served_base, served_users
-from socialrec.writeback.runs import CleanedRun, RunStore, WritebackError, item_index_name
+from socialrec.writeback.runs import (
+    CleanedRun,
+    RunId,
+    RunStore,
+    WritebackError,
+    is_legacy,
+    item_index_name,
+)
 from socialrec.writeback.served import Aligned, ServedLists
 from socialrec.writeback.shards import Shards
 
@@ -50,7 +57,7 @@ SCORE_CHUNK = 1024
 
 @dataclass
 class WritebackReport:
-    run_id: str
+    run_id: RunId
     users: int = 0
     relationships: int = 0
     user_embeddings: int = 0
@@ -124,6 +131,12 @@ class Writeback:
         current = self.runs.current()
         if incremental and current is None:
             raise WritebackError("an incremental writeback needs a current run; run a full one")
+        if incremental and current is not None and is_legacy(current):
+            raise WritebackError(
+                f"the current run {current['id']} was written before run numbers (a string "
+                "id), and an incremental run cannot serve its rows next to its own: write "
+                "one full run first (`socialrec sync --kind full`, or a writeback without --user)"
+            )
         if incremental:
             assert current is not None
             slot = int(current["slot"])
@@ -385,7 +398,7 @@ class Writeback:
             pass
 
     def _rewrite_lost(
-        self, scorer: Scorer, users: np.ndarray, lists: Aligned, serves: list[str]
+        self, scorer: Scorer, users: np.ndarray, lists: Aligned, serves: list[RunId]
     ) -> None:
         """Forget the lists on file of ``users`` whose rows the database no longer
         holds as listed (deleted behind socialrec's back): they are rewritten."""

@@ -24,6 +24,7 @@ from socialrec.mapping import GraphMapping
 from socialrec.train.trainer import TrainConfig
 from socialrec.writeback import LockError, RunStore, WritebackConfig, WritebackError, WriterLock
 from socialrec.writeback.lock import default_owner
+from tests.writeback.test_runs import make_legacy
 
 MAPPING = GraphMapping()
 NS = MAPPING.output_namespace
@@ -234,10 +235,34 @@ def test_a_sync_with_nothing_to_do_publishes_no_run(db: Neo4jRunner, tmp_path: P
     before = served(db)
     for _ in range(3):
         summary = sync.run("incremental")
-        assert summary.run_id == "" and "nothing changed" in summary.describe()
+        assert summary.run_id is None and "nothing changed" in summary.describe()
     runs = RunStore(db, MAPPING).history()
     assert [r["id"] for r in runs] == [full.run_id]
     assert served(db) == before
+
+
+@pytest.mark.integration
+def test_the_first_sync_over_a_run_of_before_run_numbers_is_a_full_one(
+    db: Neo4jRunner, tmp_path: Path
+) -> None:
+    load_small_graph(db)
+    sync = Sync(db, MAPPING, small_config(tmp_path))
+    first = sync.run("full")
+    assert first.run_id is not None
+    legacy = make_legacy(db, first.run_id)
+    before = {u: [row[:3] for row in rows] for u, rows in served(db).items()}
+    db.write("MATCH (u:User {id: 0}), (i:Item {id: 1}) MERGE (u)-[:INTERACTED {weight: 1.0}]->(i)")
+    upgraded = sync.run("auto")  # would be incremental: the state is there
+    assert upgraded.kind == "full" and "predates run numbers" in upgraded.reason
+    assert isinstance(upgraded.run_id, int)
+    after = served(db)
+    assert {r[3] for rows in after.values() for r in rows} == {upgraded.run_id}
+    assert {u: [row[:3] for row in rows] for u, rows in after.items() if u != 0} == {
+        u: rows for u, rows in before.items() if u != 0
+    }
+    again = sync.run("auto")  # numbered from now on: incremental again
+    current = RunStore(db, MAPPING).current()
+    assert again.kind == "incremental" and current is not None and legacy not in current["serves"]
 
 
 @pytest.mark.integration

@@ -11,7 +11,7 @@ import pytest
 from socialrec.score.scorer import Scorer
 from socialrec.writeback.config import WritebackConfig
 from socialrec.writeback.plan import RunPlan, served_base, served_users
-from socialrec.writeback.runs import RunStore, WritebackError
+from socialrec.writeback.runs import RunId, RunStore, WritebackError
 from socialrec.writeback.served import ServedLists, empty_aligned
 from tests.writeback.test_served import snapshot, top
 
@@ -21,14 +21,14 @@ class RecordingRuns:
 
     def __init__(self, stored: int) -> None:
         self.stored = stored
-        self.relayouts: list[tuple[str, str, int]] = []
+        self.relayouts: list[tuple[RunId, str, int]] = []
         self.counted = 0
 
-    def count_served(self, runs: list[str]) -> int:
+    def count_served(self, runs: list[RunId]) -> int:
         self.counted += 1
         return self.stored
 
-    def relayout(self, run_id: str, kind: str, slot: int) -> None:
+    def relayout(self, run_id: RunId, kind: str, slot: int) -> None:
         self.relayouts.append((run_id, kind, slot))
 
 
@@ -39,16 +39,16 @@ def scorer_for(snap: Any, inductive_users: int = 0) -> Scorer:
 
 
 def plan(current: dict[str, Any] | None) -> RunPlan:
-    return RunPlan("r2", "full", 1, current, [], 0.0)
+    return RunPlan(2, "full", 1, current, [], 0.0)
 
 
-def served(snap: Any, version: str = "lightgcn@1.0") -> ServedLists:
+def served(snap: Any, version: str = "lightgcn@1.0", run: RunId = 1) -> ServedLists:
     aligned = empty_aligned(snap, 2)
-    aligned.replace(top([0, 1], [[0, 1], [2, 3]], [[3, 2], [5, 4]]), "r1")
-    return ServedLists.from_aligned(aligned, snap, "r1", version)
+    aligned.replace(top([0, 1], [[0, 1], [2, 3]], [[3, 2], [5, 4]]), run)
+    return ServedLists.from_aligned(aligned, snap, run, version)
 
 
-CURRENT = {"id": "r1", "slot": 0, "serves": ["r1"], "served_users": 2}
+CURRENT = {"id": 1, "slot": 0, "serves": [1], "served_users": 2}
 
 
 def base(
@@ -73,7 +73,7 @@ def test_a_full_run_with_the_same_model_and_a_trusted_file_becomes_a_diff_run() 
     p = plan(CURRENT)
     got, runs = base(p, served(snapshot([0, 1, 2], [0, 1, 2, 3])), "lightgcn@1.0")
     assert (p.kind, p.slot) == ("diff", 0)  # the current slot, not the other one
-    assert runs.relayouts == [("r2", "diff", 0)]
+    assert runs.relayouts == [(2, "diff", 0)]
     np.testing.assert_array_equal(got.items[1], [2, 3])
 
 
@@ -102,6 +102,19 @@ def test_an_incremental_run_carries_the_lists_forward_and_a_diff_run_counts_them
     np.testing.assert_array_equal(got.items[1], [2, 3])
     _, runs = base(plan(CURRENT), lists, "lightgcn@1.0", stored=3)
     assert runs.counted == 1  # and the mismatch found: no diff run (above)
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+def test_rows_of_a_run_with_a_string_id_are_not_carried_into_a_numbered_run(
+    incremental: bool,
+) -> None:
+    # written before run numbers: a property list cannot hold its id and a number
+    legacy = {"id": "9f" * 16, "slot": 0, "serves": ["9f" * 16], "served_users": 2}
+    p = plan(legacy)
+    lists = served(snapshot([0, 1, 2], [0, 1, 2, 3]), run="9f" * 16)
+    got, runs = base(p, lists, "lightgcn@1.0", incremental=incremental)
+    assert p.kind == "full" and runs.relayouts == [] and runs.counted == 0
+    assert got is None if incremental else (got.items == -1).all()
 
 
 def test_a_first_run_has_no_base_to_trust() -> None:

@@ -12,6 +12,7 @@ from socialrec.errors import DatabaseError
 from socialrec.graph.runner import Neo4jRunner
 from socialrec.mapping import GraphMapping
 from socialrec.writeback import RunStore, Writeback, WritebackConfig, WriterLock
+from socialrec.writeback.lock import lock_name
 from socialrec.writeback.runs import WritebackError
 from tests.writeback.conftest import N_USERS, Planted
 
@@ -206,7 +207,10 @@ def test_sigterm_ends_a_writeback_like_ctrl_c(
         )[0]["n"]
         == 0
     )
-    lock = db.read("MATCH (l:SocialrecLock) RETURN l.owner AS owner")
+    lock = db.read(
+        "MATCH (l:SocialrecLock {name: $name}) RETURN l.owner AS owner",
+        {"name": lock_name(MAPPING)},
+    )
     assert [row["owner"] for row in lock] == [None]  # released, not left to expire
     assert served_users(db) == before
 

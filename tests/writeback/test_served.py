@@ -12,6 +12,7 @@ from socialrec.export.snapshot import GraphSnapshot
 from socialrec.fileformat import FileFormatError
 from socialrec.ids import canonical_ids
 from socialrec.topk import TopK
+from socialrec.writeback.runs import RunId
 from socialrec.writeback.served import ServedLists, empty_aligned, trusted_base
 from tests.helpers import snapshot_from_arrays
 
@@ -29,7 +30,7 @@ def top(users: list[int], items: list[list[int]], scores: list[list[float]]) -> 
     return TopK(np.array(users), np.array(items), np.array(scores, np.float32))
 
 
-def lists_for(snap: GraphSnapshot, run: str = "r1") -> ServedLists:
+def lists_for(snap: GraphSnapshot, run: RunId = 1) -> ServedLists:
     aligned = empty_aligned(snap, 2)
     aligned.replace(top([0, 1, 2], [[0, 1], [2, 3], [1, 2]], [[3, 2], [5, 4], [1, 0.5]]), run)
     return ServedLists.from_aligned(aligned, snap, run, "lightgcn@1.0")
@@ -39,7 +40,9 @@ def test_served_lists_round_trip_with_string_ids(tmp_path: Path) -> None:
     snap = snapshot(["a", "b", "c"], ["x", "y", "z", "w"])
     lists = lists_for(snap)
     back = ServedLists.load(lists.save(tmp_path / "served.pt"))
-    assert back.run_id == "r1" and back.model_version == "lightgcn@1.0" and back.runs == ["r1"]
+    assert back.run_id == 1 and back.model_version == "lightgcn@1.0" and back.runs == [1]
+    legacy = ServedLists.load(lists_for(snap, "9f" * 16).save(tmp_path / "legacy.pt"))
+    assert legacy.run_id == "9f" * 16 and legacy.runs == ["9f" * 16]  # a file of before
     assert list(back.user_ids) == ["a", "b", "c"] and list(back.item_ids) == ["x", "y", "z", "w"]
     np.testing.assert_array_equal(back.items, lists.items)
     np.testing.assert_array_equal(back.scores, lists.scores)
@@ -73,22 +76,26 @@ def test_unchanged_means_same_items_in_order_and_scores_up_to_rounding() -> None
 
 def test_replace_and_clear_keep_track_of_the_runs_still_serving() -> None:
     aligned = lists_for(snapshot([0, 1, 2], [0, 1, 2, 3])).align(snapshot([0, 1, 2], [0, 1, 2, 3]))
-    aligned.replace(top([1], [[0, 3]], [[9, 8]]), "r2")
-    assert aligned.serving_runs() == ["r1", "r2"]
+    aligned.replace(top([1], [[0, 3]], [[9, 8]]), 2)
+    assert aligned.serving_runs() == [1, 2]
     aligned.clear(np.array([0, 2]))
-    assert aligned.serving_runs() == ["r2"] and aligned.relationships == 2
+    assert aligned.serving_runs() == [2] and aligned.relationships == 2
 
 
 def test_lists_are_trusted_only_when_they_describe_the_current_run() -> None:
     snap = snapshot([0, 1, 2], [0, 1, 2, 3])
     lists = lists_for(snap)
     lines: list[str] = []
-    current = {"id": "r1", "serves": ["r1"]}
+    current = {"id": 1, "serves": [1]}
     assert trusted_base(lists, current, snap, 2, lambda runs: 6, lines.append) is not None
     assert trusted_base(lists, current, snap, 3, lambda runs: 6, lines.append) is None
     assert "K is 3" in lines[-1]
-    other = {"id": "r9", "serves": ["r9", "r1"]}
+    other = {"id": 9, "serves": [9, 1]}
     assert trusted_base(lists, other, snap, 2, lambda runs: 6, lines.append) is None
-    assert "current run is r9" in lines[-1]
+    assert "current run is 9" in lines[-1]
+    legacy = lists_for(snap, "9f" * 16)
+    old = {"id": "9f" * 16, "serves": ["9f" * 16]}
+    assert trusted_base(legacy, old, snap, 2, lambda runs: 6, lines.append) is None
+    assert "predates run numbers" in lines[-1]
     assert trusted_base(lists, current, snap, 2, lambda runs: 5, lines.append) is None
     assert "holds 5 of the current run's relationships, the lists on file 6" in lines[-1]

@@ -16,6 +16,7 @@ from socialrec.graph.runner import Neo4jRunner
 from socialrec.recommender import publish_checkpoint
 from socialrec.writeback import RunStore, Shards
 from socialrec.writeback.config import WritebackConfig
+from socialrec.writeback.runs import RunId
 from tests.helpers import checkpoint_for
 from tests.writeback.conftest import Planted, planted_embeddings
 from tests.writeback.test_writer import MAPPING, SMALL, recommended_count, served
@@ -73,7 +74,7 @@ def saved(planted: Planted, tmp_path: Path) -> tuple[Path, Path]:
     return snapshot, checkpoint
 
 
-def rows_of(db: Neo4jRunner, run_id: str) -> list[tuple[Any, ...]]:
+def rows_of(db: Neo4jRunner, run_id: RunId) -> list[tuple[Any, ...]]:
     return [
         (r["u"], r["i"], r["rank"], round(r["score"], 5))
         for r in db.read(

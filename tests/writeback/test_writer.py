@@ -28,7 +28,7 @@ from socialrec.writeback import (
     WritebackError,
     WriterLock,
 )
-from socialrec.writeback.runs import item_index_name
+from socialrec.writeback.runs import RunId, item_index_name
 from tests.fakes import RecordingRunner
 from tests.helpers import checkpoint_for, synthetic_snapshot
 from tests.writeback.conftest import N_USERS, Planted, community, planted_embeddings
@@ -50,7 +50,7 @@ def served(db: Neo4jRunner, k: int = 5) -> dict[int, list[tuple[Any, ...]]]:
     }
 
 
-def recommended_count(db: Neo4jRunner, run_id: str | None = None) -> int:
+def recommended_count(db: Neo4jRunner, run_id: RunId | None = None) -> int:
     where = "WHERE r.run_id = $id" if run_id else ""
     return db.read(f"MATCH ()-[r:RECOMMENDED]->() {where} RETURN count(r) AS n", {"id": run_id})[0][
         "n"
@@ -374,16 +374,24 @@ def test_an_empty_run_is_never_published() -> None:
 
 
 def test_an_incremental_run_serves_through_the_current_one_and_supersedes_its_users() -> None:
-    db = fake_db({"id": "r0", "slot": 1, "serves": ["r0"], "served_users": 40})
+    db = fake_db({"id": 7, "slot": 1, "serves": [7], "served_users": 40})
     scorer = fake_scorer()
     report = unit_writeback(db).run(scorer, "lightgcn", users=np.array([3, 5]), incremental=True)
     begin = next(p for q, p in db.writes if "embedding_property" in p)
     assert begin["slot"] == 1 and begin["kind"] == "incremental"
     publish = next(p for q, p in db.writes if "serves" in p)
-    assert publish["serves"] == [report.run_id, "r0"]
+    assert publish["serves"] == [report.run_id, 7]
     ids = scorer.snapshot.ids["user"]
     assert sorted(publish["superseded_users"]) == sorted([ids[3], ids[5]])
     assert publish["stats"]["served_users"] == 40
+
+
+def test_an_incremental_run_over_a_run_with_a_string_id_is_refused_before_it_begins() -> None:
+    legacy = "9f" * 16  # written before run numbers
+    db = fake_db({"id": legacy, "slot": 1, "serves": [legacy], "served_users": 40})
+    with pytest.raises(WritebackError, match=r"before run numbers.*write one full run first"):
+        unit_writeback(db).run(fake_scorer(), "lightgcn", users=np.array([3]), incremental=True)
+    assert "run_begin" not in db.names()
 
 
 def test_a_run_cleaned_up_by_another_writer_is_not_published() -> None:
