@@ -7,6 +7,10 @@ live while the work runs; a holder that dies stops renewing, and the next
 process takes the lease over once it expires. Work checks :meth:`WriterLock.check`
 between batches, so a process that lost its lease (a long GC pause, a network
 partition) stops before writing anything more.
+
+One more node of the label holds no lease: ``runs.RUN_SEQUENCE``, whose
+``last_run`` numbers runs (``run_begin.cypher``); its write lock is what two
+writers beginning at once take in turn.
 """
 
 from __future__ import annotations
