@@ -64,6 +64,27 @@ def test_dedupe_keeps_the_first_and_counts_the_rest() -> None:
     assert report.warnings == {"duplicates": 1}
 
 
+def test_dedupe_without_duplicates_returns_the_edges_as_they_came() -> None:
+    report = ExportReport()
+    edges = EdgeList(np.array([1, 0, 0]), np.array([2, 3, 2]), np.array([1.0, 2.0, 3.0]))
+    assert dedupe(edges, 4, report, "duplicates") is edges and report.warnings == {}
+
+
+@pytest.mark.parametrize("spread", [1, 10**9])  # a dense lookup array; too sparse for one
+def test_node_table_index_finds_each_id_and_marks_absent_ones(spread: int) -> None:
+    rng = np.random.default_rng(0)
+    nids = rng.choice(5000, 1000, replace=False).astype(np.int64) * spread + 7
+    table = NodeTable("user", nids, np.arange(len(nids)))  # unsorted, as an incremental one
+    asked = np.concatenate([nids[::-1], [0, 6, 8 * spread + 7, int(nids.max()) + 1, -5]])
+    got = table.index(asked)
+    np.testing.assert_array_equal(got[: len(nids)], np.arange(len(nids))[::-1])
+    expected = [-1 if x not in set(nids.tolist()) else -2 for x in asked[len(nids) :]]
+    assert [g if g == -1 else -2 for g in got[len(nids) :].tolist()] == expected
+    assert (table.index(np.empty(0, dtype=np.int64)) == -1).all()
+    empty = NodeTable("user", np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    assert empty.index(np.array([1, 2])).tolist() == [-1, -1]
+
+
 def test_align_keeps_old_indices_appends_new_and_flags_removed() -> None:
     old = np.array(["a", "b", "c"], dtype=object)
     fresh = NodeTable("user", np.array([10, 12, 13]), np.array(["c", "d", "a"], dtype=object),
