@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from socialrec.pairs import lookup_sorted, pair_keys, positions
+from socialrec.pairs import lookup_sorted, pair_keys, positions, sorted_unique
 
 
 def test_pair_keys_do_not_overflow_int32_inputs() -> None:
@@ -33,3 +34,9 @@ def test_positions_in_unsorted_haystack_and_absent_needles() -> None:
     haystack = np.array(["b", "c", "a"], dtype=object)
     assert positions(haystack, np.array(["a", "z", "b"], dtype=object)).tolist() == [2, -1, 0]
     assert positions(np.array([], dtype=np.int64), np.array([1])).tolist() == [-1]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 1000])
+def test_sorted_unique_equals_np_unique(n: int) -> None:
+    keys = np.random.default_rng(n).integers(-(10**12), 10**12, n) // 10**9  # repeats
+    np.testing.assert_array_equal(sorted_unique(keys), np.unique(keys))

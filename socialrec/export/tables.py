@@ -26,7 +26,7 @@ from socialrec.export.snapshot import (
     REV_INTERACTS,
     ExportReport,
 )
-from socialrec.pairs import positions
+from socialrec.pairs import positions, sorted_unique
 
 #: Entries a node table's id lookup may always have (16 MiB of int32), whatever its size.
 LOOKUP_SPAN = 1 << 22
@@ -264,7 +264,7 @@ def symmetric(edges: EdgeList, n: int, report: ExportReport) -> EdgeList:
     loops = edges.src == edges.dst
     report.warn("self-friendship rows (dropped)", int(loops.sum()))
     src, dst = edges.src[~loops], edges.dst[~loops]
-    both = np.unique(np.concatenate([src * n + dst, dst * n + src]))
+    both = sorted_unique(np.concatenate([src * n + dst, dst * n + src]))
     return EdgeList(both // n, both % n)
 
 

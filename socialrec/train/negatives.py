@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from socialrec.pairs import lookup_sorted, pair_keys
+from socialrec.pairs import lookup_sorted, pair_keys, sorted_unique
 
 
 class NegativeSampler:
@@ -19,7 +19,7 @@ class NegativeSampler:
     def __init__(self, train: np.ndarray, num_items: int, rng: np.random.Generator) -> None:
         self.num_items = num_items
         self.rng = rng
-        self.keys = np.unique(pair_keys(train[0], train[1], num_items))
+        self.keys = sorted_unique(pair_keys(train[0], train[1], num_items))
 
     def sample(self, users: np.ndarray) -> np.ndarray:
         neg = self.rng.integers(0, self.num_items, len(users))
