@@ -22,9 +22,9 @@ def sorted_unique(keys: np.ndarray) -> np.ndarray:
     """``np.unique(keys)`` for 1-d integer keys, by one sort.
 
     numpy 2.3+ finds unique values of an unsorted array by hashing, then sorts
-    them: 3.65 s for 4 M ``int64`` pair keys on this project's CI machine,
+    them: 3.65 s for 4 M ``int64`` pair keys on the 2-core benchmark machine,
     against 0.044 s for a sort and a neighbour comparison (measured with numpy
-    2.4.6; "Export rate (issue 3)" in benchmarks/RESULTS.md).
+    2.4.6; "Export, client and server CPU" in benchmarks/RESULTS.md).
     """
     ordered = np.sort(np.asarray(keys))
     if len(ordered) < 2:

@@ -56,7 +56,7 @@ class NodeTable:
         code. Internal ids are dense in Neo4j's record format, so a lookup
         array over their span answers each id with one load: about 100x
         ``searchsorted`` with a sorter on 500 k ids into 1 M (0.0035 s
-        against 0.36 s a batch; "Export rate (issue 3)" in
+        against 0.36 s a batch; "Export, client and server CPU" in
         benchmarks/RESULTS.md). Spans too sparse for that (at most
         ``LOOKUP_SPAN`` entries, or 8 per node) fall back to the binary search.
         """
