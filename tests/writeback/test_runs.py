@@ -115,7 +115,7 @@ def test_writers_beginning_at_once_get_one_number_each(db: Neo4jRunner) -> None:
         numbers = list(pool.map(begin, stores))
     assert sorted(numbers) == list(range(1, len(stores) + 1))
     assert RunStore(db, GraphMapping()).begin("lightgcn", 10, "host:1:ab", slot=0) == 9
-    stored = db.read("MATCH (r:RecommendationRun) RETURN r.id AS id, r.namespace AS ns")
+    stored = db.read("MATCH (r:RecommendationRun) RETURN r.id AS id")
     assert sorted(r["id"] for r in stored) == list(range(1, 10))
 
 
