@@ -89,6 +89,11 @@ class TrainConfig:
             (:meth:`~socialrec.models.base.GraphRecommender.softmax_loss`); the
             final embeddings are then unit length. (default: ``"bpr"``)
         softmax_temperature (float): its temperature :math:`\\tau`. (default: ``0.1``)
+        weight_average (float): decay :math:`\\beta` of an exponential moving
+            average of the weights over the training steps, which validation
+            scores and training keeps in place of the last step's weights
+            (:class:`~socialrec.train.trainer.WeightAverage`); 0 turns it off.
+            (default: ``0.0``)
         ensemble (int): models trained from different seeds whose scores are
             averaged, served as one concatenated embedding
             (:func:`socialrec.train.experiment.fit`). (default: ``1``)
@@ -158,6 +163,7 @@ class TrainConfig:
     refit: bool = False
     loss: str = "bpr"
     softmax_temperature: float = 0.1
+    weight_average: float = 0.0
     ensemble: int = 1
     recency_days: float = 0.0
     recency_reference: str = "user"
@@ -183,6 +189,8 @@ class TrainConfig:
             raise ConfigError(f"model {self.model!r}: choose one of {', '.join(MODELS)}")
         if self.loss not in LOSSES:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, not {self.loss!r}")
+        if not 0 <= self.weight_average < 1:
+            raise ConfigError(f"weight_average must be in [0, 1), not {self.weight_average!r}")
         if self.ensemble < 1:
             raise ConfigError(f"ensemble must be at least 1, not {self.ensemble}")
         if not self.recency_days >= 0:

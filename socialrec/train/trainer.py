@@ -12,6 +12,7 @@ The test split is never looked at here.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -120,6 +121,7 @@ def train(
     # The same validation users in every process: they must agree on when to stop.
     valid = _sample_users(split.valid, config.valid_users, np.random.default_rng(config.seed))
     best_state, best, best_epoch, bad = copy.deepcopy(model.state_dict()), -1.0, 0, 0
+    average = WeightAverage(model, config.weight_average) if config.weight_average else None
     history: list[dict[str, float]] = []
     # A bar on a terminal (the epoch lines then stay quiet); in a log, the lines.
     bar = Stage(f"train {config.model}", config.epochs, unit="epochs", enabled=log is not None)
@@ -188,6 +190,8 @@ def train(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if average is not None:
+                average.update()
             total += part.detach()
             steps += 1
         row = {
@@ -198,18 +202,26 @@ def train(
         if valid.shape[1] == 0:  # nothing to select on (a refit): the last epoch wins
             best_epoch = epoch
             if epoch == config.epochs:
-                best_state = copy.deepcopy(model.state_dict())
+                best_state = copy.deepcopy(
+                    model.state_dict() if average is None else average.state
+                )
             bar.set_note(f"loss {row['loss']:.4f}")
             if log and epoch % config.eval_every == 0 and not bar.drawing:
                 log(f"epoch {epoch:4d}  loss {row['loss']:.4f}  ({_pace(history, row)})")
         elif epoch % config.eval_every == 0 or epoch == config.epochs:
-            recall = _valid_recall(model, g, valid, split.train, config)
+            if average is None:
+                recall = _valid_recall(model, g, valid, split.train, config)
+            else:
+                with average.swapped():
+                    recall = _valid_recall(model, g, valid, split.train, config)
             row["valid_recall"] = recall
             if on_validation is not None:
                 on_validation(epoch, recall)
             if recall > best:
                 best, best_epoch, bad = recall, epoch, 0
-                best_state = copy.deepcopy(model.state_dict())
+                best_state = copy.deepcopy(
+                    model.state_dict() if average is None else average.state
+                )
             else:
                 bad += 1
             bar.set_note(f"loss {row['loss']:.4f}, valid recall {recall:.4f} (best {best:.4f})")
@@ -235,6 +247,33 @@ def train(
         time.perf_counter() - started,
         {k: v.detach().cpu() for k, v in best_state.items()},
     )
+
+
+class WeightAverage:
+    r"""An exponential moving average of a model's weights over the training
+    steps, :math:`\bar\theta \leftarrow \beta \bar\theta + (1 - \beta)\theta`,
+    validated and kept in place of the last step's weights (Polyak averaging:
+    the average sits nearer the optimum than the noisy iterates around it)."""
+
+    def __init__(self, model: torch.nn.Module, decay: float) -> None:
+        self.model, self.decay = model, decay
+        self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def update(self) -> None:
+        with torch.no_grad():
+            for key, value in self.model.state_dict().items():
+                if value.is_floating_point():
+                    self.state[key].lerp_(value, 1.0 - self.decay)
+
+    @contextlib.contextmanager
+    def swapped(self) -> Iterator[None]:
+        """The averaged weights in the model for the block, the live ones after."""
+        live = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.model.load_state_dict(self.state)
+        try:
+            yield
+        finally:
+            self.model.load_state_dict(live)
 
 
 #: (graph, users, positives, negatives, each positive's weight or ``None``, the
