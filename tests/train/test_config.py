@@ -28,6 +28,7 @@ def test_unknown_loss_is_a_config_error() -> None:
         ("recency_days", -1.0, "recency_days must be >= 0"),
         ("recency_reference", "now", "recency_reference must be one of user, global"),
         ("sequence_length", 0, "sequence_length must be at least 1"),
+        ("weight_average", 1.0, r"weight_average must be in \[0, 1\)"),
     ],
 )
 def test_settings_that_cannot_train_are_refused_by_name(
