@@ -47,6 +47,9 @@ RECENCY_DAYS = [0.0, 30.0, 90.0, 365.0, 1095.0]
 PERIOD_DAYS = [0.0, 30.0, 90.0, 180.0, 365.0]
 #: The confidence exponents (0: none) a study tries when interactions have weights.
 CONFIDENCE = [0.0, 1.0, 2.0, 3.0]
+#: The weight-average decays (0: none) a study tries; 0.999 averages over about
+#: a thousand steps (LastFM: 50 epochs).
+WEIGHT_AVERAGE = [0.0, 0.999]
 
 
 def suggest(trial: Any, model: str, timed: bool = False, weighted: bool = False) -> dict[str, Any]:
@@ -58,6 +61,7 @@ def suggest(trial: Any, model: str, timed: bool = False, weighted: bool = False)
         "lr": trial.suggest_float("lr", 5e-4, 1e-2, log=True),
         "weight_decay": trial.suggest_float("weight_decay", 1e-5, 1e-3, log=True),
         "negatives": trial.suggest_categorical("negatives", [1, 4, 8, 16, 32]),
+        "weight_average": trial.suggest_categorical("weight_average", WEIGHT_AVERAGE),
     }
     if model != "mf":  # MF has no layers
         params["num_layers"] = trial.suggest_int("num_layers", 1, 4)

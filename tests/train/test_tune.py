@@ -103,7 +103,13 @@ def test_dated_interactions_add_the_recency_to_the_search(tmp_path: Path) -> Non
 def test_a_models_own_knobs_are_searched_for_it_alone() -> None:
     import optuna
 
-    fixed = {"embedding_dim": 64, "lr": 1e-3, "weight_decay": 1e-4, "negatives": 4}
+    fixed = {
+        "embedding_dim": 64,
+        "lr": 1e-3,
+        "weight_decay": 1e-4,
+        "negatives": 4,
+        "weight_average": 0.999,
+    }
     trial = optuna.trial.FixedTrial(
         {**fixed, "num_layers": 2, "attention_rate": 0.05, "bottleneck_weight": 5}
     )
