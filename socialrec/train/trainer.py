@@ -202,9 +202,7 @@ def train(
         if valid.shape[1] == 0:  # nothing to select on (a refit): the last epoch wins
             best_epoch = epoch
             if epoch == config.epochs:
-                best_state = copy.deepcopy(
-                    model.state_dict() if average is None else average.state
-                )
+                best_state = copy.deepcopy(model.state_dict() if average is None else average.state)
             bar.set_note(f"loss {row['loss']:.4f}")
             if log and epoch % config.eval_every == 0 and not bar.drawing:
                 log(f"epoch {epoch:4d}  loss {row['loss']:.4f}  ({_pace(history, row)})")
@@ -219,9 +217,7 @@ def train(
                 on_validation(epoch, recall)
             if recall > best:
                 best, best_epoch, bad = recall, epoch, 0
-                best_state = copy.deepcopy(
-                    model.state_dict() if average is None else average.state
-                )
+                best_state = copy.deepcopy(model.state_dict() if average is None else average.state)
             else:
                 bad += 1
             bar.set_note(f"loss {row['loss']:.4f}, valid recall {recall:.4f} (best {best:.4f})")
