@@ -122,6 +122,11 @@ def train(
     valid = _sample_users(split.valid, config.valid_users, np.random.default_rng(config.seed))
     best_state, best, best_epoch, bad = copy.deepcopy(model.state_dict()), -1.0, 0, 0
     average = WeightAverage(model, config.weight_average) if config.weight_average else None
+
+    def kept() -> dict[str, Any]:
+        """The weights that validation scores and training keeps."""
+        return model.state_dict() if average is None else average.state
+
     history: list[dict[str, float]] = []
     # A bar on a terminal (the epoch lines then stay quiet); in a log, the lines.
     bar = Stage(f"train {config.model}", config.epochs, unit="epochs", enabled=log is not None)
@@ -202,22 +207,19 @@ def train(
         if valid.shape[1] == 0:  # nothing to select on (a refit): the last epoch wins
             best_epoch = epoch
             if epoch == config.epochs:
-                best_state = copy.deepcopy(model.state_dict() if average is None else average.state)
+                best_state = copy.deepcopy(kept())
             bar.set_note(f"loss {row['loss']:.4f}")
             if log and epoch % config.eval_every == 0 and not bar.drawing:
                 log(f"epoch {epoch:4d}  loss {row['loss']:.4f}  ({_pace(history, row)})")
         elif epoch % config.eval_every == 0 or epoch == config.epochs:
-            if average is None:
+            with contextlib.nullcontext() if average is None else average.swapped():
                 recall = _valid_recall(model, g, valid, split.train, config)
-            else:
-                with average.swapped():
-                    recall = _valid_recall(model, g, valid, split.train, config)
             row["valid_recall"] = recall
             if on_validation is not None:
                 on_validation(epoch, recall)
             if recall > best:
                 best, best_epoch, bad = recall, epoch, 0
-                best_state = copy.deepcopy(model.state_dict() if average is None else average.state)
+                best_state = copy.deepcopy(kept())
             else:
                 bad += 1
             bar.set_note(f"loss {row['loss']:.4f}, valid recall {recall:.4f} (best {best:.4f})")
@@ -254,12 +256,15 @@ class WeightAverage:
     def __init__(self, model: torch.nn.Module, decay: float) -> None:
         self.model, self.decay = model, decay
         self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        # state_dict's tensors share the parameters' storage, which the optimizer
+        # updates in place: pair them once instead of rebuilding the dict each step
+        live = model.state_dict()
+        self._pairs = [(self.state[k], v) for k, v in live.items() if v.is_floating_point()]
 
     def update(self) -> None:
         with torch.no_grad():
-            for key, value in self.model.state_dict().items():
-                if value.is_floating_point():
-                    self.state[key].lerp_(value, 1.0 - self.decay)
+            for averaged, value in self._pairs:
+                averaged.lerp_(value, 1.0 - self.decay)
 
     @contextlib.contextmanager
     def swapped(self) -> Iterator[None]:
