@@ -15,6 +15,7 @@ import dataclasses
 import inspect
 import re
 import typing
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -47,8 +48,17 @@ def field_help(cls: type) -> dict[str, str]:
 def _plain(text: str) -> str:
     text = re.sub(r"\(default: .*?\)\s*$", "", text)  # click shows the default itself
     text = re.sub(r"`([^`<]+?)\s*<[^>]+>`_", r"\1", text)  # `title <link>`_
-    text = re.sub(r":\w+:`~?([^`]+)`", r"\1", text)  # :func:`x`
-    return text.replace("``", "").replace("\\\\", "\\").strip()
+    text = re.sub(r":\w+:`~?([^`]+)`", r"\1", text)  # :func:`x`, :math:`\\beta`
+    text = re.sub(r"\\{1,2}([a-z]+)", _greek, text)  # a terminal shows β, not \beta
+    return text.replace("``", "").strip()
+
+
+def _greek(m: re.Match[str]) -> str:
+    name = {"lambda": "lamda"}.get(m.group(1), m.group(1))  # Unicode's spelling
+    try:
+        return unicodedata.lookup(f"GREEK SMALL LETTER {name.upper()}")
+    except KeyError:  # not a letter's name (\cdot and the like): leave the TeX
+        return "\\" + m.group(1)
 
 
 def options_from(

@@ -47,3 +47,11 @@ def test_help_comes_from_the_docstring_and_config_from_round_trips() -> None:
     config = config_from(TrainConfig, params, model="mf")
     assert config.lr == 0.01 and config.embedding_dim == 8 and config.model == "mf"
     assert params == {"out": "x"}  # the config's own values were taken out
+
+
+def test_help_shows_greek_letters_not_tex() -> None:
+    helps = field_help(TrainConfig)
+    assert "λ" in helps["weight_decay"] and "τ" in helps["softmax_temperature"]
+    assert "β" in helps["weight_average"]
+    for name, text in helps.items():
+        assert "\\" not in text and ":math:" not in text, (name, text)
