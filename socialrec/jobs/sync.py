@@ -48,7 +48,7 @@ from socialrec.train import experiment
 from socialrec.train.metrics import evaluate
 from socialrec.train.trainer import TrainConfig
 from socialrec.writeback import RunPlan, Writeback, WritebackConfig, WriterLock
-from socialrec.writeback.runs import RunId, is_legacy
+from socialrec.writeback.runs import RunId
 from socialrec.writeback.served import ServedLists, model_version
 
 KINDS = ("auto", "full", "incremental")
@@ -312,10 +312,9 @@ class Sync:
         cfg.state_dir.mkdir(parents=True, exist_ok=True)
         kind, retrain, reason = self.decide(kind)
         writeback = Writeback(self.runner, self.mapping, cfg.writeback, lock, self.log)
-        if kind == "incremental" and self._serves_legacy_run(writeback):
-            # its rows cannot be served next to a numbered run's (runs.py): once in full
-            kind, reason = "full", "the current run predates run numbers; written in full once"
-        plan = writeback.begin(cfg.model, incremental=kind == "incremental")
+        plan = writeback.begin(cfg.model, incremental=kind == "incremental", full_over_legacy=True)
+        if kind != plan.kind:  # its rows cannot be served next to a numbered run's
+            kind, reason = plan.kind, "the current run predates run numbers; written in full once"
         summary = SyncSummary(plan.run_id, kind, retrain, reason)
         self.log(f"{kind} sync ({reason})")
         try:
@@ -327,12 +326,6 @@ class Sync:
             writeback.abandon(plan, e)
             raise
         return summary
-
-    @staticmethod
-    def _serves_legacy_run(writeback: Writeback) -> bool:
-        writeback.runs.ensure_schema()  # adopts runs of older versions first
-        current = writeback.runs.current()
-        return current is not None and is_legacy(current)
 
     def _full(
         self,

@@ -115,22 +115,30 @@ class Writeback:
         self.shards = shards or Shards()
 
     def begin(
-        self, model: str, incremental: bool = False, checkpoint: str | None = None
+        self,
+        model: str,
+        incremental: bool = False,
+        checkpoint: str | None = None,
+        full_over_legacy: bool = False,
     ) -> RunPlan:
         """Clean up after dead writers and record a new run (``running``, not current).
 
         ``sync`` begins the run before exporting and training, so that a
         failure in those stages is recorded on the run too; :meth:`run` begins
-        one itself when given none. Call with the writer lock held.
+        one itself when given none. Call with the writer lock held. An
+        incremental run over a run written before run numbers is refused, or
+        with ``full_over_legacy`` begun as a full one (the plan's ``kind`` says).
         """
         if self.shards.world > 1:
-            return self._begin_on_publisher(model, incremental, checkpoint)
+            return self._begin_on_publisher(model, incremental, checkpoint, full_over_legacy)
         self._check_lock()
         self.runs.ensure_schema()
         cleaned = self.runs.clean(keep=self.config.keep_runs)
         current = self.runs.current()
         if incremental and current is None:
             raise WritebackError("an incremental writeback needs a current run; run a full one")
+        if incremental and current is not None and is_legacy(current) and full_over_legacy:
+            incremental = False  # its rows cannot be served next to a numbered run's
         if incremental and current is not None and is_legacy(current):
             raise WritebackError(
                 f"the current run {current['id']} was written before run numbers (a string "
@@ -148,7 +156,9 @@ class Writeback:
         self.log(f"run {run_id} ({kind}, {model}) started, embedding slot {slot}")
         return RunPlan(run_id, kind, slot, current, cleaned, time.perf_counter())
 
-    def _begin_on_publisher(self, model: str, incremental: bool, checkpoint: str | None) -> RunPlan:
+    def _begin_on_publisher(
+        self, model: str, incremental: bool, checkpoint: str | None, full_over_legacy: bool
+    ) -> RunPlan:
         """Rank 0 begins the run; every rank gets its plan, or the reason it failed."""
         if not self.shards.publisher:
             placeholder: tuple[RunPlan | None, str | None] = (None, None)
@@ -158,7 +168,7 @@ class Writeback:
             return received
         try:
             plan = Writeback(self.runner, self.mapping, self.config, self.lock, self.log).begin(
-                model, incremental, checkpoint
+                model, incremental, checkpoint, full_over_legacy
             )
         except BaseException as e:
             self.shards.broadcast((None, f"{type(e).__name__}: {e}"))

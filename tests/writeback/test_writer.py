@@ -394,6 +394,16 @@ def test_an_incremental_run_over_a_run_with_a_string_id_is_refused_before_it_beg
     assert "run_begin" not in db.names()
 
 
+def test_full_over_legacy_begins_a_full_run_in_the_other_slot_reading_once() -> None:
+    legacy = "9f" * 16
+    db = fake_db({"id": legacy, "slot": 1, "serves": [legacy], "served_users": 40})
+    plan = unit_writeback(db).begin("lightgcn", incremental=True, full_over_legacy=True)
+    assert plan.kind == "full" and plan.slot == 0 and plan.previous is not None
+    begin = next(p for q, p in db.writes if "embedding_property" in p)
+    assert begin["kind"] == "full" and begin["slot"] == 0
+    assert db.log.count("run_current") == 1  # the sync asks once, not twice
+
+
 def test_a_run_cleaned_up_by_another_writer_is_not_published() -> None:
     db = fake_db()
     db.answers["run_publish"] = []  # the run is no longer 'running'
