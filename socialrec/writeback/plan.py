@@ -1,8 +1,9 @@
 """What a run is before it is published: its plan, its base, and what it may publish.
 
 :class:`RunPlan` is recorded by :meth:`~socialrec.writeback.writer.Writeback.begin`.
-Two decisions about it live here, apart from the writing itself:
+Three decisions about it live here, apart from the writing itself:
 
+- :func:`kind_and_slot`: whether it is full or incremental, and its embedding slot;
 - :func:`served_base`: which served lists the run starts from, and whether a
   full run becomes a diff run (:mod:`.served`);
 - :func:`served_users`: how many users the run will serve, and the refusal to
@@ -17,7 +18,7 @@ from typing import Any
 
 from socialrec.score.scorer import Scorer
 from socialrec.writeback.config import WritebackConfig
-from socialrec.writeback.runs import CleanedRun, RunId, RunStore, WritebackError
+from socialrec.writeback.runs import CleanedRun, RunId, RunStore, WritebackError, is_legacy
 from socialrec.writeback.served import Aligned, ServedLists, empty_aligned, trusted_base
 
 
@@ -31,6 +32,32 @@ class RunPlan:
     previous: dict[str, Any] | None
     cleaned: list[CleanedRun]
     started: float
+
+
+def kind_and_slot(
+    current: dict[str, Any] | None, incremental: bool, full_over_legacy: bool
+) -> tuple[str, int]:
+    """The new run's kind and embedding slot, given the current run.
+
+    An incremental run writes into the current run's slot; a full one into the
+    other. An incremental run over a run written before run numbers is refused,
+    or with ``full_over_legacy`` made a full one: it cannot serve its rows next
+    to a numbered run's.
+    """
+    if incremental and current is None:
+        raise WritebackError("an incremental writeback needs a current run; run a full one")
+    if incremental and current is not None and is_legacy(current):
+        if not full_over_legacy:
+            raise WritebackError(
+                f"the current run {current['id']} was written before run numbers (a string "
+                "id), and an incremental run cannot serve its rows next to its own: write "
+                "one full run first (`socialrec sync --kind full`, or a writeback without --user)"
+            )
+        incremental = False
+    if incremental:
+        assert current is not None
+        return "incremental", int(current["slot"])
+    return "full", 1 - int(current["slot"]) if current else 0
 
 
 def served_base(

@@ -39,13 +39,12 @@ from socialrec.writeback.candidates import popular_items
 from socialrec.writeback.config import WritebackConfig
 from socialrec.writeback.embeddings import clear_slot, write_embeddings
 from socialrec.writeback.lock import WriterLock
-from socialrec.writeback.plan import RunPlan, served_base, served_users
+from socialrec.writeback.plan import RunPlan, kind_and_slot, served_base, served_users
 from socialrec.writeback.runs import (
     CleanedRun,
     RunId,
     RunStore,
     WritebackError,
-    is_legacy,
     item_index_name,
 )
 from socialrec.writeback.served import Aligned, ServedLists
@@ -135,23 +134,8 @@ class Writeback:
         self.runs.ensure_schema()
         cleaned = self.runs.clean(keep=self.config.keep_runs)
         current = self.runs.current()
-        if incremental and current is None:
-            raise WritebackError("an incremental writeback needs a current run; run a full one")
-        if incremental and current is not None and is_legacy(current) and full_over_legacy:
-            incremental = False  # its rows cannot be served next to a numbered run's
-        if incremental and current is not None and is_legacy(current):
-            raise WritebackError(
-                f"the current run {current['id']} was written before run numbers (a string "
-                "id), and an incremental run cannot serve its rows next to its own: write "
-                "one full run first (`socialrec sync --kind full`, or a writeback without --user)"
-            )
-        if incremental:
-            assert current is not None
-            slot = int(current["slot"])
-        else:
-            slot = 1 - int(current["slot"]) if current else 0
+        kind, slot = kind_and_slot(current, incremental, full_over_legacy)
         owner = self.lock.owner if self.lock else ""
-        kind = "incremental" if incremental else "full"
         run_id = self.runs.begin(model, self.config.k, owner, slot, kind, checkpoint)
         self.log(f"run {run_id} ({kind}, {model}) started, embedding slot {slot}")
         return RunPlan(run_id, kind, slot, current, cleaned, time.perf_counter())
