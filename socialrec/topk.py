@@ -172,8 +172,11 @@ def iter_top_k(
     # costs more in page faults than the matrix product itself (0.4 s vs 1.1 s
     # for 1,000 x 200,000 on 2 cores).
     buffer = torch.empty(min(chunk, len(users)), padded, dtype=item_emb.dtype, device=device)
-    with torch.no_grad():
-        for start in range(0, len(users), chunk):
+    for start in range(0, len(users), chunk):
+        # no_grad per chunk, not around the loop: a generator suspended inside
+        # it would leave gradients off in its caller (and in a long-lived sync
+        # process, for the next training) until it is closed
+        with torch.no_grad():
             batch = np.asarray(users[start : start + chunk], dtype=np.int64)
             index = torch.as_tensor(batch, device=user_emb.device)
             scores = torch.mm(user_emb[index], item_emb.T, out=buffer[: len(batch)])
@@ -194,7 +197,7 @@ def iter_top_k(
             values = top_values.cpu().numpy()
             items = top_items.cpu().numpy()
             items[np.isneginf(values)] = -1
-            yield TopK(batch, items, values)
+        yield TopK(batch, items, values)
 
 
 #: Items a block of :func:`block_top_k`: small enough that the ``k`` blocks it

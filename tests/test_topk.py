@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from socialrec.topk import CSR, TailPenalty, block_top_k, tail_items, top_k
+from socialrec.topk import CSR, TailPenalty, block_top_k, iter_top_k, tail_items, top_k
 
 
 def brute_force(u, i, users, exclude, k, mask=None):
@@ -165,3 +165,21 @@ def test_the_calibrated_penalty_moves_tail_lovers_to_the_tail_and_leaves_mainstr
     strong_main, strong_lovers, strong = tail_share(2.0)
     assert strong_lovers > plain_lovers + 0.2  # the tail-lovers' lists move to the tail
     assert strong_main == plain_main and (strong[:50] == plain[:50]).all()  # the rest do not
+
+
+def test_a_suspended_or_abandoned_scoring_generator_leaves_gradients_on() -> None:
+    """Was: the chunks were yielded inside no_grad, so a sync that stopped
+    mid-writeback left the next training without gradients."""
+    g = torch.Generator().manual_seed(0)
+    chunks = iter_top_k(
+        torch.randn(10, 4, generator=g),
+        torch.randn(30, 4, generator=g),
+        np.arange(10),
+        k=3,
+        chunk=2,
+    )
+    first = next(chunks)
+    assert first.items.shape == (2, 3)
+    assert torch.is_grad_enabled()  # while it is suspended
+    del chunks
+    assert torch.is_grad_enabled()
