@@ -104,8 +104,20 @@ commit()  # at import, that is, when the benchmark starts
 
 
 def write_section(name: str, body: str) -> None:
-    """Replace (or add) the section ``name`` of RESULTS.md, keeping the others."""
+    """Replace (or add) the section ``name`` of RESULTS.md, keeping the others.
+
+    Text written by hand between ``<!-- notes:start -->`` and ``<!-- notes:end -->``
+    inside the section (what the figures say, older figures kept for comparison)
+    survives a rerun: it is carried to the end of the new section.
+    """
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(
+        rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S
+    )
+    old = pattern.search(text)
+    notes = re.search(r"<!-- notes:start -->.*?<!-- notes:end -->", old[0], re.S) if old else None
+    if notes and "<!-- notes:start -->" not in body:
+        body = f"{body.strip()}\n\n{notes[0]}"
     block = (
         f"<!-- {name}:start -->\n## {name}\n\n"
         f"Command: `{command_line()}`  \n"
@@ -113,14 +125,7 @@ def write_section(name: str, body: str) -> None:
         f"Machine: {machine()}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
         f"{body.strip()}\n<!-- {name}:end -->"
     )
-    pattern = re.compile(
-        rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S
-    )
-    text = (
-        pattern.sub(lambda _: block, text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + block
-    )
+    text = pattern.sub(lambda _: block, text) if old else text.rstrip() + "\n\n" + block
     RESULTS.write_text(text.rstrip() + "\n")
     print(block)
 
