@@ -57,6 +57,16 @@ class ExistingDb:
     def movie(self, n: int) -> Any:
         return f"m-{n}" if self.id_kind == "str" else 1000 + n
 
+    def rate(self, person: Any, movie: Any) -> None:
+        """The user's own change, as their application would write it: a new rating."""
+        self.runner.write(
+            """
+            MATCH (p:Person {personId: $p}), (m:Movie {movieId: $m})
+            CREATE (p)-[:RATED {rating: 5.0, timestamp: 1700000000}]->(m)
+            """,
+            {"p": person, "m": movie},
+        )
+
 
 def user_data_checksum(runner: Neo4jRunner) -> str:
     """Every node, relationship and property that is not socialrec's own."""

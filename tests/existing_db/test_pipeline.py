@@ -132,13 +132,7 @@ def test_existing_database_end_to_end(
     state = tmp_path / "state"
     code, out, err = cli("sync", "--kind", "full", "--state-dir", str(state), "--epochs", "3")
     assert code == 0, err
-    db.runner.write(
-        """
-        MATCH (p:Person {personId: $p}), (m:Movie {movieId: $m})
-        CREATE (p)-[:RATED {rating: 5.0, timestamp: 1700000000}]->(m)
-        """,
-        {"p": db.person(3), "m": db.movie(1)},
-    )
+    db.rate(db.person(3), db.movie(1))
     pristine = user_data_checksum(db.runner)  # the user's own change
     code, out, err = cli("sync", "--kind", "incremental", "--state-dir", str(state))
     assert code == 0, err

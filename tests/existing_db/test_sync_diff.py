@@ -47,13 +47,7 @@ def test_a_full_sync_on_an_existing_database_writes_only_changed_people(
     before = recommended(db, mapping)
     # the user's own changes: person 3 rates its top recommendation, and a new
     # person befriends 5 and 6, stored both ways as this database does
-    db.runner.write(
-        """
-        MATCH (p:Person {personId: $p}), (m:Movie {movieId: $m})
-        CREATE (p)-[:RATED {rating: 5.0, timestamp: 1700000000}]->(m)
-        """,
-        {"p": db.person(3), "m": before[db.person(3)][0]},
-    )
+    db.rate(db.person(3), before[db.person(3)][0])
     new = db.person(N_PEOPLE + 1)
     db.runner.write(
         """

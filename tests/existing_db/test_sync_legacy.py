@@ -32,13 +32,8 @@ def test_the_first_sync_over_a_legacy_run_is_full_and_touches_no_user_data(
     assert first.run_id is not None
     legacy = make_legacy(db.runner, first.run_id)
     before = recommended(db, mapping)
-    db.runner.write(  # the user's own change: person 3 rates its top recommendation
-        """
-        MATCH (p:Person {personId: $p}), (m:Movie {movieId: $m})
-        CREATE (p)-[:RATED {rating: 5.0, timestamp: 1700000000}]->(m)
-        """,
-        {"p": db.person(3), "m": before[db.person(3)][0]},
-    )
+    # the user's own change: person 3 rates its top recommendation
+    db.rate(db.person(3), before[db.person(3)][0])
     pristine = user_data_checksum(db.runner)
 
     lines: list[str] = []
