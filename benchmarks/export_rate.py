@@ -178,8 +178,9 @@ def table(saved: dict[str, dict[str, Any]]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for key, r in saved.items():
-        same_graph = base is not None and base["interactions"] == r["interactions"]
-        speedup = f"{base['seconds'] / r['seconds']:.1f}x" if base and same_graph else "-"
+        speedup = "-"  # rows measured on another graph are not comparable
+        if base is not None and base["interactions"] == r["interactions"]:
+            speedup = f"{base['seconds'] / r['seconds']:.1f}x"
         lines.append(
             f"| {r.get('label', key)} | {r['interactions']:,} | {r['friendships']:,} | "
             f"{r['seconds']:.1f} | {r['rels_per_s']:,.0f} | {speedup} | "
