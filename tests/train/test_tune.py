@@ -12,7 +12,14 @@ import pytest
 from socialrec.errors import ConfigError
 from socialrec.train.config import TrainConfig, TuneConfig
 from socialrec.train.splits import split
-from socialrec.train.tune import PERIOD_DAYS, RECENCY_DAYS, read_recipe, suggest, tune
+from socialrec.train.tune import (
+    PERIOD_DAYS,
+    RECENCY_DAYS,
+    base_point,
+    read_recipe,
+    suggest,
+    tune,
+)
 from tests.helpers import synthetic_snapshot
 
 BASE = TrainConfig(eval_every=1, batch_size=1024, device="cpu")
@@ -53,6 +60,37 @@ def test_a_stopped_study_resumes_and_counts_its_trials(snap, tmp_path: Path) -> 
         tune(snap, "lightgcn", tmp_path, QUICK, BASE)
 
 
+def _study_trials(folder: Path) -> list:  # type: ignore[type-arg]
+    import optuna
+
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(folder / "study.journal"))
+    )
+    return optuna.load_study(study_name="socialrec", storage=storage).trials
+
+
+def test_a_new_study_starts_from_the_base_recipe(snap, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base = replace(BASE, embedding_dim=64, lr=3e-3, negatives=4, num_layers=2)
+    one = tune(snap, "lightgcn", tmp_path, replace(QUICK, trials=1), base)
+    # the one trial is the base recipe, so the "tuned" recipe is the defaults
+    for key, value in one.recipe.items():
+        assert value == getattr(base, key), key
+    assert {"embedding_dim", "lr", "negatives", "num_layers"} <= set(one.recipe)
+    # resumed: the next trial is the sampler's, not the defaults again
+    tune(snap, "lightgcn", tmp_path, replace(QUICK, trials=2), base)
+    first, second = (t.params for t in _study_trials(tmp_path))
+    assert first == one.recipe
+    assert second != first
+
+
+def test_base_values_outside_the_space_are_left_to_the_sampler() -> None:
+    point = base_point(TrainConfig(embedding_dim=512, lr=0.5, negatives=16), "social")
+    assert "embedding_dim" not in point and "lr" not in point  # 512 and 0.5 are outside
+    assert point["negatives"] == 16 and point["num_layers"] == TrainConfig().num_layers
+    assert "attention_rate" not in point  # social has no attention rate
+    assert base_point(TrainConfig(), "attention")["attention_rate"] == TrainConfig().attention_rate
+
+
 def test_the_budget_ends_the_search(snap, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     t = time.monotonic()
     result = tune(snap, "mf", tmp_path, TuneConfig(trials=500, budget="2s", max_epochs=2), BASE)
@@ -76,17 +114,9 @@ def test_budgets_and_recipes_that_cannot_work_are_named(tmp_path: Path) -> None:
 
 
 def test_dated_interactions_add_the_recency_to_the_search(tmp_path: Path) -> None:
-    import optuna
-
     timed = synthetic_snapshot(users=250, items=100)  # the generator dates every interaction
     tune(timed, "lightgcn", tmp_path, replace(QUICK, trials=2), BASE)
-    study = optuna.load_study(
-        study_name="socialrec",
-        storage=optuna.storages.JournalStorage(
-            optuna.storages.journal.JournalFileBackend(str(tmp_path / "study.journal"))
-        ),
-    )
-    for trial in study.trials:
+    for trial in _study_trials(tmp_path):
         assert trial.params["recency_days"] in RECENCY_DAYS
         assert trial.params["recency_reference"] in ("user", "global")
         assert trial.params["period_days"] in PERIOD_DAYS
