@@ -113,6 +113,14 @@ def base_point(
     return {k: v for k, v in point.items() if v is not None}
 
 
+def study_storage(out: str | Path) -> Any:
+    """The Optuna storage of the study kept in ``out/study.journal``."""
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    return JournalStorage(JournalFileBackend(str(Path(out) / "study.journal")))
+
+
 @dataclass
 class TuneResult:
     """The study's winner and what it cost."""
@@ -173,10 +181,7 @@ def tune(
     # by time and weight options: each graph built once
     graphs: dict[tuple[float, str, float, float], TrainGraph] = {}
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
-    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+    storage = study_storage(out)
     pruner: optuna.pruners.BasePruner = (
         optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=10)
         if config.prune

@@ -15,8 +15,10 @@ from socialrec.train.splits import split
 from socialrec.train.tune import (
     PERIOD_DAYS,
     RECENCY_DAYS,
+    STUDY,
     base_point,
     read_recipe,
+    study_storage,
     suggest,
     tune,
 )
@@ -63,10 +65,7 @@ def test_a_stopped_study_resumes_and_counts_its_trials(snap, tmp_path: Path) -> 
 def _study_trials(folder: Path) -> list:  # type: ignore[type-arg]
     import optuna
 
-    storage = optuna.storages.JournalStorage(
-        optuna.storages.journal.JournalFileBackend(str(folder / "study.journal"))
-    )
-    return optuna.load_study(study_name="socialrec", storage=storage).trials
+    return optuna.load_study(study_name=STUDY, storage=study_storage(folder)).trials
 
 
 def test_a_new_study_starts_from_the_base_recipe(snap, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
